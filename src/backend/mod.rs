@@ -1,0 +1,3 @@
+//! Everything that touches the network or the disk.
+
+pub mod limiter;

@@ -1,0 +1,11 @@
+//! Pure types and rules: no I/O, no clocks other than values passed in.
+
+pub mod enums;
+pub mod patch;
+pub mod referral;
+pub mod rules;
+pub mod time;
+pub mod validate;
+
+pub use enums::*;
+pub use referral::*;

@@ -1,0 +1,634 @@
+//! Status, editing and deal-registration rules
+//! (`../shared/spec/partner-center.md`, "Status rules", "Deal registration").
+//!
+//! The same functions decide what the UI offers and what the sandbox accepts, so the two cannot
+//! drift apart. Each refusal is a [`RuleViolation`] whose message names the rule in words.
+//!
+//! Choices where the public record is silent:
+//! - A referral with status `None` or an unknown status may move anywhere a `New` one may, so a
+//!   client never strands a referral it does not understand; its substatus is not checked.
+//! - Declining (Closed/Declined) needs a `statusReason` only in the UI (the decline dialog asks
+//!   for one); the service does not require it.
+//! - "Won at least 72 hours after it was created" is measured from `createdDateTime` to
+//!   `closedDateTime`; a Closed/Won referral without `closedDateTime` is not eligible.
+
+use std::fmt;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::enums::{ContractTerm, Direction, RegistrationStatus, Status, Substatus};
+use super::referral::{Referral, Registration};
+use super::validate;
+
+/// A broken rule, in words a seller understands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleViolation {
+    /// Short machine name of the rule, e.g. `closed-is-terminal`.
+    pub rule: &'static str,
+    /// The rule and what to do instead.
+    pub message: String,
+}
+
+impl RuleViolation {
+    fn new(rule: &'static str, message: impl Into<String>) -> Self {
+        RuleViolation {
+            rule,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for RuleViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (rule: {})", self.message, self.rule)
+    }
+}
+
+impl std::error::Error for RuleViolation {}
+
+/// One status a referral may move to, with the substatus values allowed there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Move {
+    pub status: Status,
+    pub substatuses: Vec<Substatus>,
+}
+
+/// The substatus values that belong to a status.
+pub fn substatuses_of(status: &Status) -> &'static [Substatus] {
+    match status {
+        Status::New => &[Substatus::Pending, Substatus::Received],
+        Status::Active => &[Substatus::Accepted],
+        Status::Closed => &[
+            Substatus::Won,
+            Substatus::Lost,
+            Substatus::Declined,
+            Substatus::Expired,
+        ],
+        Status::None | Status::Unknown(_) => &[],
+    }
+}
+
+/// The moves a user may make from `status`/`substatus`, including staying in the same status with
+/// another substatus. The current pair itself is not listed as a move. Closed offers nothing;
+/// `Expired` is never offered (only the service expires referrals).
+pub fn allowed_moves(status: &Status, substatus: &Substatus) -> Vec<Move> {
+    let from = match status {
+        Status::None | Status::Unknown(_) => Status::New,
+        other => other.clone(),
+    };
+    let targets: Vec<(Status, Vec<Substatus>)> = match from {
+        Status::New => vec![
+            (Status::New, vec![Substatus::Pending, Substatus::Received]),
+            (Status::Active, vec![Substatus::Accepted]),
+            (Status::Closed, vec![Substatus::Declined]),
+        ],
+        Status::Active => vec![
+            (Status::Active, vec![Substatus::Accepted]),
+            (Status::Closed, vec![Substatus::Won, Substatus::Lost]),
+        ],
+        _ => vec![],
+    };
+    targets
+        .into_iter()
+        .filter_map(|(st, subs)| {
+            let subs: Vec<Substatus> = subs
+                .into_iter()
+                .filter(|sub| !(st == *status && sub == substatus))
+                .collect();
+            (!subs.is_empty()).then_some(Move {
+                status: st,
+                substatuses: subs,
+            })
+        })
+        .collect()
+}
+
+/// Checks a status/substatus change made by a user (not by the service).
+pub fn check_transition(
+    from_status: &Status,
+    from_sub: &Substatus,
+    to_status: &Status,
+    to_sub: &Substatus,
+) -> Result<(), RuleViolation> {
+    if from_status == to_status && from_sub == to_sub {
+        return Ok(());
+    }
+    if !to_status.is_known() || *to_status == Status::None {
+        return Err(RuleViolation::new(
+            "status-value",
+            format!(
+                "`{to_status}` is not a status a referral can be moved to; use New, Active or Closed"
+            ),
+        ));
+    }
+    if !substatuses_of(to_status).contains(to_sub) {
+        let allowed: Vec<&str> = substatuses_of(to_status)
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        return Err(RuleViolation::new(
+            "substatus-of-status",
+            format!(
+                "substatus `{to_sub}` does not belong to status {to_status}; allowed: {}",
+                allowed.join(", ")
+            ),
+        ));
+    }
+    if *from_status == Status::Closed {
+        return Err(RuleViolation::new(
+            "closed-is-terminal",
+            format!("a Closed referral ({from_sub}) cannot change status"),
+        ));
+    }
+    if *from_status == Status::Active && *to_status == Status::New {
+        return Err(RuleViolation::new(
+            "no-return-to-new",
+            "an Active referral cannot go back to New; it may stay Active or be Closed",
+        ));
+    }
+    match to_sub {
+        Substatus::Expired => Err(RuleViolation::new(
+            "expired-by-service",
+            "only the service expires a referral (an incoming New referral left 14 days)",
+        )),
+        Substatus::Declined
+            if *from_status != Status::New
+                && from_status.is_known()
+                && *from_status != Status::None =>
+        {
+            Err(RuleViolation::new(
+                "declined-only-from-new",
+                format!(
+                    "only a New referral can be Declined; this one is {from_status}, close it as Won or Lost"
+                ),
+            ))
+        }
+        Substatus::Won | Substatus::Lost if *from_status != Status::Active => {
+            Err(RuleViolation::new(
+                "won-lost-only-from-active",
+                format!("{to_sub} is only possible from Active; accept the referral first"),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// JSON Pointer paths a client may change by PATCH. `-` appends; `{n}` is an index.
+pub const EDITABLE_PATHS: &[&str] = &[
+    "/name",
+    "/campaignId",
+    "/consent/consentToShareReferralWithMicrosoftSellers",
+    "/customerProfile/team",
+    "/details/closingDateTime",
+    "/details/currency",
+    "/details/dealValue",
+    "/details/notes",
+    "/details/requirements/solutions",
+    "/externalReferenceId",
+    "/referralProgram",
+    "/salesStage",
+    "/status",
+    "/substatus",
+    "/statusReason",
+    "/team",
+    "/favorite",
+    "/registrations",
+];
+
+/// True when `path` (a JSON Pointer) may be changed by a PATCH. Collections accept their own path,
+/// `/-` and `/{n}`; registrations accept `/-` and anything under `/{n}/`.
+pub fn is_editable_path(path: &str) -> bool {
+    if path == "/registrations" {
+        return false;
+    }
+    if let Some(rest) = path.strip_prefix("/registrations/") {
+        if rest == "-" {
+            return true;
+        }
+        let mut parts = rest.splitn(2, '/');
+        let index = parts.next().unwrap_or("");
+        return !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit());
+    }
+    for collection in [
+        "/customerProfile/team",
+        "/details/requirements/solutions",
+        "/team",
+    ] {
+        if let Some(rest) = path.strip_prefix(collection) {
+            return rest.is_empty()
+                || rest == "/-"
+                || rest
+                    .strip_prefix('/')
+                    .is_some_and(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()));
+        }
+    }
+    EDITABLE_PATHS.contains(&path)
+}
+
+/// Paths that stay editable after a referral is Closed.
+pub fn editable_when_closed(path: &str) -> bool {
+    path == "/favorite" || path == "/details/notes"
+}
+
+/// Checks the non-status rules of an edit: the path is editable, Closed referrals only take
+/// favorite and notes, sharing with Microsoft cannot be withdrawn.
+pub fn check_edit(
+    current: &Referral,
+    path: &str,
+    new_value: &serde_json::Value,
+) -> Result<(), RuleViolation> {
+    if !is_editable_path(path) {
+        return Err(RuleViolation::new(
+            "read-only-field",
+            format!(
+                "`{path}` cannot be changed; editable fields are {}",
+                EDITABLE_PATHS.join(", ")
+            ),
+        ));
+    }
+    if current.status() == Status::Closed
+        && !editable_when_closed(path)
+        && !path.starts_with("/registrations/")
+    {
+        return Err(RuleViolation::new(
+            "closed-read-only",
+            format!("this referral is Closed; only favorite and notes can change (not `{path}`)"),
+        ));
+    }
+    if path == "/consent/consentToShareReferralWithMicrosoftSellers"
+        && current.is_shared_with_microsoft()
+        && new_value == &serde_json::Value::Bool(false)
+    {
+        return Err(RuleViolation::new(
+            "sharing-is-permanent",
+            "a referral shared with Microsoft sellers cannot be made private again",
+        ));
+    }
+    Ok(())
+}
+
+/// How long an incoming New referral waits before the service expires it.
+pub const EXPIRY_AFTER: Duration = Duration::days(14);
+
+/// True when the service should expire this referral at `now`.
+pub fn should_expire(r: &Referral, now: DateTime<Utc>) -> bool {
+    r.status() == Status::New
+        && r.direction == Some(Direction::Incoming)
+        && r.created_date_time.is_some_and(|c| now >= c + EXPIRY_AFTER)
+}
+
+/// How long after creation a deal must be won to be registered.
+pub const MIN_WON_AFTER_CREATE: Duration = Duration::hours(72);
+
+/// Every reason a referral cannot get a deal registration; empty means eligible.
+pub fn registration_ineligibility(r: &Referral) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if !(r.status() == Status::Closed && r.substatus() == Substatus::Won) {
+        reasons.push(format!(
+            "it must be Closed/Won (it is {}/{})",
+            r.status(),
+            r.substatus()
+        ));
+    }
+    if !r.is_shared_with_microsoft() {
+        reasons
+            .push("it must be shared with Microsoft sellers (this is a private deal)".to_string());
+    }
+    if r.solutions().is_empty() {
+        reasons.push("it must name at least one solution".to_string());
+    }
+    match (r.created_date_time, r.closed_date_time) {
+        (Some(c), Some(w)) if w - c >= MIN_WON_AFTER_CREATE => {}
+        (Some(c), Some(w)) => reasons.push(format!(
+            "it must be won at least 72 hours after it was created (won after {} hours)",
+            (w - c).num_hours().max(0)
+        )),
+        _ => reasons.push(
+            "it must be won at least 72 hours after it was created (no close date recorded)"
+                .to_string(),
+        ),
+    }
+    reasons
+}
+
+/// True while a registration may still be changed by the partner.
+pub fn registration_is_updatable(reg: &Registration) -> bool {
+    matches!(
+        reg.status,
+        Some(RegistrationStatus::ReviewPending) | Some(RegistrationStatus::ActionRequired)
+    )
+}
+
+/// Checks the content of a deal registration before it is sent (and in the sandbox when it
+/// arrives). Each message names the field and the fix.
+pub fn check_registration(reg: &Registration) -> Vec<validate::FieldError> {
+    let mut errors = Vec::new();
+    let solutions = reg.solution_details.as_deref().unwrap_or(&[]);
+    if solutions.is_empty() {
+        errors.push(validate::FieldError::new(
+            "solutionDetails",
+            "add at least one solution to register",
+        ));
+    }
+    for (i, s) in solutions.iter().enumerate() {
+        let field = |name: &str| format!("solutionDetails[{i}].{name}");
+        if s.id.as_deref().unwrap_or("").trim().is_empty() {
+            errors.push(validate::FieldError::new(
+                field("id"),
+                "enter the solution id (e.g. SOL-34104-EBB)",
+            ));
+        }
+        if s.name.as_deref().unwrap_or("").trim().is_empty() {
+            errors.push(validate::FieldError::new(
+                field("name"),
+                "enter the solution name",
+            ));
+        }
+        match s.value {
+            None => errors.push(validate::FieldError::new(
+                field("value"),
+                "enter the solution value (0 or more)",
+            )),
+            Some(v) => errors.extend(validate::non_negative(&field("value"), v).err()),
+        }
+        match s.currency.as_deref() {
+            None => errors.push(validate::FieldError::new(
+                field("currency"),
+                "enter an ISO 4217 currency code such as USD",
+            )),
+            Some(c) => errors.extend(validate::currency(&field("currency"), c).err()),
+        }
+        if let Some(m) = &s.marketplace_transaction_details
+            && m.is_marketplace_transacted == Some(true)
+            && m.marketplace_transaction_date_time.is_none()
+        {
+            errors.push(validate::FieldError::new(
+                field("marketplaceTransactionDetails.marketplaceTransactionDateTime"),
+                "a marketplace-transacted solution needs its transaction date",
+            ));
+        }
+    }
+    match &reg.contract {
+        None => errors.push(validate::FieldError::new(
+            "contract",
+            "fill in the contract",
+        )),
+        Some(c) => {
+            match c.value {
+                None => errors.push(validate::FieldError::new(
+                    "contract.value",
+                    "enter the contract value (0 or more)",
+                )),
+                Some(v) => errors.extend(validate::non_negative("contract.value", v).err()),
+            }
+            match c.currency.as_deref() {
+                None => errors.push(validate::FieldError::new(
+                    "contract.currency",
+                    "enter an ISO 4217 currency code such as USD",
+                )),
+                Some(cur) => errors.extend(validate::currency("contract.currency", cur).err()),
+            }
+            if c.sign_date_time.is_none() {
+                errors.push(validate::FieldError::new(
+                    "contract.signDateTime",
+                    "enter the date the contract was signed",
+                ));
+            }
+            match c.start_date_time {
+                None => errors.push(validate::FieldError::new(
+                    "contract.startDateTime",
+                    "enter the contract start date",
+                )),
+                Some(start) => {
+                    if let Some(sign) = c.sign_date_time
+                        && start < sign
+                    {
+                        errors.push(validate::FieldError::new(
+                            "contract.startDateTime",
+                            "the contract cannot start before it was signed; pick a start on or after the sign date",
+                        ));
+                    }
+                    match (c.term.as_ref(), c.end_date_time) {
+                        (Some(ContractTerm::Perpetual), Some(_)) => errors.push(validate::FieldError::new(
+                            "contract.endDateTime",
+                            "a Perpetual contract has no end date; clear it or choose a Finite term",
+                        )),
+                        (Some(ContractTerm::Perpetual), None) => {}
+                        (_, None) => errors.push(validate::FieldError::new(
+                            "contract.endDateTime",
+                            "enter the end date, or choose the Perpetual term",
+                        )),
+                        (_, Some(end)) if end <= start => errors.push(validate::FieldError::new(
+                            "contract.endDateTime",
+                            "the contract must end after it starts",
+                        )),
+                        _ => {}
+                    }
+                }
+            }
+            if c.term.is_none() {
+                errors.push(validate::FieldError::new(
+                    "contract.term",
+                    "choose Finite or Perpetual",
+                ));
+            }
+        }
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Status as S;
+    use Substatus as U;
+
+    #[test]
+    fn new_may_move_to_new_active_or_declined() {
+        let moves = allowed_moves(&S::New, &U::Pending);
+        assert_eq!(
+            moves,
+            vec![
+                Move {
+                    status: S::New,
+                    substatuses: vec![U::Received]
+                },
+                Move {
+                    status: S::Active,
+                    substatuses: vec![U::Accepted]
+                },
+                Move {
+                    status: S::Closed,
+                    substatuses: vec![U::Declined]
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn active_may_only_close_won_or_lost() {
+        let moves = allowed_moves(&S::Active, &U::Accepted);
+        assert_eq!(
+            moves,
+            vec![Move {
+                status: S::Closed,
+                substatuses: vec![U::Won, U::Lost]
+            }]
+        );
+    }
+
+    #[test]
+    fn closed_is_terminal() {
+        for sub in [U::Won, U::Lost, U::Declined, U::Expired] {
+            assert!(allowed_moves(&S::Closed, &sub).is_empty());
+            let err = check_transition(&S::Closed, &sub, &S::Active, &U::Accepted).unwrap_err();
+            assert_eq!(err.rule, "closed-is-terminal");
+        }
+    }
+
+    #[test]
+    fn every_offered_move_is_accepted_and_nothing_else_is() {
+        let statuses = [S::New, S::Active, S::Closed];
+        for from in &statuses {
+            for from_sub in substatuses_of(from) {
+                let offered = allowed_moves(from, from_sub);
+                for to in &statuses {
+                    for to_sub in U::ALL {
+                        let is_offered = offered
+                            .iter()
+                            .any(|m| &m.status == to && m.substatuses.contains(to_sub));
+                        let same = from == to && from_sub == to_sub;
+                        let ok = check_transition(from, from_sub, to, to_sub).is_ok();
+                        assert_eq!(
+                            ok,
+                            is_offered || same,
+                            "{from}/{from_sub} -> {to}/{to_sub}: offered={is_offered} accepted={ok}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn violations_name_the_rule() {
+        let e = check_transition(&S::Active, &U::Accepted, &S::Closed, &U::Declined).unwrap_err();
+        assert_eq!(e.rule, "declined-only-from-new");
+        let e = check_transition(&S::New, &U::Pending, &S::Closed, &U::Won).unwrap_err();
+        assert_eq!(e.rule, "won-lost-only-from-active");
+        let e = check_transition(&S::New, &U::Pending, &S::Closed, &U::Expired).unwrap_err();
+        assert_eq!(e.rule, "expired-by-service");
+        let e = check_transition(&S::New, &U::Pending, &S::Active, &U::Won).unwrap_err();
+        assert_eq!(e.rule, "substatus-of-status");
+        let e = check_transition(&S::Active, &U::Accepted, &S::New, &U::Pending).unwrap_err();
+        assert_eq!(e.rule, "no-return-to-new");
+        assert!(e.to_string().contains("no-return-to-new"));
+    }
+
+    #[test]
+    fn editable_paths_follow_the_connector_list() {
+        for p in [
+            "/name",
+            "/team/-",
+            "/team/3",
+            "/customerProfile/team",
+            "/details/requirements/solutions/-",
+            "/registrations/-",
+            "/registrations/0/contract/value",
+            "/favorite",
+        ] {
+            assert!(is_editable_path(p), "{p}");
+        }
+        for p in [
+            "/id",
+            "/registrations",
+            "/registrations/x/a",
+            "/team/x",
+            "/details/dealValue/x",
+            "/links",
+            "",
+        ] {
+            assert!(!is_editable_path(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn closed_referrals_only_take_favorite_and_notes() {
+        let r = Referral {
+            status: Some(S::Closed),
+            substatus: Some(U::Won),
+            ..Default::default()
+        };
+        assert!(check_edit(&r, "/favorite", &serde_json::json!(true)).is_ok());
+        assert!(check_edit(&r, "/details/notes", &serde_json::json!("x")).is_ok());
+        assert_eq!(
+            check_edit(&r, "/name", &serde_json::json!("x"))
+                .unwrap_err()
+                .rule,
+            "closed-read-only"
+        );
+    }
+
+    #[test]
+    fn sharing_cannot_be_withdrawn() {
+        let r: Referral = serde_json::from_value(serde_json::json!({
+            "status": "Active",
+            "consent": {"consentToShareReferralWithMicrosoftSellers": true}
+        }))
+        .unwrap();
+        let path = "/consent/consentToShareReferralWithMicrosoftSellers";
+        assert_eq!(
+            check_edit(&r, path, &serde_json::json!(false))
+                .unwrap_err()
+                .rule,
+            "sharing-is-permanent"
+        );
+        assert!(check_edit(&r, path, &serde_json::json!(true)).is_ok());
+    }
+
+    fn won_referral(hours: i64) -> Referral {
+        serde_json::from_value(serde_json::json!({
+            "status": "Closed",
+            "substatus": "Won",
+            "createdDateTime": "2026-01-01T00:00:00Z",
+            "closedDateTime": (chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap()
+                + Duration::hours(hours)).to_rfc3339(),
+            "consent": {"consentToShareReferralWithMicrosoftSellers": true},
+            "details": {"requirements": {"solutions": [{"id": "SOL-1"}]}}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn registration_eligibility_lists_every_unmet_rule() {
+        assert!(registration_ineligibility(&won_referral(72)).is_empty());
+        let early = registration_ineligibility(&won_referral(71));
+        assert_eq!(early.len(), 1);
+        assert!(early[0].contains("72 hours"), "{early:?}");
+        let all = registration_ineligibility(&Referral::default());
+        assert_eq!(all.len(), 4, "{all:?}");
+    }
+
+    #[test]
+    fn incoming_new_referrals_expire_after_14_days() {
+        let created = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let r = Referral {
+            status: Some(S::New),
+            direction: Some(Direction::Incoming),
+            created_date_time: Some(created),
+            ..Default::default()
+        };
+        assert!(!should_expire(
+            &r,
+            created + Duration::days(14) - Duration::seconds(1)
+        ));
+        assert!(should_expire(&r, created + Duration::days(14)));
+        let outgoing = Referral {
+            direction: Some(Direction::Outgoing),
+            ..r
+        };
+        assert!(!should_expire(&outgoing, created + Duration::days(30)));
+    }
+}

@@ -1,0 +1,10 @@
+//! refdeck: a keyboard-driven terminal dashboard for Partner Center co-sell referrals and their
+//! Marketo Sales Insight sync.
+//!
+//! - [`domain`]: pure types and rules, no I/O.
+//! - [`backend`]: the async task, API clients, rate limiting, local store.
+//! - [`sandbox`]: the loopback emulator of both remote APIs.
+
+pub mod backend;
+pub mod domain;
+pub mod sandbox;

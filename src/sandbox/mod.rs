@@ -1,0 +1,2 @@
+//! The loopback emulator of the Partner Center Referrals API and the Marketo REST API.
+pub mod clock;
