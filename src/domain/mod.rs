@@ -1,11 +1,14 @@
 //! Pure types and rules: no I/O, no clocks other than values passed in.
 
 pub mod enums;
+pub mod marketo;
 pub mod patch;
 pub mod referral;
+pub mod row;
 pub mod rules;
 pub mod time;
 pub mod validate;
 
 pub use enums::*;
 pub use referral::*;
+pub use row::ReferralRow;
