@@ -1,0 +1,791 @@
+//! The local store: one SQLite file under the data directory holding the cached referrals (for an
+//! instant, offline start), the last sync time, the last Marketo report of each referral, and the
+//! durable outbox of edits.
+//!
+//! Choices:
+//! - The file is created with mode 0600 before SQLite opens it; SQLite gives its `-wal`/`-shm`
+//!   companions the same mode.
+//! - WAL journal with `synchronous=FULL`: an edit acknowledged by [`Store::outbox_push`] is on
+//!   disk and survives `kill -9` and power loss.
+//! - Every list column is stored beside the referral's JSON so the list can be loaded without
+//!   parsing 100,000 JSON documents; the JSON is parsed only when a detail is opened.
+//! - Schema changes are numbered migrations tracked in `PRAGMA user_version`; a database newer
+//!   than this build is refused with a message rather than modified.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::marketo::MarketoBadge;
+use crate::domain::time::{format_datetime, parse_datetime};
+use crate::domain::*;
+
+/// Errors of the local store, with the file they concern.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("local store {path}: {message}")]
+    Sqlite { path: PathBuf, message: String },
+    #[error("local store {path}: {message}")]
+    Io { path: PathBuf, message: String },
+    #[error(
+        "local store {path} was written by a newer refdeck (schema {found}, this build knows {known}); upgrade refdeck or use another --data-dir"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("local store: a stored record is damaged: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// What an outbox entry asks the server to do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum OutboxAction {
+    /// `PATCH /referrals/{id}` with these operations and `If-Match: etag`.
+    Patch {
+        referral_id: String,
+        ops: Vec<crate::domain::patch::PatchOp>,
+        etag: Option<String>,
+    },
+    /// `POST /referrals`.
+    Create { referral: Box<Referral> },
+    /// `POST /referrals` for the Microsoft-linked twin of the referral an earlier entry created;
+    /// its `engagementId` comes from that entry's result (`after`).
+    CreateLinked { referral: Box<Referral>, after: i64 },
+}
+
+/// Where an outbox entry stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OutboxState {
+    /// Waiting to be sent (or being retried after a network or server failure).
+    Pending,
+    /// The server refused it (a rule, a bad value); it waits for the user to retry or discard.
+    Failed,
+    /// The referral changed on the server meanwhile (412); it waits for the user to resolve.
+    Conflict,
+}
+
+impl OutboxState {
+    fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Pending => "pending",
+            OutboxState::Failed => "failed",
+            OutboxState::Conflict => "conflict",
+        }
+    }
+    fn parse(s: &str) -> OutboxState {
+        match s {
+            "failed" => OutboxState::Failed,
+            "conflict" => OutboxState::Conflict,
+            _ => OutboxState::Pending,
+        }
+    }
+}
+
+/// One durable edit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEntry {
+    pub seq: i64,
+    pub action: OutboxAction,
+    /// The referral as the user saw it when editing (for the mine/theirs view on a conflict).
+    pub base: Option<Box<Referral>>,
+    /// One line for the outbox list, e.g. "status → Active/Accepted".
+    pub summary: String,
+    pub created_at: DateTime<Utc>,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub state: OutboxState,
+}
+
+impl OutboxEntry {
+    /// The referral this entry concerns, when known.
+    pub fn referral_id(&self) -> Option<&str> {
+        match &self.action {
+            OutboxAction::Patch { referral_id, .. } => Some(referral_id),
+            OutboxAction::Create { referral } | OutboxAction::CreateLinked { referral, .. } => {
+                referral.id.as_deref()
+            }
+        }
+    }
+}
+
+const SCHEMA_VERSION: i64 = 1;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: referrals with their list columns, meta, Marketo reports, outbox.
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE referrals (
+        id TEXT PRIMARY KEY,
+        json TEXT NOT NULL,
+        engagement_id TEXT NOT NULL DEFAULT '',
+        name TEXT NOT NULL DEFAULT '',
+        customer TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT '',
+        substatus TEXT NOT NULL DEFAULT '',
+        type TEXT, direction TEXT, qualification TEXT, sales_stage TEXT, registration_status TEXT,
+        deal_value REAL,
+        currency TEXT NOT NULL DEFAULT '',
+        country TEXT NOT NULL DEFAULT '',
+        closing TEXT, created TEXT, updated TEXT,
+        favorite INTEGER NOT NULL DEFAULT 0,
+        search_text TEXT NOT NULL DEFAULT '',
+        marketo TEXT NOT NULL DEFAULT 'unknown'
+     );
+     CREATE INDEX referrals_updated ON referrals(updated DESC);
+     CREATE INDEX referrals_engagement ON referrals(engagement_id);
+     CREATE TABLE marketo_reports (id TEXT PRIMARY KEY, json TEXT NOT NULL, checked_at TEXT NOT NULL);
+     CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        action TEXT NOT NULL,
+        base TEXT,
+        summary TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        state TEXT NOT NULL DEFAULT 'pending'
+     );",
+];
+
+/// The local store. Not `Sync`: the backend owns it and runs its calls off the async threads.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+/// The file name of the store inside the data directory.
+pub const FILE_NAME: &str = "refdeck.sqlite3";
+
+impl Store {
+    /// Opens (creating if needed, mode 0600) and migrates the store at `path`.
+    pub fn open(path: &Path) -> Result<Store> {
+        let io_err = |e: std::io::Error| StoreError::Io {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        };
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(io_err)?;
+        }
+        crate::backend::secure_file::create_private(path).map_err(io_err)?;
+        let conn = Connection::open(path).map_err(|e| sql_err(path, e))?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// An in-memory store (tests and `--no-cache`).
+    pub fn open_in_memory() -> Result<Store> {
+        let path = PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory().map_err(|e| sql_err(&path, e))?;
+        let mut store = Store { conn, path };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        sql_err(&self.path, e)
+    }
+
+    fn configure(&mut self) -> Result<()> {
+        self.conn
+            .execute_batch(
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;",
+            )
+            .map_err(|e| sql_err(&self.path, e))
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known: SCHEMA_VERSION,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self
+                .conn
+                .transaction()
+                .map_err(|e| sql_err(&self.path, e))?;
+            tx.execute_batch(sql).map_err(|e| sql_err(&self.path, e))?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .map_err(|e| sql_err(&self.path, e))?;
+            tx.commit().map_err(|e| sql_err(&self.path, e))?;
+        }
+        Ok(())
+    }
+
+    /// The schema version of the open store.
+    pub fn schema_version(&self) -> Result<i64> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    // ---- referrals -------------------------------------------------------------------------
+
+    /// Inserts or replaces referrals (and their list columns) in one transaction. The Marketo
+    /// badge of an existing row is kept.
+    pub fn upsert(&mut self, referrals: &[Referral]) -> Result<()> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sql_err(&path, e))?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO referrals (id, json, engagement_id, name, customer, status, substatus, type,
+                        direction, qualification, sales_stage, registration_status, deal_value, currency, country,
+                        closing, created, updated, favorite, search_text)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+                     ON CONFLICT(id) DO UPDATE SET json=excluded.json, engagement_id=excluded.engagement_id,
+                        name=excluded.name, customer=excluded.customer, status=excluded.status,
+                        substatus=excluded.substatus, type=excluded.type, direction=excluded.direction,
+                        qualification=excluded.qualification, sales_stage=excluded.sales_stage,
+                        registration_status=excluded.registration_status, deal_value=excluded.deal_value,
+                        currency=excluded.currency, country=excluded.country, closing=excluded.closing,
+                        created=excluded.created, updated=excluded.updated, favorite=excluded.favorite,
+                        search_text=excluded.search_text",
+                )
+                .map_err(|e| sql_err(&path, e))?;
+            for r in referrals {
+                let Some(id) = r.id.as_deref().filter(|s| !s.is_empty()) else {
+                    continue;
+                };
+                let json =
+                    serde_json::to_string(r).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let row = ReferralRow::from(r);
+                stmt.execute(params![
+                    id,
+                    json,
+                    row.engagement_id,
+                    row.name,
+                    row.customer,
+                    row.status.as_str(),
+                    row.substatus.as_str(),
+                    row.referral_type.as_ref().map(|v| v.as_str().to_string()),
+                    row.direction.as_ref().map(|v| v.as_str().to_string()),
+                    row.qualification.as_ref().map(|v| v.as_str().to_string()),
+                    row.sales_stage.as_ref().map(|v| v.as_str().to_string()),
+                    row.registration_status
+                        .as_ref()
+                        .map(|v| v.as_str().to_string()),
+                    row.deal_value,
+                    row.currency,
+                    row.country,
+                    row.closing.as_ref().map(format_datetime),
+                    row.created.as_ref().map(format_datetime),
+                    row.updated.as_ref().map(format_datetime),
+                    row.favorite,
+                    row.search_text,
+                ])
+                .map_err(|e| sql_err(&path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| sql_err(&path, e))
+    }
+
+    /// The list rows, most recently updated first; `limit` for a quick first screen.
+    pub fn load_rows(&self, limit: Option<usize>) -> Result<Vec<ReferralRow>> {
+        let sql = format!(
+            "SELECT id, engagement_id, name, customer, status, substatus, type, direction, qualification,
+                sales_stage, registration_status, deal_value, currency, country, closing, created, updated,
+                favorite, search_text, marketo
+             FROM referrals ORDER BY updated DESC, id{}",
+            match limit {
+                Some(n) => format!(" LIMIT {n}"),
+                None => String::new(),
+            }
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], row_from_sql)
+            .map_err(|e| self.err(e))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+
+    /// How many referrals are cached.
+    pub fn count(&self) -> Result<usize> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM referrals", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as usize)
+            .map_err(|e| self.err(e))
+    }
+
+    /// One cached referral.
+    pub fn get(&self, id: &str) -> Result<Option<Referral>> {
+        let json: Option<String> = self
+            .conn
+            .query_row("SELECT json FROM referrals WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.err(e))?;
+        json.map(|j| {
+            serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(format!("referral {id}: {e}")))
+        })
+        .transpose()
+    }
+
+    /// Several cached referrals, in the order of `ids` (missing ones are left out).
+    pub fn get_many(&self, ids: &[String]) -> Result<Vec<Referral>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(r) = self.get(id)? {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every cached referral (export, Marketo check of the whole list).
+    pub fn all(&self) -> Result<Vec<Referral>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT json FROM referrals ORDER BY updated DESC, id")
+            .map_err(|e| self.err(e))?;
+        let jsons = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
+        jsons
+            .iter()
+            .map(|j| serde_json::from_str(j).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect()
+    }
+
+    /// The referrals of one engagement.
+    pub fn related(&self, engagement_id: &str) -> Result<Vec<ReferralRow>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, engagement_id, name, customer, status, substatus, type, direction, qualification,
+                    sales_stage, registration_status, deal_value, currency, country, closing, created, updated,
+                    favorite, search_text, marketo
+                 FROM referrals WHERE engagement_id = ?1 ORDER BY created, id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([engagement_id], row_from_sql)
+            .map_err(|e| self.err(e))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+
+    // ---- meta ------------------------------------------------------------------------------
+
+    fn meta(&self, key: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The server's `updatedDateTime` high-water mark of the last successful sync, and which
+    /// server it came from (a sync against another server must start over).
+    pub fn last_sync(&self, source: &str) -> Result<Option<DateTime<Utc>>> {
+        if self.meta("sync_source")?.as_deref() != Some(source) {
+            return Ok(None);
+        }
+        Ok(self.meta("last_sync")?.as_deref().and_then(parse_datetime))
+    }
+
+    pub fn set_last_sync(&self, source: &str, at: DateTime<Utc>) -> Result<()> {
+        self.set_meta("sync_source", source)?;
+        self.set_meta("last_sync", &format_datetime(&at))
+    }
+
+    /// The latest `updatedDateTime` among cached referrals.
+    pub fn max_updated(&self) -> Result<Option<DateTime<Utc>>> {
+        let s: Option<String> = self
+            .conn
+            .query_row("SELECT MAX(updated) FROM referrals", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        Ok(s.as_deref().and_then(parse_datetime))
+    }
+
+    // ---- Marketo ---------------------------------------------------------------------------
+
+    /// Records the Marketo badge of a referral and, when given, the full report (JSON).
+    pub fn set_marketo(
+        &self,
+        id: &str,
+        badge: MarketoBadge,
+        report_json: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE referrals SET marketo = ?2 WHERE id = ?1",
+                params![id, badge.as_str()],
+            )
+            .map_err(|e| self.err(e))?;
+        if let Some(json) = report_json {
+            self.conn
+                .execute(
+                    "INSERT INTO marketo_reports (id, json, checked_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(id) DO UPDATE SET json = excluded.json, checked_at = excluded.checked_at",
+                    params![id, json, format_datetime(&at)],
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// The last Marketo report of a referral (JSON) and when it was made.
+    pub fn marketo_report(&self, id: &str) -> Result<Option<(String, DateTime<Utc>)>> {
+        let row: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT json, checked_at FROM marketo_reports WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(row.map(|(json, at)| (json, parse_datetime(&at).unwrap_or_default())))
+    }
+
+    // ---- outbox ----------------------------------------------------------------------------
+
+    /// Writes an edit to disk (durably, before anything is sent) and returns its sequence number.
+    pub fn outbox_push(
+        &self,
+        action: &OutboxAction,
+        base: Option<&Referral>,
+        summary: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let action_json =
+            serde_json::to_string(action).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let base_json = base
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.conn
+            .execute(
+                "INSERT INTO outbox (action, base, summary, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![action_json, base_json, summary, format_datetime(&now)],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Every entry, oldest first.
+    pub fn outbox(&self) -> Result<Vec<OutboxEntry>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, action, base, summary, created_at, attempts, last_error, state FROM outbox ORDER BY seq")
+            .map_err(|e| self.err(e))?;
+        let raw = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                    r.get::<_, String>(7)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
+        raw.into_iter()
+            .map(
+                |(seq, action, base, summary, created, attempts, last_error, state)| {
+                    let action = serde_json::from_str(&action)
+                        .map_err(|e| StoreError::Corrupt(format!("outbox entry {seq}: {e}")))?;
+                    let base = base
+                        .map(|b| serde_json::from_str::<Referral>(&b).map(Box::new))
+                        .transpose()
+                        .map_err(|e| StoreError::Corrupt(format!("outbox entry {seq}: {e}")))?;
+                    Ok(OutboxEntry {
+                        seq,
+                        action,
+                        base,
+                        summary,
+                        created_at: parse_datetime(&created).unwrap_or_default(),
+                        attempts: attempts.max(0) as u32,
+                        last_error,
+                        state: OutboxState::parse(&state),
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// Entries not yet sent or resolved.
+    pub fn outbox_len(&self) -> Result<usize> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as usize)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records an attempt's outcome.
+    pub fn outbox_mark(&self, seq: i64, state: OutboxState, error: Option<&str>) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE outbox SET state = ?2, last_error = ?3, attempts = attempts + 1 WHERE seq = ?1",
+                params![seq, state.as_str(), error],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Puts a failed or conflicting entry back in the queue (the user chose retry).
+    pub fn outbox_retry(&self, seq: i64) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE outbox SET state = 'pending', last_error = NULL WHERE seq = ?1",
+                [seq],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Replaces an entry's action (a conflict resolved into new operations and eTag).
+    pub fn outbox_replace(&self, seq: i64, action: &OutboxAction) -> Result<()> {
+        let json = serde_json::to_string(action).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.conn
+            .execute(
+                "UPDATE outbox SET action = ?2, state = 'pending', last_error = NULL WHERE seq = ?1",
+                params![seq, json],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Removes an entry (sent, or discarded by the user).
+    pub fn outbox_remove(&self, seq: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM outbox WHERE seq = ?1", [seq])
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    // ---- purge -----------------------------------------------------------------------------
+
+    /// Wipes every cached customer record (referrals, Marketo reports, sync marks). The outbox
+    /// holds the user's own unsent edits and is kept unless `include_outbox`.
+    pub fn purge(&mut self, include_outbox: bool) -> Result<()> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sql_err(&path, e))?;
+        tx.execute_batch("DELETE FROM referrals; DELETE FROM marketo_reports; DELETE FROM meta;")
+            .map_err(|e| sql_err(&path, e))?;
+        if include_outbox {
+            tx.execute_batch("DELETE FROM outbox;")
+                .map_err(|e| sql_err(&path, e))?;
+        }
+        tx.commit().map_err(|e| sql_err(&path, e))?;
+        self.conn
+            .execute_batch("VACUUM;")
+            .map_err(|e| sql_err(&path, e))
+    }
+}
+
+fn sql_err(path: &Path, e: rusqlite::Error) -> StoreError {
+    StoreError::Sqlite {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+fn row_from_sql(r: &Row<'_>) -> rusqlite::Result<ReferralRow> {
+    let opt_enum = |i: usize| -> rusqlite::Result<Option<String>> { r.get::<_, Option<String>>(i) };
+    let date = |i: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
+        Ok(r.get::<_, Option<String>>(i)?
+            .as_deref()
+            .and_then(parse_datetime))
+    };
+    Ok(ReferralRow {
+        id: r.get(0)?,
+        engagement_id: r.get(1)?,
+        name: r.get(2)?,
+        customer: r.get(3)?,
+        status: Status::parse(&r.get::<_, String>(4)?),
+        substatus: Substatus::parse(&r.get::<_, String>(5)?),
+        referral_type: opt_enum(6)?.map(|s| ReferralType::parse(&s)),
+        direction: opt_enum(7)?.map(|s| Direction::parse(&s)),
+        qualification: opt_enum(8)?.map(|s| Qualification::parse(&s)),
+        sales_stage: opt_enum(9)?.map(|s| SalesStage::parse(&s)),
+        registration_status: opt_enum(10)?.map(|s| RegistrationStatus::parse(&s)),
+        deal_value: r.get(11)?,
+        currency: r.get(12)?,
+        country: r.get(13)?,
+        closing: date(14)?,
+        created: date(15)?,
+        updated: date(16)?,
+        favorite: r.get(17)?,
+        search_text: r.get(18)?,
+        marketo: MarketoBadge::parse(&r.get::<_, String>(19)?).unwrap_or_default(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::patch::PatchOp;
+    use serde_json::json;
+
+    fn referral(id: &str, updated: &str) -> Referral {
+        serde_json::from_value(json!({
+            "id": id, "name": format!("Deal {id}"), "status": "New", "substatus": "Pending",
+            "updatedDateTime": updated, "engagementId": "e1",
+            "customerProfile": {"name": "Contoso"}, "details": {"dealValue": 10.0, "currency": "USD"},
+            "futureField": [1, 2]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn referrals_round_trip_through_the_store() {
+        let mut s = Store::open_in_memory().unwrap();
+        let a = referral("a", "2026-01-01T00:00:00Z");
+        let b = referral("b", "2026-02-01T00:00:00Z");
+        s.upsert(&[a.clone(), b.clone()]).unwrap();
+        assert_eq!(s.get("a").unwrap().unwrap(), a);
+        let rows = s.load_rows(None).unwrap();
+        assert_eq!(
+            rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            ["b", "a"]
+        );
+        assert_eq!(rows[0], ReferralRow::from(&b));
+        assert_eq!(s.load_rows(Some(1)).unwrap().len(), 1);
+        assert_eq!(s.related("e1").unwrap().len(), 2);
+        assert_eq!(
+            s.max_updated().unwrap(),
+            parse_datetime("2026-02-01T00:00:00Z")
+        );
+    }
+
+    #[test]
+    fn upsert_keeps_the_marketo_badge() {
+        let mut s = Store::open_in_memory().unwrap();
+        s.upsert(&[referral("a", "2026-01-01T00:00:00Z")]).unwrap();
+        s.set_marketo("a", MarketoBadge::Synced, Some("{}"), Utc::now())
+            .unwrap();
+        s.upsert(&[referral("a", "2026-03-01T00:00:00Z")]).unwrap();
+        assert_eq!(s.load_rows(None).unwrap()[0].marketo, MarketoBadge::Synced);
+        assert_eq!(s.marketo_report("a").unwrap().unwrap().0, "{}");
+    }
+
+    #[test]
+    fn outbox_keeps_order_and_state() {
+        let s = Store::open_in_memory().unwrap();
+        let patch = OutboxAction::Patch {
+            referral_id: "a".into(),
+            ops: vec![PatchOp::replace("/name", json!("x"))],
+            etag: Some("\"e1\"".into()),
+        };
+        let first = s.outbox_push(&patch, None, "name → x", Utc::now()).unwrap();
+        let create = OutboxAction::Create {
+            referral: Box::new(referral("new", "2026-01-01T00:00:00Z")),
+        };
+        let second = s.outbox_push(&create, None, "create", Utc::now()).unwrap();
+        assert!(first < second);
+        s.outbox_mark(first, OutboxState::Failed, Some("bad value"))
+            .unwrap();
+        let all = s.outbox().unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].action, patch);
+        assert_eq!(all[0].state, OutboxState::Failed);
+        assert_eq!(all[0].attempts, 1);
+        assert_eq!(all[0].last_error.as_deref(), Some("bad value"));
+        s.outbox_retry(first).unwrap();
+        assert_eq!(s.outbox().unwrap()[0].state, OutboxState::Pending);
+        s.outbox_remove(first).unwrap();
+        assert_eq!(s.outbox_len().unwrap(), 1);
+    }
+
+    #[test]
+    fn file_store_is_private_and_survives_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join(FILE_NAME);
+        {
+            let mut s = Store::open(&path).unwrap();
+            s.upsert(&[referral("a", "2026-01-01T00:00:00Z")]).unwrap();
+            s.outbox_push(
+                &OutboxAction::Patch {
+                    referral_id: "a".into(),
+                    ops: vec![],
+                    etag: None,
+                },
+                None,
+                "x",
+                Utc::now(),
+            )
+            .unwrap();
+            s.set_last_sync("http://x", Utc::now()).unwrap();
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        let mut s = Store::open(&path).unwrap();
+        assert_eq!(s.count().unwrap(), 1);
+        assert_eq!(s.outbox_len().unwrap(), 1);
+        assert!(s.last_sync("http://x").unwrap().is_some());
+        assert!(s.last_sync("http://other").unwrap().is_none());
+        s.purge(false).unwrap();
+        assert_eq!(s.count().unwrap(), 0);
+        assert_eq!(s.outbox_len().unwrap(), 1);
+        assert!(s.last_sync("http://x").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        Store::open(&path)
+            .unwrap()
+            .conn
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        let err = Store::open(&path).unwrap_err();
+        assert!(err.to_string().contains("newer refdeck"), "{err}");
+    }
+}
