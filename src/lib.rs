@@ -6,5 +6,7 @@
 //! - [`sandbox`]: the loopback emulator of both remote APIs.
 
 pub mod backend;
+pub mod config;
 pub mod domain;
 pub mod sandbox;
+pub mod ui;

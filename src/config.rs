@@ -1,0 +1,449 @@
+//! The configuration file: TOML at the platform config dir (`refdeck.toml`), every option
+//! documented in `assets/config.example.toml`. Unknown keys are errors (a typo must not be
+//! silently ignored); every error carries the line and column and says how to fix it.
+//!
+//! Precedence (highest first): command-line flags, `REFDECK_*` environment variables, this file,
+//! built-in defaults.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::ui::keymap::{KeySpec, Keymap};
+use crate::ui::theme::Theme;
+
+/// The real Partner Center Referrals API.
+pub const PARTNER_CENTER_URL: &str = "https://api.partner.microsoft.com/v1.0/engagements";
+/// Azure AD's v2 authority host.
+pub const AUTHORITY: &str = "https://login.microsoftonline.com";
+/// The delegated scope of the Referrals API.
+pub const PARTNER_CENTER_SCOPE: &str =
+    "https://api.partner.microsoft.com/user_impersonation offline_access";
+/// Where `o` opens a referral; `{id}` is replaced.
+pub const PORTAL_URL: &str = "https://partner.microsoft.com/dashboard/referrals/v2/leads/{id}";
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub partner_center: PartnerCenterSection,
+    pub marketo: MarketoSection,
+    pub sandbox: SandboxSection,
+    pub ui: UiSection,
+    pub log: LogSection,
+    /// Action name → key or keys (see `ui::keymap`).
+    pub keys: BTreeMap<String, Spanned<KeySpec>>,
+    /// Where the local store and logs live (default: the platform data dir).
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PartnerCenterSection {
+    /// Base URL of the Referrals API (…/v1.0/engagements).
+    pub url: Option<String>,
+    /// Azure AD tenant id or domain (`organizations` for any work account).
+    pub tenant: String,
+    /// Azure AD application (public client) id. Setting it means "use the real service".
+    pub client_id: Option<String>,
+    pub authority: String,
+    pub scope: String,
+    /// Calls allowed per window (the service allows 100 per 60 s).
+    pub rate_limit_calls: usize,
+    pub rate_limit_window_secs: u64,
+    /// Browser address of a referral in Partner Center; `{id}` is replaced.
+    pub portal_url: String,
+}
+
+impl Default for PartnerCenterSection {
+    fn default() -> Self {
+        PartnerCenterSection {
+            url: None,
+            tenant: "organizations".into(),
+            client_id: None,
+            authority: AUTHORITY.into(),
+            scope: PARTNER_CENTER_SCOPE.into(),
+            rate_limit_calls: 100,
+            rate_limit_window_secs: 60,
+            portal_url: PORTAL_URL.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MarketoSection {
+    /// REST base, e.g. `https://123-ABC-456.mktorest.com`.
+    pub url: Option<String>,
+    pub client_id: Option<String>,
+    /// Prefer `client_secret_env` so the secret is not in a file.
+    pub client_secret: Option<String>,
+    /// Name of an environment variable holding the client secret.
+    pub client_secret_env: Option<String>,
+    /// How Partner Center records map onto Marketo records.
+    pub mapping: toml::Table,
+}
+
+impl MarketoSection {
+    /// The client secret, from the environment variable named in config or the file.
+    pub fn secret(&self) -> Option<String> {
+        self.client_secret_env
+            .as_deref()
+            .and_then(|name| std::env::var(name).ok())
+            .filter(|s| !s.is_empty())
+            .or_else(|| self.client_secret.clone().filter(|s| !s.is_empty()))
+    }
+
+    /// True when enough is configured to talk to a real Marketo instance.
+    pub fn has_credentials(&self) -> bool {
+        self.url.is_some() && self.client_id.is_some() && self.secret().is_some()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SandboxSection {
+    /// Demo referrals the in-process sandbox starts with.
+    pub referrals: usize,
+    /// Seed of the demo data (same seed, same data).
+    pub seed: u64,
+}
+
+impl Default for SandboxSection {
+    fn default() -> Self {
+        SandboxSection {
+            referrals: 500,
+            seed: 42,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiSection {
+    /// dark, light, high-contrast or mono. `NO_COLOR` forces mono.
+    pub theme: Spanned<String>,
+    /// Background refresh period; 0 turns it off.
+    pub refresh_interval_secs: u64,
+    /// Mouse clicks and wheel.
+    pub mouse: bool,
+    /// Below this width the right pane replaces the list instead of sitting beside it.
+    pub split_min_width: u16,
+}
+
+impl Default for UiSection {
+    fn default() -> Self {
+        UiSection {
+            theme: Spanned::new(0..0, "dark".to_string()),
+            refresh_interval_secs: 300,
+            mouse: true,
+            split_min_width: 120,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSection {
+    /// error, warn, info, debug or trace (or a tracing filter such as `refdeck=debug`).
+    pub level: String,
+}
+
+impl Default for LogSection {
+    fn default() -> Self {
+        LogSection {
+            level: "info".into(),
+        }
+    }
+}
+
+/// One problem in the config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    /// 1-based; 0 when the problem is not tied to a place in the file.
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line > 0 {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.path.display(),
+                self.line,
+                self.column,
+                self.message
+            )
+        } else {
+            write!(f, "{}: {}", self.path.display(), self.message)
+        }
+    }
+}
+
+/// The config file's default location.
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "refdeck").map(|d| d.config_dir().join("refdeck.toml"))
+}
+
+/// The default data directory (store, logs, token cache).
+pub fn default_data_dir() -> PathBuf {
+    directories::ProjectDirs::from("", "", "refdeck")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".refdeck"))
+}
+
+impl Config {
+    /// Reads the config file; a missing file gives the defaults.
+    pub fn load(path: &Path) -> Result<Config, Vec<ConfigError>> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(&text, path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(vec![ConfigError {
+                path: path.to_path_buf(),
+                line: 0,
+                column: 0,
+                message: format!("cannot read the config file: {e}"),
+            }]),
+        }
+    }
+
+    /// Parses and checks config text. All problems are reported, not just the first.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, Vec<ConfigError>> {
+        let at = |span: Option<std::ops::Range<usize>>, message: String| {
+            let (line, column) = span.map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+            ConfigError {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message,
+            }
+        };
+        let config: Config =
+            toml::from_str(text).map_err(|e| vec![at(e.span(), e.message().trim().to_string())])?;
+        let mut errors = Vec::new();
+        if let Err(e) = Theme::select(config.ui.theme.get_ref(), false) {
+            errors.push(at(Some(config.ui.theme.span()), e));
+        }
+        let plain: BTreeMap<String, KeySpec> = config
+            .keys
+            .iter()
+            .map(|(k, v)| (k.clone(), v.get_ref().clone()))
+            .collect();
+        if let Err(key_errors) = Keymap::with_overrides(&plain) {
+            for e in key_errors {
+                let action = e
+                    .strip_prefix("keys.")
+                    .and_then(|r| r.split(':').next())
+                    .unwrap_or("");
+                let span = config.keys.get(action).map(|s| s.span());
+                errors.push(at(span, e));
+            }
+        }
+        for (name, url) in [
+            ("partner_center.url", config.partner_center.url.as_deref()),
+            ("marketo.url", config.marketo.url.as_deref()),
+        ] {
+            if let Some(u) = url
+                && let Err(e) = check_url(u)
+            {
+                errors.push(at(find_key(text, name), format!("{name}: {e}")));
+            }
+        }
+        if config.partner_center.rate_limit_calls == 0
+            || config.partner_center.rate_limit_window_secs == 0
+        {
+            errors.push(at(
+                find_key(text, "partner_center.rate_limit_calls"),
+                "partner_center.rate_limit_calls and rate_limit_window_secs must be at least 1"
+                    .into(),
+            ));
+        }
+        if let Err(e) = check_log_level(&config.log.level) {
+            errors.push(at(find_key(text, "log.level"), format!("log.level: {e}")));
+        }
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The key bindings (the config was checked when loaded).
+    pub fn keymap(&self) -> Keymap {
+        let plain: BTreeMap<String, KeySpec> = self
+            .keys
+            .iter()
+            .map(|(k, v)| (k.clone(), v.get_ref().clone()))
+            .collect();
+        Keymap::with_overrides(&plain).unwrap_or_default()
+    }
+
+    /// The theme, honouring `NO_COLOR`.
+    pub fn theme(&self, no_color: bool) -> Theme {
+        Theme::select(self.ui.theme.get_ref(), no_color).unwrap_or_default()
+    }
+}
+
+/// Checks that a URL is absolute http(s).
+pub fn check_url(u: &str) -> Result<url::Url, String> {
+    match url::Url::parse(u) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {
+            Ok(parsed)
+        }
+        Ok(_) => Err(format!(
+            "`{u}` must be an http:// or https:// address with a host"
+        )),
+        Err(e) => Err(format!(
+            "`{u}` is not a URL ({e}); write it like https://example.com/path"
+        )),
+    }
+}
+
+/// Checks a log filter: comma-separated directives, each a level or `target=level`.
+pub fn check_log_level(filter: &str) -> Result<(), String> {
+    const LEVELS: [&str; 6] = ["error", "warn", "info", "debug", "trace", "off"];
+    let fix = "use error, warn, info, debug or trace, or target=level such as refdeck=debug";
+    for directive in filter.split(',').map(str::trim) {
+        let ok = match directive.rsplit_once('=') {
+            Some((target, level)) => {
+                !target.trim().is_empty()
+                    && LEVELS.contains(&level.trim().to_ascii_lowercase().as_str())
+            }
+            None => LEVELS.contains(&directive.to_ascii_lowercase().as_str()),
+        };
+        if !ok {
+            return Err(format!("`{directive}` is not a log level; {fix}"));
+        }
+    }
+    Ok(())
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..text.floor_char_boundary(offset)];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, column)
+}
+
+/// Finds where `section.key` is written, for errors about values serde accepted.
+fn find_key(text: &str, dotted: &str) -> Option<std::ops::Range<usize>> {
+    let (section, key) = dotted.rsplit_once('.')?;
+    let mut in_section = false;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if t.starts_with('[') {
+            in_section = t.trim_matches(|c| c == '[' || c == ']').trim() == section;
+        } else if in_section
+            && let Some((k, _)) = t.split_once('=')
+            && k.trim() == key
+        {
+            let start = offset + line.find(key).unwrap_or(0);
+            return Some(start..start + key.len());
+        }
+        offset += line.len();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, Vec<ConfigError>> {
+        Config::parse(text, Path::new("refdeck.toml"))
+    }
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let c = parse("").unwrap();
+        assert_eq!(c.sandbox.referrals, 500);
+        assert_eq!(c.partner_center.rate_limit_calls, 100);
+        assert_eq!(c.ui.theme.get_ref(), "dark");
+    }
+
+    #[test]
+    fn the_example_file_is_valid_and_complete() {
+        let text = include_str!("../assets/config.example.toml");
+        let c = parse(text).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(c.ui.theme.get_ref(), "dark");
+        // Every documented section is present in the example.
+        for section in [
+            "[partner_center]",
+            "[marketo]",
+            "[marketo.mapping]",
+            "[sandbox]",
+            "[ui]",
+            "[log]",
+            "[keys]",
+        ] {
+            assert!(text.contains(section), "{section} missing from the example");
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_reported_with_their_line() {
+        let errs = parse("[ui]\nmouse = true\nthemee = \"dark\"\n").unwrap_err();
+        assert_eq!(errs[0].line, 3, "{errs:?}");
+        assert!(errs[0].message.contains("themee"), "{errs:?}");
+        assert!(
+            errs[0].to_string().starts_with("refdeck.toml:3:"),
+            "{}",
+            errs[0]
+        );
+    }
+
+    #[test]
+    fn wrong_types_are_reported_with_their_line() {
+        let errs = parse("[sandbox]\nreferrals = \"many\"\n").unwrap_err();
+        assert_eq!(errs[0].line, 2, "{errs:?}");
+    }
+
+    #[test]
+    fn bad_values_name_the_field_and_fix() {
+        let errs = parse(
+            "[ui]\ntheme = \"neon\"\n\n[keys]\nrefresh = \"hyper-r\"\n\n[partner_center]\nurl = \"ftp://x\"\n\n[log]\nlevel = \"loud=\"\n",
+        )
+        .unwrap_err();
+        let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        assert!(
+            text.iter()
+                .any(|e| e.contains(":2:") && e.contains("unknown theme `neon`")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|e| e.contains(":5:") && e.contains("keys.refresh")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|e| e.contains(":8:") && e.contains("partner_center.url")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|e| e.contains(":11:") && e.contains("log.level")),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn marketo_secret_prefers_the_environment() {
+        let c = parse("[marketo]\nclient_secret = \"file\"\nclient_secret_env = \"REFDECK_TEST_SECRET_XYZ\"\n").unwrap();
+        assert_eq!(c.marketo.secret().as_deref(), Some("file"));
+        assert!(!c.marketo.has_credentials());
+    }
+}
