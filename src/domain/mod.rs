@@ -1,6 +1,7 @@
 //! Pure types and rules: no I/O, no clocks other than values passed in.
 
 pub mod enums;
+pub mod filter;
 pub mod marketo;
 pub mod patch;
 pub mod referral;
