@@ -7,6 +7,7 @@ pub mod patch;
 pub mod referral;
 pub mod row;
 pub mod rules;
+pub mod search;
 pub mod time;
 pub mod validate;
 
