@@ -1,11 +1,13 @@
 //! Pure types and rules: no I/O, no clocks other than values passed in.
 
 pub mod enums;
+pub mod filter;
 pub mod marketo;
 pub mod patch;
 pub mod referral;
 pub mod row;
 pub mod rules;
+pub mod search;
 pub mod time;
 pub mod validate;
 

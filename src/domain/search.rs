@@ -1,0 +1,1079 @@
+//! Filtering and sorting the list quickly enough for live typing over 100,000 rows and more.
+//!
+//! [`SearchIndex`] owns the rows and keeps beside them only what makes each keystroke cheap:
+//! - the rows in the current sort order (`order`) and each row's position in it (`rank`), so a
+//!   scan in that order yields sorted results with no sort per keystroke;
+//! - the row indices sorted by id, for updates by id;
+//! - decoded text only for rows with non-ASCII text (ASCII text is matched in place, nucleo
+//!   ignores ASCII case by itself), so there is no lowercased copy of the rows.
+//!
+//! Each [`SearchIndex::apply`] either *narrows* (the new filter refines the one of the current
+//! result, as when one more letter is typed or a token is added: only the current hits are
+//! checked) or scans every row. Large scans are split across threads with
+//! [`std::thread::scope`], each with its own reused [`Matcher`]. Exact tokens are checked before
+//! free words, and without ranking by score the first field a word matches in is enough.
+//!
+//! # Order (our choices)
+//! - With an explicit [`SortSpec`] the hits follow it. Missing values (no deal value, empty
+//!   currency, Marketo not checked yet…) sort last in both directions; equal keys are ordered
+//!   by id, then by position, so the order is total and stable.
+//! - With no explicit sort (`None`, the default) and positive free words, the hits are ranked
+//!   by fuzzy score, best first, ties in the default order; without free words the default
+//!   order is [`SortSpec::DEFAULT`], most recently updated first.
+//! - Text columns compare ignoring case.
+//!
+//! Row indices are `u32`: one index holds at most `u32::MAX` rows.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::thread;
+
+use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
+
+use super::enums::Status;
+use super::filter::{Filter, Haystacks};
+use super::marketo::MarketoBadge;
+use super::row::ReferralRow;
+
+/// A sortable list column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Column {
+    Name,
+    Customer,
+    Status,
+    Type,
+    Direction,
+    Value,
+    Currency,
+    Closing,
+    Updated,
+    Marketo,
+}
+
+impl Column {
+    /// Every column, in list order.
+    pub const ALL: [Column; 10] = [
+        Column::Name,
+        Column::Customer,
+        Column::Status,
+        Column::Type,
+        Column::Direction,
+        Column::Value,
+        Column::Currency,
+        Column::Closing,
+        Column::Updated,
+        Column::Marketo,
+    ];
+
+    /// The name used by the `sort` command.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Column::Name => "name",
+            Column::Customer => "customer",
+            Column::Status => "status",
+            Column::Type => "type",
+            Column::Direction => "direction",
+            Column::Value => "value",
+            Column::Currency => "currency",
+            Column::Closing => "closing",
+            Column::Updated => "updated",
+            Column::Marketo => "marketo",
+        }
+    }
+
+    /// Reads a column name, ignoring case; the filter's short keys are accepted too
+    /// (`dir`, `cur`, `close`, `mkto`).
+    pub fn parse(s: &str) -> Option<Column> {
+        let s = s.trim().to_ascii_lowercase();
+        let alias = match s.as_str() {
+            "dir" => Some(Column::Direction),
+            "cur" => Some(Column::Currency),
+            "close" => Some(Column::Closing),
+            "mkto" => Some(Column::Marketo),
+            _ => None,
+        };
+        alias.or_else(|| Column::ALL.into_iter().find(|c| c.as_str() == s))
+    }
+}
+
+impl fmt::Display for Column {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A column and a direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SortSpec {
+    pub column: Column,
+    pub descending: bool,
+}
+
+impl SortSpec {
+    /// The order without an explicit sort and without free words: most recently updated first.
+    pub const DEFAULT: SortSpec = SortSpec {
+        column: Column::Updated,
+        descending: true,
+    };
+
+    /// Reads the arguments of the `sort` command: `value desc`, `name`, `closing asc`.
+    /// The error names the fix.
+    pub fn parse(s: &str) -> Result<SortSpec, String> {
+        let mut words = s.split_whitespace();
+        let columns = || {
+            Column::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let Some(first) = words.next() else {
+            return Err(format!("name a column to sort by: {}", columns()));
+        };
+        let column = Column::parse(first)
+            .ok_or_else(|| format!("unknown column `{first}`; sort by one of {}", columns()))?;
+        let descending = match words.next().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("asc") | Some("ascending") => false,
+            Some("desc") | Some("descending") => true,
+            Some(other) => return Err(format!("`{other}` is not a direction; write asc or desc")),
+        };
+        if let Some(extra) = words.next() {
+            return Err(format!("unexpected `{extra}`; write e.g. sort value desc"));
+        }
+        Ok(SortSpec { column, descending })
+    }
+}
+
+impl fmt::Display for SortSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let dir = if self.descending { "desc" } else { "asc" };
+        write!(f, "{} {dir}", self.column)
+    }
+}
+
+/// How many hits have each status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatusCounts {
+    pub new: usize,
+    pub active: usize,
+    pub closed: usize,
+    /// `None` or a status this build does not know.
+    pub other: usize,
+}
+
+impl StatusCounts {
+    /// All hits.
+    pub fn total(&self) -> usize {
+        self.new + self.active + self.closed + self.other
+    }
+
+    fn add(&mut self, status: &Status) {
+        match status {
+            Status::New => self.new += 1,
+            Status::Active => self.active += 1,
+            Status::Closed => self.closed += 1,
+            _ => self.other += 1,
+        }
+    }
+
+    fn merge(&mut self, o: &StatusCounts) {
+        self.new += o.new;
+        self.active += o.active;
+        self.closed += o.closed;
+        self.other += o.other;
+    }
+}
+
+/// How the last [`SearchIndex::apply`] found its hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scan {
+    /// Every row was checked.
+    Full,
+    /// Only the previous hits were checked (the filter refined the previous one).
+    Narrowed,
+}
+
+/// A field whose matched letters can be highlighted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextField {
+    Name,
+    Customer,
+}
+
+/// Decoded text of a row with non-ASCII text: name, customer, search text.
+type Decoded = Option<Box<[Utf32String; 3]>>;
+
+/// The rows of the list with what makes filtering and sorting fast (see the module docs).
+pub struct SearchIndex {
+    rows: Vec<ReferralRow>,
+    decoded: Vec<Decoded>,
+    by_id: Vec<u32>,
+    order: Vec<u32>,
+    rank: Vec<u32>,
+    sort: Option<SortSpec>,
+    filter: Filter,
+    hits: Vec<u32>,
+    counts: StatusCounts,
+    last_scan: Scan,
+    matchers: Vec<Matcher>,
+    parallel_min: usize,
+}
+
+/// Fewer candidates than this are scanned on one thread.
+const PARALLEL_MIN: usize = 20_000;
+
+impl SearchIndex {
+    /// Indexes the rows; the hits are every row in the default order. Ids are expected to be
+    /// unique; with duplicates, lookups by id find one of them.
+    ///
+    /// # Panics
+    /// With more than `u32::MAX` rows.
+    pub fn new(rows: Vec<ReferralRow>) -> SearchIndex {
+        assert!(
+            u32::try_from(rows.len()).is_ok(),
+            "a search index holds at most u32::MAX rows"
+        );
+        let threads = thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        let mut index = SearchIndex {
+            decoded: rows.iter().map(decode).collect(),
+            by_id: (0..rows.len() as u32).collect(),
+            order: (0..rows.len() as u32).collect(),
+            rank: Vec::new(),
+            rows,
+            sort: None,
+            filter: Filter::default(),
+            hits: Vec::new(),
+            counts: StatusCounts::default(),
+            last_scan: Scan::Full,
+            matchers: (0..threads)
+                .map(|_| Matcher::new(Config::DEFAULT))
+                .collect(),
+            parallel_min: PARALLEL_MIN,
+        };
+        let rows = &index.rows;
+        index
+            .by_id
+            .sort_by(|&a, &b| rows[a as usize].id.cmp(&rows[b as usize].id));
+        index.resort();
+        index.rescan();
+        index
+    }
+
+    /// Uses `threads` threads (at least 1) for scans of at least `min_candidates` rows.
+    /// For tuning and tests; the defaults come from the machine.
+    pub fn with_parallelism(mut self, threads: usize, min_candidates: usize) -> SearchIndex {
+        self.matchers = (0..threads.max(1))
+            .map(|_| Matcher::new(Config::DEFAULT))
+            .collect();
+        self.parallel_min = min_candidates;
+        self
+    }
+
+    /// All rows, in the order they were added (the indices of [`SearchIndex::hits`]).
+    pub fn rows(&self) -> &[ReferralRow] {
+        &self.rows
+    }
+
+    /// One row by index.
+    pub fn row(&self, i: usize) -> Option<&ReferralRow> {
+        self.rows.get(i)
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True without rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Gives the rows back.
+    pub fn into_rows(self) -> Vec<ReferralRow> {
+        self.rows
+    }
+
+    /// The index of the row with this id.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.by_id
+            .binary_search_by(|&i| self.rows[i as usize].id.as_str().cmp(id))
+            .ok()
+            .map(|p| self.by_id[p] as usize)
+    }
+
+    /// The explicit sort; `None` is the default order (see the module docs).
+    pub fn sort(&self) -> Option<SortSpec> {
+        self.sort
+    }
+
+    /// Changes the sort and reorders the hits.
+    pub fn set_sort(&mut self, sort: Option<SortSpec>) {
+        if self.sort != sort {
+            self.sort = sort;
+            self.resort();
+            self.reorder();
+        }
+    }
+
+    /// The filter of the current hits.
+    pub fn filter(&self) -> &Filter {
+        &self.filter
+    }
+
+    /// Row indices matching the last applied filter, in display order.
+    pub fn hits(&self) -> &[u32] {
+        &self.hits
+    }
+
+    /// Status counts of the current hits.
+    pub fn counts(&self) -> StatusCounts {
+        self.counts
+    }
+
+    /// Whether the last apply scanned every row or narrowed the previous hits.
+    pub fn last_scan(&self) -> Scan {
+        self.last_scan
+    }
+
+    /// Filters the rows and returns the hits in display order. Narrows the current hits when
+    /// `filter` refines the filter they came from; otherwise scans every row.
+    pub fn apply(&mut self, filter: &Filter) -> &[u32] {
+        let narrow = filter.refines(&self.filter);
+        self.filter = filter.clone();
+        if narrow {
+            self.scan(Candidates::Hits);
+            self.last_scan = Scan::Narrowed;
+        } else {
+            self.rescan();
+        }
+        &self.hits
+    }
+
+    /// Char indices of the row's field matched by the free words of the current filter, for
+    /// highlighting visible rows. Empty without words or for an index out of range.
+    pub fn highlights(&self, i: usize, field: TextField, matcher: &mut Matcher) -> Vec<u32> {
+        let Some(row) = self.rows.get(i) else {
+            return Vec::new();
+        };
+        let text = match field {
+            TextField::Name => &row.name,
+            TextField::Customer => &row.customer,
+        };
+        self.filter.highlight(text, matcher)
+    }
+
+    /// Replaces the rows with the same id and adds the others (after a refresh), then
+    /// re-sorts and re-filters. Within `rows`, the last of equal ids wins.
+    pub fn upsert(&mut self, rows: impl IntoIterator<Item = ReferralRow>) {
+        let mut fresh: Vec<ReferralRow> = Vec::new();
+        for row in rows {
+            match self.index_of(&row.id) {
+                Some(i) => {
+                    self.decoded[i] = decode(&row);
+                    self.rows[i] = row;
+                }
+                None => fresh.push(row),
+            }
+        }
+        // Keep the last of equal new ids: stable sort, then dedup keeping the later one.
+        fresh.reverse();
+        fresh.sort_by(|a, b| a.id.cmp(&b.id));
+        fresh.dedup_by(|later, earlier| later.id == earlier.id);
+        assert!(
+            u32::try_from(self.rows.len() + fresh.len()).is_ok(),
+            "a search index holds at most u32::MAX rows"
+        );
+        for row in fresh {
+            let i = self.rows.len() as u32;
+            self.decoded.push(decode(&row));
+            self.rows.push(row);
+            self.by_id.push(i);
+            self.order.push(i);
+        }
+        let rows = &self.rows;
+        self.by_id
+            .sort_by(|&a, &b| rows[a as usize].id.cmp(&rows[b as usize].id));
+        self.resort();
+        self.rescan();
+    }
+
+    /// Sets the Marketo badge of the row with this id; false when there is no such row.
+    pub fn set_marketo(&mut self, id: &str, badge: MarketoBadge) -> bool {
+        self.set_marketo_many([(id, badge)]) == 1
+    }
+
+    /// Sets many Marketo badges at once (one re-sort and re-filter at most); returns how many
+    /// rows were found.
+    pub fn set_marketo_many<'a>(
+        &mut self,
+        badges: impl IntoIterator<Item = (&'a str, MarketoBadge)>,
+    ) -> usize {
+        let mut found = 0;
+        let mut changed = false;
+        for (id, badge) in badges {
+            if let Some(i) = self.index_of(id) {
+                found += 1;
+                changed |= self.rows[i].marketo != badge;
+                self.rows[i].marketo = badge;
+            }
+        }
+        if !changed {
+            return found;
+        }
+        let filtered = self.filter.terms.iter().any(|t| {
+            matches!(
+                t.cond,
+                super::filter::Cond::OneOf {
+                    field: super::filter::ListField::Marketo,
+                    ..
+                }
+            )
+        });
+        let sorted = self.sort.is_some_and(|s| s.column == Column::Marketo);
+        if sorted {
+            self.resort();
+        }
+        if filtered {
+            self.rescan();
+        } else if sorted {
+            self.reorder();
+        }
+        found
+    }
+
+    /// Bytes this index holds besides the rows themselves (decoded text, orders, hits; the
+    /// per-thread matchers' fixed scratch space is not included).
+    pub fn heap_bytes(&self) -> usize {
+        let u32s = self.by_id.capacity()
+            + self.order.capacity()
+            + self.rank.capacity()
+            + self.hits.capacity();
+        let decoded: usize = self
+            .decoded
+            .iter()
+            .flatten()
+            .map(|d| {
+                std::mem::size_of::<[Utf32String; 3]>()
+                    + d.iter().map(utf32_heap_bytes).sum::<usize>()
+            })
+            .sum();
+        u32s * 4 + self.decoded.capacity() * std::mem::size_of::<Decoded>() + decoded
+    }
+
+    // -----------------------------------------------------------------------------------------
+
+    /// Recomputes `order` and `rank` for the current sort (adaptive: cheap when nearly sorted).
+    fn resort(&mut self) {
+        let spec = self.sort.unwrap_or(SortSpec::DEFAULT);
+        let rows = &self.rows;
+        let cmp = |a: &u32, b: &u32| {
+            compare_rows(&rows[*a as usize], &rows[*b as usize], spec).then(a.cmp(b))
+        };
+        let threads = self.matchers.len();
+        if threads > 1 && self.order.len() >= self.parallel_min {
+            // Sort runs in parallel; the final stable sort then only merges them.
+            let run = self.order.len().div_ceil(threads);
+            thread::scope(|s| {
+                for chunk in self.order.chunks_mut(run) {
+                    s.spawn(move || chunk.sort_by(cmp));
+                }
+            });
+        }
+        self.order.sort_by(cmp);
+        self.rank.resize(self.order.len(), 0);
+        for (pos, &i) in self.order.iter().enumerate() {
+            self.rank[i as usize] = pos as u32;
+        }
+    }
+
+    /// Full scan of every row for the current filter.
+    fn rescan(&mut self) {
+        self.scan(Candidates::All);
+        self.last_scan = Scan::Full;
+    }
+
+    /// Re-sorts the current hits after the order changed (same filter: narrowing is exact).
+    fn reorder(&mut self) {
+        self.scan(Candidates::Hits);
+    }
+
+    /// Checks the candidates against the current filter and stores the hits, ordered.
+    fn scan(&mut self, which: Candidates) {
+        let previous;
+        let candidates: &[u32] = match which {
+            Candidates::All => &self.order,
+            Candidates::Hits => {
+                previous = std::mem::take(&mut self.hits);
+                &previous
+            }
+        };
+        let by_score = self.sort.is_none() && self.filter.has_words();
+        let scanner = Scanner {
+            rows: &self.rows,
+            decoded: &self.decoded,
+            filter: &self.filter,
+            rank: &self.rank,
+            by_score,
+        };
+        let threads = if candidates.len() >= self.parallel_min {
+            self.matchers.len()
+        } else {
+            1
+        };
+        let parts = scan_parallel(&scanner, candidates, &mut self.matchers[..threads]);
+        let mut counts = StatusCounts::default();
+        parts.iter().for_each(|p| counts.merge(&p.counts));
+        let hits = if by_score {
+            let mut keys: Vec<u64> = Vec::with_capacity(counts.total());
+            parts.iter().for_each(|p| keys.extend_from_slice(&p.keys));
+            // Each part is sorted; the stable sort merges the runs.
+            keys.sort();
+            keys.iter()
+                .map(|k| self.order[(*k & u64::from(u32::MAX)) as usize])
+                .collect()
+        } else {
+            let mut hits: Vec<u32> = Vec::with_capacity(counts.total());
+            parts.iter().for_each(|p| hits.extend_from_slice(&p.hits));
+            let rank = &self.rank;
+            if !hits.is_sorted_by_key(|&i| rank[i as usize]) {
+                hits.sort_unstable_by_key(|&i| rank[i as usize]);
+            }
+            hits
+        };
+        self.hits = hits;
+        self.counts = counts;
+    }
+}
+
+/// Which rows a scan checks.
+enum Candidates {
+    All,
+    Hits,
+}
+
+/// Splits `candidates` into one contiguous run per matcher and scans the runs on scoped
+/// threads (the first on this thread); the parts come back in candidate order.
+fn scan_parallel(scanner: &Scanner<'_>, candidates: &[u32], matchers: &mut [Matcher]) -> Vec<Part> {
+    let Some((first_matcher, others)) = matchers.split_first_mut() else {
+        return Vec::new();
+    };
+    let run = candidates.len().div_ceil(others.len() + 1).max(1);
+    let mut runs = candidates.chunks(run);
+    let first_run = runs.next().unwrap_or(&[]);
+    thread::scope(|s| {
+        let handles: Vec<_> = runs
+            .zip(others.iter_mut())
+            .map(|(c, m)| s.spawn(move || scanner.run(c, m)))
+            .collect();
+        let mut parts = vec![scanner.run(first_run, first_matcher)];
+        for h in handles {
+            match h.join() {
+                Ok(part) => parts.push(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        parts
+    })
+}
+
+/// What one thread found.
+#[derive(Default)]
+struct Part {
+    /// Hits in candidate order (when not ranking by score).
+    hits: Vec<u32>,
+    /// Sorted `(u32::MAX - score) << 32 | rank` keys (when ranking by score).
+    keys: Vec<u64>,
+    counts: StatusCounts,
+}
+
+/// The read-only state a scan shares between threads.
+struct Scanner<'a> {
+    rows: &'a [ReferralRow],
+    decoded: &'a [Decoded],
+    filter: &'a Filter,
+    rank: &'a [u32],
+    by_score: bool,
+}
+
+impl Scanner<'_> {
+    fn run(&self, candidates: &[u32], matcher: &mut Matcher) -> Part {
+        let mut part = Part::default();
+        for &i in candidates {
+            let Some(score) = self.score(i as usize, matcher) else {
+                continue;
+            };
+            part.counts.add(&self.rows[i as usize].status);
+            if self.by_score {
+                let key = (u64::from(u32::MAX - score) << 32) | u64::from(self.rank[i as usize]);
+                part.keys.push(key);
+            } else {
+                part.hits.push(i);
+            }
+        }
+        part.keys.sort_unstable();
+        part
+    }
+
+    fn score(&self, i: usize, matcher: &mut Matcher) -> Option<u32> {
+        let row = &self.rows[i];
+        if !self.filter.matches_terms(row) {
+            return None;
+        }
+        if self.filter.words.is_empty() {
+            return Some(0);
+        }
+        let hay = match &self.decoded[i] {
+            Some(d) => Haystacks {
+                name: d[0].slice(..),
+                customer: d[1].slice(..),
+                text: d[2].slice(..),
+            },
+            None => Haystacks {
+                name: Utf32Str::Ascii(row.name.as_bytes()),
+                customer: Utf32Str::Ascii(row.customer.as_bytes()),
+                text: Utf32Str::Ascii(row.search_text.as_bytes()),
+            },
+        };
+        self.filter.score_words(&hay, matcher, self.by_score)
+    }
+}
+
+/// Decoded text for rows with non-ASCII text; `None` (nothing stored) for ASCII rows.
+fn decode(row: &ReferralRow) -> Decoded {
+    let fields = [&row.name, &row.customer, &row.search_text];
+    if fields.iter().all(|f| f.is_ascii()) {
+        return None;
+    }
+    Some(Box::new(fields.map(|f| {
+        if f.is_ascii() {
+            Utf32String::Ascii(f.as_str().into())
+        } else {
+            Utf32String::Unicode(f.chars().collect())
+        }
+    })))
+}
+
+fn utf32_heap_bytes(s: &Utf32String) -> usize {
+    match s {
+        Utf32String::Ascii(b) => b.len(),
+        Utf32String::Unicode(c) => c.len() * 4,
+    }
+}
+
+/// Orders two rows by the sort column (missing values last), then by id.
+pub fn compare_rows(a: &ReferralRow, b: &ReferralRow, spec: SortSpec) -> Ordering {
+    let desc = spec.descending;
+    let by_key = match spec.column {
+        Column::Name => missing_last(text(&a.name), text(&b.name), desc, |x, y| cmp_text(x, y)),
+        Column::Customer => missing_last(text(&a.customer), text(&b.customer), desc, |x, y| {
+            cmp_text(x, y)
+        }),
+        Column::Status => missing_last(
+            Some((&a.status, &a.substatus)),
+            Some((&b.status, &b.substatus)),
+            desc,
+            Ord::cmp,
+        ),
+        Column::Type => missing_last(
+            a.referral_type.as_ref(),
+            b.referral_type.as_ref(),
+            desc,
+            Ord::cmp,
+        ),
+        Column::Direction => {
+            missing_last(a.direction.as_ref(), b.direction.as_ref(), desc, Ord::cmp)
+        }
+        Column::Value => missing_last(a.deal_value, b.deal_value, desc, f64::total_cmp),
+        Column::Currency => missing_last(text(&a.currency), text(&b.currency), desc, |x, y| {
+            cmp_text(x, y)
+        }),
+        Column::Closing => missing_last(a.closing, b.closing, desc, Ord::cmp),
+        Column::Updated => missing_last(a.updated, b.updated, desc, Ord::cmp),
+        Column::Marketo => {
+            let known = |m: MarketoBadge| (m != MarketoBadge::Unknown).then_some(m);
+            missing_last(known(a.marketo), known(b.marketo), desc, Ord::cmp)
+        }
+    };
+    by_key.then_with(|| a.id.cmp(&b.id))
+}
+
+/// Text as a sort key: empty is missing.
+fn text(s: &str) -> Option<&str> {
+    (!s.is_empty()).then_some(s)
+}
+
+/// Compares present values (reversed when descending); absent ones come last either way.
+fn missing_last<T>(
+    a: Option<T>,
+    b: Option<T>,
+    descending: bool,
+    cmp: impl Fn(&T, &T) -> Ordering,
+) -> Ordering {
+    match (a, b) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+        (Some(x), Some(y)) if descending => cmp(&y, &x),
+        (Some(x), Some(y)) => cmp(&x, &y),
+    }
+}
+
+/// Compares text ignoring case: ASCII byte by byte, the rest by lower-cased chars.
+fn cmp_text(a: &str, b: &str) -> Ordering {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    for (pos, (p, q)) in x.iter().zip(y).enumerate() {
+        if p == q {
+            continue;
+        }
+        if p.is_ascii() && q.is_ascii() {
+            match p.to_ascii_lowercase().cmp(&q.to_ascii_lowercase()) {
+                Ordering::Equal => continue,
+                other => return other,
+            }
+        }
+        // Back up to the start of the char that differs (same offset in both: all earlier
+        // bytes were equal or ASCII letters differing in case).
+        let start = (0..=pos)
+            .rev()
+            .find(|&s| a.is_char_boundary(s))
+            .unwrap_or(0);
+        let (ra, rb) = (a.get(start..).unwrap_or(a), b.get(start..).unwrap_or(b));
+        return ra
+            .chars()
+            .flat_map(char::to_lowercase)
+            .cmp(rb.chars().flat_map(char::to_lowercase));
+    }
+    x.len().cmp(&y.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::enums::*;
+    use crate::domain::filter::parse;
+    use crate::domain::time::parse_datetime;
+    use chrono::{DateTime, Utc};
+
+    fn now() -> DateTime<Utc> {
+        parse_datetime("2026-06-15T12:00:00Z").unwrap()
+    }
+
+    fn filter(input: &str) -> Filter {
+        let parsed = parse(input, now());
+        assert!(parsed.errors.is_empty(), "{input}: {:?}", parsed.errors);
+        parsed.filter
+    }
+
+    fn row(id: &str, name: &str) -> ReferralRow {
+        ReferralRow {
+            id: id.into(),
+            name: name.into(),
+            customer: format!("{name} Corp"),
+            ..ReferralRow::default()
+        }
+    }
+
+    fn sample() -> Vec<ReferralRow> {
+        let mut rows = vec![
+            row("a", "Contoso supply chain"),
+            row("b", "Fabrikam field service"),
+            row("c", "contoso retail"),
+            row("d", "Northwind cloud"),
+            row("e", "Écoles numériques"),
+        ];
+        let statuses = [
+            Status::New,
+            Status::Active,
+            Status::Closed,
+            Status::New,
+            Status::Unknown("OnHold".into()),
+        ];
+        let values = [Some(500.0), None, Some(70_000.0), Some(500.0), Some(9.0)];
+        for (i, r) in rows.iter_mut().enumerate() {
+            r.status = statuses[i].clone();
+            r.deal_value = values[i];
+            r.updated = parse_datetime(&format!("2026-06-0{}", i + 1));
+        }
+        rows[3].updated = None;
+        rows[1].currency = "EUR".into();
+        rows[2].currency = "usd".into();
+        rows
+    }
+
+    fn ids(index: &SearchIndex) -> Vec<&str> {
+        index
+            .hits()
+            .iter()
+            .map(|&i| index.rows()[i as usize].id.as_str())
+            .collect()
+    }
+
+    fn sorted(col: &str) -> Vec<String> {
+        let mut index = SearchIndex::new(sample());
+        index.set_sort(Some(SortSpec::parse(col).unwrap()));
+        ids(&index).into_iter().map(String::from).collect()
+    }
+
+    #[test]
+    fn default_order_is_most_recently_updated_with_missing_last() {
+        let index = SearchIndex::new(sample());
+        assert_eq!(ids(&index), ["e", "c", "b", "a", "d"]);
+        assert_eq!(index.last_scan(), Scan::Full);
+        assert_eq!(index.counts().total(), 5);
+    }
+
+    #[test]
+    fn sorts_by_every_column_with_missing_last_and_ties_by_id() {
+        // Case is ignored; "É" sorts after the ASCII letters.
+        assert_eq!(sorted("name"), ["c", "a", "b", "d", "e"]);
+        assert_eq!(sorted("name desc"), ["e", "d", "b", "a", "c"]);
+        assert_eq!(sorted("value"), ["e", "a", "d", "c", "b"]);
+        assert_eq!(sorted("value desc"), ["c", "a", "d", "e", "b"]);
+        assert_eq!(sorted("status"), ["a", "d", "b", "c", "e"]);
+        assert_eq!(sorted("currency"), ["b", "c", "a", "d", "e"]);
+        assert_eq!(sorted("currency desc"), ["c", "b", "a", "d", "e"]);
+        assert_eq!(sorted("updated"), ["a", "b", "c", "e", "d"]);
+        assert_eq!(sorted("closing desc"), ["a", "b", "c", "d", "e"]);
+        assert_eq!(sorted("customer"), ["c", "a", "b", "d", "e"]);
+        for col in Column::ALL {
+            for desc in [false, true] {
+                let mut index = SearchIndex::new(sample());
+                index.set_sort(Some(SortSpec {
+                    column: col,
+                    descending: desc,
+                }));
+                assert_eq!(index.hits().len(), 5, "{col}");
+            }
+        }
+    }
+
+    #[test]
+    fn sort_specs_and_columns_parse() {
+        for c in Column::ALL {
+            assert_eq!(Column::parse(c.as_str()), Some(c));
+            assert_eq!(Column::parse(&c.as_str().to_uppercase()), Some(c));
+        }
+        assert_eq!(Column::parse("mkto"), Some(Column::Marketo));
+        assert_eq!(Column::parse("close"), Some(Column::Closing));
+        assert_eq!(
+            SortSpec::parse(" value  DESC "),
+            Ok(SortSpec {
+                column: Column::Value,
+                descending: true
+            })
+        );
+        assert_eq!(
+            SortSpec::parse("name"),
+            Ok(SortSpec {
+                column: Column::Name,
+                descending: false
+            })
+        );
+        assert_eq!(
+            SortSpec::parse("value desc").unwrap().to_string(),
+            "value desc"
+        );
+        assert_eq!(
+            SortSpec::parse("size").unwrap_err(),
+            "unknown column `size`; sort by one of name, customer, status, type, direction, value, currency, closing, updated, marketo"
+        );
+        assert_eq!(
+            SortSpec::parse("value up").unwrap_err(),
+            "`up` is not a direction; write asc or desc"
+        );
+        assert!(
+            SortSpec::parse("")
+                .unwrap_err()
+                .starts_with("name a column")
+        );
+        assert!(
+            SortSpec::parse("value desc now")
+                .unwrap_err()
+                .starts_with("unexpected `now`")
+        );
+    }
+
+    #[test]
+    fn free_words_rank_by_score_unless_a_sort_is_chosen() {
+        let mut index = SearchIndex::new(sample());
+        index.apply(&filter("contoso"));
+        // "contoso retail" and "Contoso supply chain" score the same on the word; ties keep
+        // the default order (c was updated later than a).
+        assert_eq!(ids(&index), ["c", "a"]);
+        index.apply(&filter("con supply"));
+        assert_eq!(ids(&index), ["a"]);
+        index.set_sort(Some(SortSpec::parse("name desc").unwrap()));
+        index.apply(&filter("contoso"));
+        assert_eq!(ids(&index), ["a", "c"]);
+        index.apply(&filter("o"));
+        assert_eq!(ids(&index), ["e", "d", "b", "a", "c"]);
+    }
+
+    #[test]
+    fn better_matches_come_first() {
+        let rows = vec![
+            row("x", "Saas upgrade plan"),
+            row("y", "Supply"),
+            row("z", "Other"),
+        ];
+        let mut index = SearchIndex::new(rows);
+        index.apply(&filter("supp"));
+        assert_eq!(ids(&index), ["y", "x"]);
+    }
+
+    #[test]
+    fn narrowing_is_used_when_the_filter_refines_and_agrees_with_a_full_scan() {
+        let mut index = SearchIndex::new(sample());
+        let steps = [
+            // Everything refines the empty filter of a new index.
+            ("c", Scan::Narrowed),
+            ("co", Scan::Narrowed),
+            ("con", Scan::Narrowed),
+            ("con status:new", Scan::Narrowed),
+            ("con status:ne", Scan::Narrowed),
+            ("con status:active", Scan::Full),
+            ("con status:new,active", Scan::Full),
+            ("con status:active", Scan::Narrowed),
+            ("con", Scan::Full),
+            ("con -retail", Scan::Narrowed),
+        ];
+        for (input, scan) in steps {
+            let f = filter(input);
+            let narrowed = index.apply(&f).to_vec();
+            assert_eq!(index.last_scan(), scan, "{input}");
+            let full = SearchIndex::new(sample()).apply(&f).to_vec();
+            assert_eq!(narrowed, full, "{input}");
+        }
+    }
+
+    #[test]
+    fn counts_follow_the_hits() {
+        let mut index = SearchIndex::new(sample());
+        assert_eq!(
+            index.counts(),
+            StatusCounts {
+                new: 2,
+                active: 1,
+                closed: 1,
+                other: 1
+            }
+        );
+        index.apply(&filter("contoso"));
+        assert_eq!(
+            index.counts(),
+            StatusCounts {
+                new: 1,
+                active: 0,
+                closed: 1,
+                other: 0
+            }
+        );
+    }
+
+    #[test]
+    fn non_ascii_rows_match_and_highlight_by_char() {
+        let mut index = SearchIndex::new(sample());
+        index.apply(&filter("ecoles"));
+        assert_eq!(ids(&index), ["e"]);
+        let i = index.hits()[0] as usize;
+        let mut m = Matcher::default();
+        assert_eq!(
+            index.highlights(i, TextField::Name, &mut m),
+            [0, 1, 2, 3, 4, 5]
+        );
+        assert_eq!(
+            index.highlights(i, TextField::Customer, &mut m),
+            [0, 1, 2, 3, 4, 5]
+        );
+        assert!(index.highlights(99, TextField::Name, &mut m).is_empty());
+        index.apply(&filter("numériques"));
+        assert_eq!(ids(&index), ["e"]);
+    }
+
+    #[test]
+    fn parallel_scans_agree_with_one_thread() {
+        let rows: Vec<ReferralRow> = (0..500)
+            .map(|i| {
+                let mut r = row(&format!("id{i:03}"), &format!("deal {} number {i}", i % 7));
+                r.status = [Status::New, Status::Active, Status::Closed][i % 3].clone();
+                r.deal_value = Some((i * 37 % 101) as f64);
+                r
+            })
+            .collect();
+        for input in ["", "deal 3", "num 4", "status:new value>50", "1 -deal 2"] {
+            for sort in [None, Some(SortSpec::parse("value desc").unwrap())] {
+                let mut one = SearchIndex::new(rows.clone()).with_parallelism(1, 1);
+                let mut many = SearchIndex::new(rows.clone()).with_parallelism(3, 1);
+                one.set_sort(sort);
+                many.set_sort(sort);
+                let f = filter(input);
+                assert_eq!(one.apply(&f), many.apply(&f), "{input}");
+                assert_eq!(one.counts(), many.counts());
+            }
+        }
+    }
+
+    #[test]
+    fn upsert_replaces_by_id_adds_new_rows_and_refilters() {
+        let mut index = SearchIndex::new(sample());
+        index.apply(&filter("contoso"));
+        let mut changed = row("b", "Contoso field service");
+        changed.updated = parse_datetime("2026-07-01");
+        let mut first = row("f", "Contoso first");
+        first.updated = parse_datetime("2026-01-01");
+        let mut second = first.clone();
+        second.name = "Contoso second".into();
+        index.upsert([changed, first, second]);
+        assert_eq!(index.len(), 6);
+        assert_eq!(
+            index.row(index.index_of("f").unwrap()).unwrap().name,
+            "Contoso second"
+        );
+        assert_eq!(index.index_of("b"), Some(1));
+        assert_eq!(index.index_of("zz"), None);
+        assert_eq!(ids(&index).len(), 4);
+        assert_eq!(index.filter(), &filter("contoso"));
+        index.apply(&Filter::default());
+        assert_eq!(ids(&index), ["b", "e", "c", "a", "f", "d"]);
+    }
+
+    #[test]
+    fn marketo_badges_update_filters_and_sorts() {
+        let mut index = SearchIndex::new(sample());
+        index.apply(&filter("mkto:missing"));
+        assert!(index.hits().is_empty());
+        assert!(index.set_marketo("c", MarketoBadge::Missing));
+        assert!(!index.set_marketo("nope", MarketoBadge::Missing));
+        assert_eq!(ids(&index), ["c"]);
+        index.apply(&Filter::default());
+        index.set_sort(Some(SortSpec::parse("marketo").unwrap()));
+        assert_eq!(
+            index.set_marketo_many([("a", MarketoBadge::Synced), ("d", MarketoBadge::Partial)]),
+            2
+        );
+        assert_eq!(ids(&index), ["a", "d", "c", "b", "e"]);
+    }
+
+    #[test]
+    fn text_compares_ignoring_case() {
+        assert_eq!(cmp_text("abc", "ABD"), Ordering::Less);
+        assert_eq!(cmp_text("ABC", "abc"), Ordering::Equal);
+        assert_eq!(cmp_text("ab", "abc"), Ordering::Less);
+        assert_eq!(cmp_text("Élan", "élan"), Ordering::Equal);
+        assert_eq!(cmp_text("zé", "ZÉa"), Ordering::Less);
+        assert_eq!(cmp_text("a", "é"), Ordering::Less);
+    }
+
+    #[test]
+    fn extra_memory_stays_small() {
+        let rows: Vec<ReferralRow> = (0..1000).map(|i| row(&i.to_string(), "Name")).collect();
+        let index = SearchIndex::new(rows);
+        // Four u32 vectors and one pointer per ASCII row.
+        assert!(
+            index.heap_bytes() <= 1000 * 24 + 64,
+            "{}",
+            index.heap_bytes()
+        );
+    }
+}
