@@ -5,8 +5,10 @@
 //! - [`backend`]: the async task, API clients, rate limiting, local store.
 //! - [`sandbox`]: the loopback emulator of both remote APIs.
 
+pub mod app;
 pub mod backend;
 pub mod config;
 pub mod domain;
 pub mod sandbox;
+pub mod tui;
 pub mod ui;

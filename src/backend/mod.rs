@@ -1,5 +1,7 @@
 //! Everything that touches the network or the disk.
 
+pub mod export;
 pub mod limiter;
+pub mod protocol;
 pub mod secure_file;
 pub mod store;

@@ -312,10 +312,7 @@ impl Store {
     /// The list rows, most recently updated first; `limit` for a quick first screen.
     pub fn load_rows(&self, limit: Option<usize>) -> Result<Vec<ReferralRow>> {
         let sql = format!(
-            "SELECT id, engagement_id, name, customer, status, substatus, type, direction, qualification,
-                sales_stage, registration_status, deal_value, currency, country, closing, created, updated,
-                favorite, search_text, marketo
-             FROM referrals ORDER BY updated DESC, id{}",
+            "SELECT {ROW_COLUMNS} FROM referrals ORDER BY updated DESC, id{}",
             match limit {
                 Some(n) => format!(" LIMIT {n}"),
                 None => String::new(),
@@ -328,6 +325,39 @@ impl Store {
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| self.err(e))?;
         Ok(rows)
+    }
+
+    /// The list rows of some referrals (missing ids are left out).
+    pub fn rows_by_ids(&self, ids: &[String]) -> Result<Vec<ReferralRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {ROW_COLUMNS} FROM referrals WHERE id = ?1"
+            ))
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(row) = stmt
+                .query_row([id], row_from_sql)
+                .optional()
+                .map_err(|e| self.err(e))?
+            {
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A referral and the rows of its engagement, for the detail pane.
+    pub fn detail(&self, id: &str) -> Result<Option<(Referral, Vec<ReferralRow>)>> {
+        let Some(r) = self.get(id)? else {
+            return Ok(None);
+        };
+        let related = match r.engagement_id.as_deref() {
+            Some(e) if !e.is_empty() => self.related(e)?,
+            _ => Vec::new(),
+        };
+        Ok(Some((r, related)))
     }
 
     /// How many referrals are cached.
@@ -385,12 +415,9 @@ impl Store {
     pub fn related(&self, engagement_id: &str) -> Result<Vec<ReferralRow>> {
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT id, engagement_id, name, customer, status, substatus, type, direction, qualification,
-                    sales_stage, registration_status, deal_value, currency, country, closing, created, updated,
-                    favorite, search_text, marketo
-                 FROM referrals WHERE engagement_id = ?1 ORDER BY created, id",
-            )
+            .prepare(&format!(
+                "SELECT {ROW_COLUMNS} FROM referrals WHERE engagement_id = ?1 ORDER BY created, id"
+            ))
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([engagement_id], row_from_sql)
@@ -631,6 +658,11 @@ fn sql_err(path: &Path, e: rusqlite::Error) -> StoreError {
         message: e.to_string(),
     }
 }
+
+/// The columns `row_from_sql` reads, in its order.
+const ROW_COLUMNS: &str = "id, engagement_id, name, customer, status, substatus, type, direction, qualification, \
+    sales_stage, registration_status, deal_value, currency, country, closing, created, updated, favorite, \
+    search_text, marketo";
 
 fn row_from_sql(r: &Row<'_>) -> rusqlite::Result<ReferralRow> {
     let opt_enum = |i: usize| -> rusqlite::Result<Option<String>> { r.get::<_, Option<String>>(i) };

@@ -1,5 +1,6 @@
 //! Pure types and rules: no I/O, no clocks other than values passed in.
 
+pub mod create;
 pub mod enums;
 pub mod filter;
 pub mod marketo;

@@ -1,0 +1,532 @@
+//! The mine/theirs view of a 412: the referral changed on the server after the user loaded it.
+//!
+//! Every field the user changed is listed with its value before (base), the user's value (mine)
+//! and the server's (theirs). Each needs a decision — keep mine, take theirs, or edit — before
+//! anything is sent; nothing is overwritten without the user choosing. Fields only the server
+//! changed are shown and kept. Applying sends the smallest patch from *theirs* to the chosen
+//! result, with the server's new eTag; choosing theirs everywhere drops the edit. Closing the
+//! view leaves the edit in the outbox as a conflict, to resolve later.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use serde_json::Value;
+
+use crate::app::{Cx, Flow, Pane, RenderCx};
+use crate::backend::protocol::{Command, Level};
+use crate::domain::Referral;
+use crate::domain::patch::{self, pointer};
+use crate::domain::rules::EDITABLE_PATHS;
+use crate::domain::time::parse_datetime;
+use crate::domain::validate;
+use crate::ui::form::{Field, Form, FormEvent, Kind};
+use crate::ui::keymap::{KeyAction, Keymap};
+use crate::ui::widgets;
+
+/// The user's decision for one field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Choice {
+    Undecided,
+    Mine,
+    Theirs,
+    Edited(Value),
+}
+
+/// One field in the view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConflictRow {
+    pub path: &'static str,
+    pub base: Option<Value>,
+    pub mine: Option<Value>,
+    pub theirs: Option<Value>,
+    /// `None` for fields only the server changed (nothing to decide).
+    pub choice: Option<Choice>,
+}
+
+pub struct ConflictView {
+    seq: i64,
+    theirs: Referral,
+    pub rows: Vec<ConflictRow>,
+    table: TableState,
+    editing: Option<Form>,
+    error: Option<String>,
+}
+
+/// Builds the rows from the three versions.
+pub fn conflict_rows(base: &Referral, mine: &Referral, theirs: &Referral) -> Vec<ConflictRow> {
+    let (b, m, t) = (base.to_value(), mine.to_value(), theirs.to_value());
+    let mut rows = Vec::new();
+    for &path in EDITABLE_PATHS.iter().filter(|p| **p != "/registrations") {
+        let (bv, mv, tv) = (
+            pointer(&b, path).cloned(),
+            pointer(&m, path).cloned(),
+            pointer(&t, path).cloned(),
+        );
+        if mv != bv {
+            // Both ended up at the same value: nothing to decide.
+            let choice = if mv == tv {
+                None
+            } else {
+                Some(Choice::Undecided)
+            };
+            rows.push(ConflictRow {
+                path,
+                base: bv,
+                mine: mv,
+                theirs: tv,
+                choice,
+            });
+        } else if tv != bv {
+            rows.push(ConflictRow {
+                path,
+                base: bv,
+                mine: mv,
+                theirs: tv,
+                choice: None,
+            });
+        }
+    }
+    rows
+}
+
+fn show(v: &Option<Value>) -> String {
+    match v {
+        None | Some(Value::Null) => "—".into(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn label(path: &str) -> String {
+    path.trim_start_matches('/').replace('/', " › ")
+}
+
+impl ConflictView {
+    pub fn new(seq: i64, base: Referral, mine: Referral, theirs: Referral) -> ConflictView {
+        let rows = conflict_rows(&base, &mine, &theirs);
+        let first = rows.iter().position(|r| r.choice.is_some()).unwrap_or(0);
+        ConflictView {
+            seq,
+            theirs,
+            rows,
+            table: TableState::default().with_selected(Some(first)),
+            editing: None,
+            error: None,
+        }
+    }
+
+    fn undecided(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.choice == Some(Choice::Undecided))
+            .count()
+    }
+
+    fn set_choice(&mut self, c: Choice) {
+        if let Some(row) = self.table.selected().and_then(|i| self.rows.get_mut(i)) {
+            if row.choice.is_some() {
+                row.choice = Some(c);
+                self.error = None;
+            } else {
+                self.error = Some("only the server changed this field; it is kept as it is".into());
+            }
+        }
+        // Move on to the next field that still needs a decision.
+        if let Some(next) = self
+            .rows
+            .iter()
+            .position(|r| r.choice == Some(Choice::Undecided))
+        {
+            self.table.select(Some(next));
+        }
+    }
+
+    fn start_edit(&mut self) {
+        let Some(row) = self.table.selected().and_then(|i| self.rows.get(i)) else {
+            return;
+        };
+        if row.choice.is_none() {
+            self.error = Some("only the server changed this field; it is kept as it is".into());
+            return;
+        }
+        let kind = match row.path {
+            "/details/dealValue" => Kind::Amount,
+            "/details/currency" => Kind::Currency,
+            "/details/closingDateTime" => Kind::Date,
+            "/details/notes" => Kind::Multiline,
+            "/favorite" | "/consent/consentToShareReferralWithMicrosoftSellers" => {
+                Kind::Choice(vec!["true".into(), "false".into()])
+            }
+            p if matches!(
+                row.mine.as_ref().or(row.theirs.as_ref()),
+                Some(Value::Array(_) | Value::Object(_))
+            ) =>
+            {
+                let _ = p;
+                Kind::Multiline
+            }
+            _ => Kind::Text,
+        };
+        let start = match (&row.choice, &row.mine) {
+            (Some(Choice::Edited(v)), _) => show(&Some(v.clone())),
+            (_, m) => show(m),
+        };
+        self.editing = Some(Form::new(vec![
+            Field::new(
+                row.path,
+                label(row.path),
+                kind,
+                if start == "—" { "" } else { &start },
+            )
+            .hint("ctrl-s keeps this value · esc cancels"),
+        ]));
+    }
+
+    fn finish_edit(&mut self) {
+        let Some(form) = &mut self.editing else {
+            return;
+        };
+        if !form.validate_all().is_empty() {
+            return;
+        }
+        let Some(i) = self.table.selected() else {
+            return;
+        };
+        let path = self.rows[i].path;
+        let text = form.value(path);
+        let value = match path {
+            "/details/dealValue" => validate::amount("deal value", &text).ok().map(Value::from),
+            "/details/currency" => Some(Value::String(text.trim().to_ascii_uppercase())),
+            "/details/closingDateTime" => parse_datetime(&text)
+                .map(|d| Value::String(crate::domain::time::format_datetime(&d))),
+            "/favorite" | "/consent/consentToShareReferralWithMicrosoftSellers" => {
+                Some(Value::Bool(text == "true"))
+            }
+            _ if matches!(
+                self.rows[i].mine.as_ref().or(self.rows[i].theirs.as_ref()),
+                Some(Value::Array(_) | Value::Object(_))
+            ) =>
+            {
+                match serde_json::from_str::<Value>(&text) {
+                    Ok(v) => Some(v),
+                    Err(e) => {
+                        form.show_errors(&[validate::FieldError::new(
+                            path,
+                            format!("not valid JSON ({e}); fix it or press esc"),
+                        )]);
+                        return;
+                    }
+                }
+            }
+            _ if text.trim().is_empty() => Some(Value::Null),
+            _ => Some(Value::String(text)),
+        };
+        if let Some(v) = value {
+            self.rows[i].choice = Some(Choice::Edited(v));
+            self.editing = None;
+        }
+    }
+
+    /// The patch from theirs to the chosen result.
+    pub fn resolution(&self) -> Result<Vec<patch::PatchOp>, String> {
+        if self.undecided() > 0 {
+            return Err(format!(
+                "{} field(s) still need a choice: m keeps mine, t takes theirs, e edits",
+                self.undecided()
+            ));
+        }
+        let theirs = self.theirs.to_value();
+        let mut result = theirs.clone();
+        for row in &self.rows {
+            let value = match &row.choice {
+                Some(Choice::Mine) => row.mine.clone().unwrap_or(Value::Null),
+                Some(Choice::Edited(v)) => v.clone(),
+                _ => continue,
+            };
+            patch::apply(&mut result, &[patch::PatchOp::add(row.path, value)])
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(patch::diff_values(&theirs, &result))
+    }
+
+    fn apply(&mut self, cx: &mut Cx<'_>) -> Flow {
+        match self.resolution() {
+            Err(e) => {
+                self.error = Some(e);
+                Flow::Handled
+            }
+            Ok(ops) if ops.is_empty() => {
+                cx.send(Command::OutboxDiscard { seq: self.seq });
+                cx.notify(
+                    Level::Info,
+                    "kept the server's version; your edit was dropped as chosen",
+                );
+                Flow::Close
+            }
+            Ok(ops) => {
+                let fields: Vec<String> = self
+                    .rows
+                    .iter()
+                    .filter(|r| matches!(r.choice, Some(Choice::Mine | Choice::Edited(_))))
+                    .map(|r| label(r.path))
+                    .collect();
+                cx.send(Command::Resolve {
+                    seq: self.seq,
+                    ops,
+                    etag: self.theirs.etag.clone(),
+                    summary: format!("resolved: {}", fields.join(", ")),
+                });
+                Flow::Close
+            }
+        }
+    }
+}
+
+impl Pane for ConflictView {
+    fn title(&self) -> String {
+        "Conflict".into()
+    }
+
+    fn referral_id(&self) -> Option<&str> {
+        Some(self.theirs.id())
+    }
+
+    fn handle_key(&mut self, key: &KeyEvent, cx: &mut Cx<'_>) -> Flow {
+        if let Some(form) = &mut self.editing {
+            match form.handle_key(key) {
+                FormEvent::Cancel => self.editing = None,
+                FormEvent::Submit => self.finish_edit(),
+                _ => {}
+            }
+            return Flow::Handled;
+        }
+        let n = self.rows.len();
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match (key.code, cx.keymap.action(key)) {
+            (KeyCode::Esc, _) => {
+                cx.notify(
+                    Level::Warning,
+                    "the edit stays in the outbox as a conflict (O to resolve later)",
+                );
+                Flow::Close
+            }
+            (KeyCode::Char('s'), _) if ctrl => self.apply(cx),
+            (KeyCode::Enter, _) => self.apply(cx),
+            (KeyCode::Char('m'), _) => {
+                self.set_choice(Choice::Mine);
+                Flow::Handled
+            }
+            (KeyCode::Char('t'), _) => {
+                self.set_choice(Choice::Theirs);
+                Flow::Handled
+            }
+            (KeyCode::Char('e'), _) => {
+                self.start_edit();
+                Flow::Handled
+            }
+            (_, Some(KeyAction::Down)) if n > 0 => {
+                self.table
+                    .select(Some((self.table.selected().unwrap_or(0) + 1).min(n - 1)));
+                Flow::Handled
+            }
+            (_, Some(KeyAction::Up)) => {
+                self.table
+                    .select(Some(self.table.selected().unwrap_or(0).saturating_sub(1)));
+                Flow::Handled
+            }
+            _ => Flow::Handled,
+        }
+    }
+
+    fn on_paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Flow {
+        if let Some(form) = &mut self.editing {
+            form.paste(text);
+        }
+        Flow::Handled
+    }
+
+    fn render(&mut self, frame: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let block = widgets::pane_block(
+            format!(
+                " Conflict: “{}” changed on the server meanwhile ",
+                self.theirs.name()
+            ),
+            cx,
+        );
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let [table_area, edit_area, msg, hint] = Layout::vertical([
+            Constraint::Min(3),
+            Constraint::Length(if self.editing.is_some() { 6 } else { 0 }),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(inner);
+        let col = (table_area.width.saturating_sub(30) / 3) as usize;
+        let rows: Vec<Row> = self
+            .rows
+            .iter()
+            .map(|r| {
+                let (decision, style) = match &r.choice {
+                    None => ("server", cx.theme.dim),
+                    Some(Choice::Undecided) => ("choose", cx.theme.error),
+                    Some(Choice::Mine) => ("mine", cx.theme.ok),
+                    Some(Choice::Theirs) => ("theirs", cx.theme.info),
+                    Some(Choice::Edited(_)) => ("edited", cx.theme.highlight),
+                };
+                let mine = match &r.choice {
+                    Some(Choice::Edited(v)) => show(&Some(v.clone())),
+                    _ => show(&r.mine),
+                };
+                Row::new(vec![
+                    Cell::from(widgets::truncate(&label(r.path), 20)),
+                    Cell::from(Span::styled(decision, style)),
+                    Cell::from(widgets::truncate(&show(&r.base), col)),
+                    Cell::from(widgets::truncate(&mine, col)),
+                    Cell::from(widgets::truncate(&show(&r.theirs), col)),
+                ])
+            })
+            .collect();
+        let table = Table::new(
+            rows,
+            [
+                Constraint::Length(20),
+                Constraint::Length(7),
+                Constraint::Fill(1),
+                Constraint::Fill(1),
+                Constraint::Fill(1),
+            ],
+        )
+        .header(
+            Row::new(vec!["field", "choice", "before", "mine", "theirs"]).style(cx.theme.header),
+        )
+        .row_highlight_style(cx.theme.selected);
+        frame.render_stateful_widget(table, table_area, &mut self.table);
+        if let Some(form) = &mut self.editing {
+            form.render(frame, edit_area, cx);
+        }
+        let status = match &self.error {
+            Some(e) => Line::styled(e.clone(), cx.theme.error),
+            None if self.undecided() > 0 => Line::styled(
+                format!("{} field(s) to decide", self.undecided()),
+                cx.theme.warning,
+            ),
+            None => Line::styled("ready: enter sends the result", cx.theme.ok),
+        };
+        frame.render_widget(Paragraph::new(status), msg);
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                "m keep mine · t take theirs · e edit · enter/ctrl-s send · esc later",
+                cx.theme.dim,
+            )),
+            hint,
+        );
+    }
+
+    fn help(&self, keymap: &Keymap) -> Vec<(String, String)> {
+        vec![
+            (keymap.label(KeyAction::Down), "next field".into()),
+            (keymap.label(KeyAction::Up), "previous field".into()),
+            ("m".into(), "keep my value".into()),
+            ("t".into(), "take the server's value".into()),
+            ("e".into(), "edit the value".into()),
+            (
+                "enter/ctrl-s".into(),
+                "send the result (every field decided)".into(),
+            ),
+            ("esc".into(), "decide later (stays in the outbox)".into()),
+        ]
+    }
+
+    fn overlay_size(&self) -> (u16, u16) {
+        (90, 70)
+    }
+
+    fn has_unsaved_input(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn r(v: Value) -> Referral {
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn view() -> ConflictView {
+        let base = r(
+            json!({"id": "1", "name": "A", "details": {"dealValue": 10.0, "notes": "x"}, "eTag": "\"1\""}),
+        );
+        let mine = r(
+            json!({"id": "1", "name": "B", "details": {"dealValue": 20.0, "notes": "x"}, "eTag": "\"1\""}),
+        );
+        let theirs = r(
+            json!({"id": "1", "name": "C", "details": {"dealValue": 10.0, "notes": "y"}, "eTag": "\"2\""}),
+        );
+        ConflictView::new(7, base, mine, theirs)
+    }
+
+    #[test]
+    fn rows_show_my_changes_to_decide_and_theirs_to_keep() {
+        let v = view();
+        let paths: Vec<(&str, bool)> = v
+            .rows
+            .iter()
+            .map(|r| (r.path, r.choice.is_some()))
+            .collect();
+        assert_eq!(
+            paths,
+            vec![
+                ("/name", true),
+                ("/details/dealValue", true),
+                ("/details/notes", false)
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_is_sent_until_every_field_is_decided() {
+        let mut v = view();
+        assert!(v.resolution().unwrap_err().contains("2 field(s)"));
+        v.set_choice(Choice::Mine); // name
+        assert!(v.resolution().is_err());
+        v.set_choice(Choice::Theirs); // deal value
+        let ops = v.resolution().unwrap();
+        assert_eq!(ops, vec![patch::PatchOp::replace("/name", json!("B"))]);
+    }
+
+    #[test]
+    fn taking_theirs_everywhere_sends_nothing() {
+        let mut v = view();
+        v.set_choice(Choice::Theirs);
+        v.set_choice(Choice::Theirs);
+        assert!(v.resolution().unwrap().is_empty());
+    }
+
+    #[test]
+    fn edited_values_are_sent_as_typed() {
+        let mut v = view();
+        v.table.select(Some(1));
+        v.start_edit();
+        let form = v.editing.as_mut().unwrap();
+        form.get_mut("/details/dealValue")
+            .unwrap()
+            .set_value("15,000");
+        v.finish_edit();
+        v.table.select(Some(0));
+        v.set_choice(Choice::Theirs);
+        let ops = v.resolution().unwrap();
+        assert_eq!(
+            ops,
+            vec![patch::PatchOp::replace(
+                "/details/dealValue",
+                json!(15000.0)
+            )]
+        );
+    }
+}

@@ -1,0 +1,345 @@
+//! `n` / `N`: a new referral, independent or shared with Microsoft.
+//!
+//! The form asks for what a create needs (`domain::create::check_new`): name, customer with
+//! country, at least one contact with name, email and phone, deal value, currency, closing date,
+//! at least one solution. Submitting queues the create in the outbox; a shared referral queues
+//! two creates (yours, then Microsoft's linked one with the same engagement), and the second waits
+//! in the outbox if it cannot be sent yet.
+
+use chrono::{DateTime, Duration, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+use crate::app::{Cx, Flow, Pane, RenderCx};
+use crate::backend::protocol::Command;
+use crate::domain::create::check_new;
+use crate::domain::time::{format_date, parse_datetime};
+use crate::domain::validate;
+use crate::domain::*;
+use crate::ui::dialog::Confirm;
+use crate::ui::edit::{
+    Group, edit_group, member_fields, read_members, read_solutions, solution_fields,
+};
+use crate::ui::form::{Field, Form, FormEvent, Kind};
+use crate::ui::keymap::Keymap;
+use crate::ui::widgets;
+
+/// Opens the create form.
+pub fn open_create(shared: bool, now: DateTime<Utc>) -> Flow {
+    Flow::Push(Box::new(CreateForm::new(shared, now)))
+}
+
+pub struct CreateForm {
+    shared: bool,
+    pub form: Form,
+    error: Option<String>,
+}
+
+fn choices<T: ToString>(all: &[T]) -> Kind {
+    Kind::Choice(
+        std::iter::once("—".to_string())
+            .chain(all.iter().map(|x| x.to_string()))
+            .collect(),
+    )
+}
+
+impl CreateForm {
+    pub fn new(shared: bool, now: DateTime<Utc>) -> CreateForm {
+        let closing = format_date(&(now + Duration::days(90)));
+        let mut fields = vec![
+            Field::new("name", "Name", Kind::Text, "")
+                .required()
+                .hint("e.g. Contoso supply chain modernization"),
+            Field::new("customer", "Customer", Kind::Text, "").required(),
+            Field::new("country", "Country", Kind::Country, "")
+                .required()
+                .hint("two letters, e.g. US"),
+            Field::new("address", "Address", Kind::Text, ""),
+            Field::new("city", "City", Kind::Text, ""),
+            Field::new("state", "State/region", Kind::Text, ""),
+            Field::new("postal", "Postal code", Kind::Text, ""),
+            Field::new("size", "Company size", choices(CompanySize::ALL), "—"),
+        ];
+        fields.extend(member_fields(Group::Contacts, 0, &Member::default()));
+        fields.extend([
+            Field::new("value", "Deal value", Kind::Amount, "").required(),
+            Field::new("currency", "Currency", Kind::Currency, "USD").required(),
+            Field::new("closing", "Closing date", Kind::Date, &closing)
+                .required()
+                .hint("YYYY-MM-DD"),
+            Field::new("notes", "Notes", Kind::Multiline, ""),
+        ]);
+        fields.extend(solution_fields(0, &Solution::default()));
+        fields.extend([
+            Field::new(
+                "qualification",
+                "Qualification",
+                choices(Qualification::ALL),
+                "—",
+            ),
+            Field::new("stage", "Sales stage", choices(SalesStage::ALL), "—"),
+            Field::new(
+                "consentContact",
+                "Customer agreed to be contacted",
+                Kind::Toggle,
+                "true",
+            ),
+            Field::new(
+                "consentShareInfo",
+                "Customer agreed to share info",
+                Kind::Toggle,
+                "false",
+            ),
+            {
+                let f = Field::new(
+                    "share",
+                    "Share with Microsoft",
+                    Kind::Toggle,
+                    &shared.to_string(),
+                );
+                if shared {
+                    f.locked("a shared referral is shared with Microsoft sellers")
+                } else {
+                    f
+                }
+            },
+            Field::new("externalReferenceId", "External reference", Kind::Text, "")
+                .hint("your CRM's id of this deal"),
+            Field::new("campaignId", "Campaign id", Kind::Text, ""),
+        ]);
+        CreateForm {
+            shared,
+            form: Form::new(fields),
+            error: None,
+        }
+    }
+
+    /// The referral the form describes (before the create rules are checked).
+    pub fn referral(&self) -> Referral {
+        let f = &self.form;
+        let text = |k: &str| {
+            let v = f.value(k).trim().to_string();
+            (!v.is_empty()).then_some(v)
+        };
+        let choice = |k: &str| text(k).filter(|v| v != "—");
+        let contacts = read_members(f, Group::Contacts, &[]);
+        let solutions = read_solutions(f, &[]);
+        Referral {
+            name: text("name"),
+            referral_type: Some(if self.shared {
+                ReferralType::Shared
+            } else {
+                ReferralType::Independent
+            }),
+            qualification: choice("qualification").map(|q| Qualification::parse(&q)),
+            sales_stage: choice("stage").map(|s| SalesStage::parse(&s)),
+            external_reference_id: text("externalReferenceId"),
+            campaign_id: text("campaignId"),
+            customer_profile: Some(CustomerProfile {
+                name: text("customer"),
+                address: Some(Address {
+                    address_line1: text("address"),
+                    city: text("city"),
+                    state: text("state"),
+                    postal_code: text("postal"),
+                    country: text("country").map(|c| c.to_ascii_uppercase()),
+                    ..Default::default()
+                }),
+                size: choice("size").map(|s| CompanySize::parse(&s)),
+                team: Some(contacts),
+                ..Default::default()
+            }),
+            consent: Some(Consent {
+                consent_to_contact: Some(f.value("consentContact") == "true"),
+                consent_to_share_info_with_others: Some(f.value("consentShareInfo") == "true"),
+                consent_to_share_referral_with_microsoft_sellers: Some(f.value("share") == "true"),
+                ..Default::default()
+            }),
+            details: Some(Details {
+                notes: text("notes"),
+                deal_value: text("value").and_then(|v| validate::amount("deal value", &v).ok()),
+                currency: text("currency").map(|c| c.to_ascii_uppercase()),
+                closing_date_time: text("closing").and_then(|d| parse_datetime(&d)),
+                requirements: Some(Requirements {
+                    solutions: Some(solutions),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn submit(&mut self, cx: &mut Cx<'_>) -> Flow {
+        let errors = self.form.validate_all();
+        if let Some(first) = errors.first() {
+            self.error = Some(format!("{} field(s) need attention: {first}", errors.len()));
+            return Flow::Handled;
+        }
+        let referral = self.referral();
+        let rule_errors = check_new(&referral);
+        if let Some(first) = rule_errors.first() {
+            self.form.show_errors(&rule_errors);
+            self.error = Some(first.to_string());
+            return Flow::Handled;
+        }
+        cx.send(Command::Create {
+            referral: Box::new(referral),
+            shared: self.shared,
+        });
+        Flow::Close
+    }
+}
+
+impl Pane for CreateForm {
+    fn title(&self) -> String {
+        if self.shared {
+            "New referral shared with Microsoft".into()
+        } else {
+            "New referral".into()
+        }
+    }
+
+    fn handle_key(&mut self, key: &KeyEvent, cx: &mut Cx<'_>) -> Flow {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && matches!(key.code, KeyCode::Char('n') | KeyCode::Char('d')) {
+            let result = edit_group(
+                &mut self.form,
+                key.code == KeyCode::Char('n'),
+                &mut |group, i| match group {
+                    Group::Solutions => solution_fields(i, &Solution::default()),
+                    g => member_fields(g, i, &Member::default()),
+                },
+            );
+            self.error = result.err();
+            return Flow::Handled;
+        }
+        match self.form.handle_key(key) {
+            FormEvent::Submit => self.submit(cx),
+            FormEvent::Cancel => {
+                if self.form.is_dirty() {
+                    Flow::Overlay(Box::new(Confirm::discard_form("the new referral")))
+                } else {
+                    Flow::Close
+                }
+            }
+            FormEvent::Changed => {
+                self.error = None;
+                Flow::Handled
+            }
+            _ => Flow::Handled,
+        }
+    }
+
+    fn on_paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Flow {
+        self.form.paste(text);
+        Flow::Handled
+    }
+
+    fn render(&mut self, frame: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let block = widgets::pane_block(format!(" {} ", self.title()), cx);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let [body, msg, hint] = Layout::vertical([
+            Constraint::Min(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(inner);
+        self.form.render(frame, body, cx);
+        let line = match &self.error {
+            Some(e) => Line::styled(widgets::truncate(e, msg.width as usize), cx.theme.error),
+            None if self.shared => Line::styled(
+                "creates your referral, then Microsoft's linked one (same engagement)",
+                cx.theme.dim,
+            ),
+            None => Line::styled("fields marked * are required", cx.theme.dim),
+        };
+        frame.render_widget(Paragraph::new(line), msg);
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                "ctrl-s create · tab/↓ next · ctrl-n add contact/solution · ctrl-d remove · esc cancel",
+                cx.theme.dim,
+            )),
+            hint,
+        );
+    }
+
+    fn help(&self, _keymap: &Keymap) -> Vec<(String, String)> {
+        vec![
+            (
+                "ctrl-s".into(),
+                "create (queued in the outbox, sent at once when online)".into(),
+            ),
+            ("tab/↓".into(), "next field".into()),
+            ("shift-tab/↑".into(), "previous field".into()),
+            (
+                "ctrl-n".into(),
+                "add a contact or solution after the one under the cursor".into(),
+            ),
+            (
+                "ctrl-d".into(),
+                "remove the contact or solution under the cursor".into(),
+            ),
+            (
+                "esc".into(),
+                "cancel (asks when something was typed)".into(),
+            ),
+        ]
+    }
+
+    fn has_unsaved_input(&self) -> bool {
+        self.form.is_dirty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        parse_datetime("2026-11-25T12:00:00Z").unwrap()
+    }
+
+    #[test]
+    fn a_filled_form_makes_a_referral_the_rules_accept() {
+        let mut c = CreateForm::new(false, now());
+        for (k, v) in [
+            ("name", "Fabrikam rollout"),
+            ("customer", "Fabrikam"),
+            ("country", "de"),
+            ("contacts.0.firstName", "Jo"),
+            ("contacts.0.lastName", "Smith"),
+            ("contacts.0.email", "jo@fabrikam.com"),
+            ("contacts.0.phoneNumber", "+49 30 1234567"),
+            ("value", "120000"),
+            ("solutions.0.id", "SOL-1"),
+        ] {
+            c.form.get_mut(k).unwrap().set_value(v);
+        }
+        assert!(c.form.validate_all().is_empty());
+        let r = c.referral();
+        assert_eq!(check_new(&r), vec![]);
+        assert_eq!(r.country(), "DE");
+        assert_eq!(
+            r.closing_date().map(|d| format_date(&d)).as_deref(),
+            Some("2027-02-23")
+        );
+        assert_eq!(r.referral_type, Some(ReferralType::Independent));
+        assert!(!r.is_shared_with_microsoft());
+    }
+
+    #[test]
+    fn an_empty_form_names_what_is_missing() {
+        let mut c = CreateForm::new(true, now());
+        let errors = c.form.validate_all();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert!(fields.contains(&"name"), "{fields:?}");
+        assert!(fields.contains(&"customer"), "{fields:?}");
+        assert!(fields.contains(&"contact 1 email"), "{fields:?}");
+        assert!(c.referral().is_shared_with_microsoft());
+    }
+}

@@ -1,0 +1,820 @@
+//! The edit form: every field the spec lists as editable by PATCH, validated as typed and again
+//! before sending. Saving sends the smallest JSON Patch from the referral as loaded to the edited
+//! one, with `If-Match` (through the outbox, so nothing typed is lost).
+//!
+//! Lists (customer contacts, partner team, solutions) are edited in place: Ctrl-N adds an entry
+//! after the one under the cursor, Ctrl-D removes it. A Closed referral opens with every field
+//! locked except favorite and notes, and says so.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+use crate::app::{Cx, Flow, Pane, RenderCx};
+use crate::backend::protocol::{Command, Event, Level};
+use crate::domain::patch;
+use crate::domain::rules;
+use crate::domain::time::{format_date, parse_datetime};
+use crate::domain::validate::{self, FieldError};
+use crate::domain::*;
+use crate::ui::dialog::Confirm;
+use crate::ui::form::{Field, Form, FormEvent, Kind};
+use crate::ui::keymap::Keymap;
+use crate::ui::widgets;
+
+/// `e`: the edit form, focused on the field under the cursor.
+pub fn open_field_editor(r: &Referral, path: &str, cx: &mut Cx<'_>) -> Flow {
+    let form = EditForm::new(r.clone(), path);
+    if r.status() == Status::Closed && !rules::editable_when_closed(path) {
+        cx.notify(
+            Level::Info,
+            "this referral is Closed: only favorite and notes can change",
+        );
+    }
+    Flow::Push(Box::new(form))
+}
+
+/// Which list a group of fields belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    Contacts,
+    Team,
+    Solutions,
+}
+
+impl Group {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Group::Contacts => "contacts",
+            Group::Team => "team",
+            Group::Solutions => "solutions",
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Group::Contacts => "Contact",
+            Group::Team => "Member",
+            Group::Solutions => "Solution",
+        }
+    }
+
+    fn of(key: &str) -> Option<(Group, usize)> {
+        let mut parts = key.split('.');
+        let group = match parts.next()? {
+            "contacts" => Group::Contacts,
+            "team" => Group::Team,
+            "solutions" => Group::Solutions,
+            _ => return None,
+        };
+        Some((group, parts.next()?.parse().ok()?))
+    }
+}
+
+/// The fields of one person (contact or team member). Contacts need every part; team members
+/// need a name and email.
+pub fn member_fields(group: Group, i: usize, m: &Member) -> Vec<Field> {
+    let key = |f: &str| format!("{}.{i}.{f}", group.prefix());
+    let n = i + 1;
+    let noun = group.noun();
+    let contact = group == Group::Contacts;
+    let mut phone = Field::new(
+        key("phoneNumber"),
+        format!("{noun} {n} phone"),
+        Kind::Phone,
+        m.phone_number.as_deref().unwrap_or(""),
+    );
+    if contact {
+        phone = phone.required();
+    }
+    vec![
+        Field::new(
+            key("firstName"),
+            format!("{noun} {n} first name"),
+            Kind::Text,
+            m.first_name.as_deref().unwrap_or(""),
+        )
+        .required(),
+        Field::new(
+            key("lastName"),
+            format!("{noun} {n} last name"),
+            Kind::Text,
+            m.last_name.as_deref().unwrap_or(""),
+        )
+        .required(),
+        Field::new(
+            key("email"),
+            format!("{noun} {n} email"),
+            Kind::Email,
+            m.email.as_deref().unwrap_or(""),
+        )
+        .required(),
+        phone,
+        Field::new(
+            key("title"),
+            format!("{noun} {n} title"),
+            Kind::Text,
+            m.title.as_deref().unwrap_or(""),
+        ),
+    ]
+}
+
+/// The fields of one solution.
+pub fn solution_fields(i: usize, s: &Solution) -> Vec<Field> {
+    let key = |f: &str| format!("solutions.{i}.{f}");
+    vec![
+        Field::new(
+            key("id"),
+            format!("Solution {} id", i + 1),
+            Kind::Text,
+            s.id.as_deref().unwrap_or(""),
+        )
+        .required()
+        .hint("e.g. SOL-34104-EBB"),
+        Field::new(
+            key("name"),
+            format!("Solution {} name", i + 1),
+            Kind::Text,
+            s.name.as_deref().unwrap_or(""),
+        ),
+    ]
+}
+
+/// Reads the people of a group back from the form, keeping what the form does not show
+/// (contact preferences, unknown fields) from `base`.
+pub fn read_members(form: &Form, group: Group, base: &[Member]) -> Vec<Member> {
+    let count = count_group(form, group);
+    (0..count)
+        .map(|i| {
+            let v = |f: &str| {
+                let s = form
+                    .value(&format!("{}.{i}.{f}", group.prefix()))
+                    .trim()
+                    .to_string();
+                (!s.is_empty()).then_some(s)
+            };
+            let mut m = base.get(i).cloned().unwrap_or_default();
+            m.first_name = v("firstName");
+            m.last_name = v("lastName");
+            m.email = v("email");
+            m.phone_number = v("phoneNumber");
+            m.title = v("title");
+            m
+        })
+        .collect()
+}
+
+/// Reads the solutions back from the form, keeping type and publisher from `base`.
+pub fn read_solutions(form: &Form, base: &[Solution]) -> Vec<Solution> {
+    let count = count_group(form, Group::Solutions);
+    (0..count)
+        .map(|i| {
+            let v = |f: &str| {
+                let s = form.value(&format!("solutions.{i}.{f}")).trim().to_string();
+                (!s.is_empty()).then_some(s)
+            };
+            let mut s = base.get(i).cloned().unwrap_or_default();
+            s.id = v("id");
+            s.name = v("name");
+            s
+        })
+        .collect()
+}
+
+fn count_group(form: &Form, group: Group) -> usize {
+    form.fields
+        .iter()
+        .filter_map(|f| Group::of(&f.key))
+        .filter(|(g, _)| *g == group)
+        .map(|(_, i)| i + 1)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Adds an empty entry to the group under the cursor (Ctrl-N) or removes it (Ctrl-D), then
+/// renumbers the group. Returns a message when nothing could be done.
+pub fn edit_group(
+    form: &mut Form,
+    add: bool,
+    members: &mut dyn FnMut(Group, usize) -> Vec<Field>,
+) -> Result<(), String> {
+    let Some((group, index)) = form.focused().and_then(|f| Group::of(&f.key)) else {
+        return Err("move the cursor to a contact, team member or solution first".into());
+    };
+    let count = count_group(form, group);
+    // Collect the current values of the group, change the list, and rebuild its fields.
+    let mut entries: Vec<Vec<(String, String)>> = (0..count)
+        .map(|i| {
+            form.fields
+                .iter()
+                .filter(|f| Group::of(&f.key) == Some((group, i)))
+                .map(|f| {
+                    (
+                        f.key.rsplit('.').next().unwrap_or("").to_string(),
+                        f.value(),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let max = if group == Group::Solutions {
+        crate::domain::create::MAX_SOLUTIONS
+    } else {
+        crate::domain::create::MAX_TEAM
+    };
+    if add {
+        if count >= max {
+            return Err(format!("at most {max} entries"));
+        }
+        entries.insert(index + 1, Vec::new());
+    } else {
+        if group == Group::Contacts && count <= 1 {
+            return Err("a referral keeps at least one customer contact".into());
+        }
+        entries.remove(index);
+    }
+    let first = form
+        .fields
+        .iter()
+        .position(|f| Group::of(&f.key).is_some_and(|(g, _)| g == group));
+    let insert_at = first.unwrap_or(form.fields.len());
+    form.fields
+        .retain(|f| !Group::of(&f.key).is_some_and(|(g, _)| g == group));
+    let mut fresh = Vec::new();
+    for (i, values) in entries.iter().enumerate() {
+        let mut fields = members(group, i);
+        for f in &mut fields {
+            let name = f.key.rsplit('.').next().unwrap_or("").to_string();
+            if let Some((_, v)) = values.iter().find(|(k, _)| *k == name) {
+                f.set_value(v);
+            }
+        }
+        fresh.extend(fields);
+    }
+    // An empty list still shows one place to add from.
+    let focus_entry = if add {
+        index + 1
+    } else {
+        index.saturating_sub(1)
+    };
+    let per = fresh.len().checked_div(entries.len()).unwrap_or(0);
+    let n = fresh.len();
+    for (k, f) in fresh.into_iter().enumerate() {
+        form.fields.insert(insert_at + k, f);
+    }
+    form.focus = (insert_at + focus_entry * per).min(insert_at + n.saturating_sub(1));
+    Ok(())
+}
+
+/// The edit form of one referral.
+pub struct EditForm {
+    base: Referral,
+    pub form: Form,
+    error: Option<String>,
+}
+
+const CLOSED_NOTE: &str = "Closed: read-only (only favorite and notes can change)";
+
+impl EditForm {
+    pub fn new(base: Referral, focus_path: &str) -> EditForm {
+        let closed = base.status() == Status::Closed;
+        let lock = |f: Field, path: &str| {
+            if closed && !rules::editable_when_closed(path) {
+                f.locked(CLOSED_NOTE)
+            } else {
+                f
+            }
+        };
+        let d = base.details.clone().unwrap_or_default();
+        let stage_options: Vec<String> = std::iter::once("—".to_string())
+            .chain(SalesStage::ALL.iter().map(|s| s.to_string()))
+            .collect();
+        let mut fields = vec![
+            lock(
+                Field::new("/name", "Name", Kind::Text, base.name()).required(),
+                "/name",
+            ),
+            lock(
+                Field::new(
+                    "/favorite",
+                    "Favorite",
+                    Kind::Toggle,
+                    &base.is_favorite().to_string(),
+                ),
+                "/favorite",
+            ),
+            lock(
+                Field::new(
+                    "/salesStage",
+                    "Sales stage",
+                    Kind::Choice(stage_options),
+                    base.sales_stage.as_ref().map(|s| s.as_str()).unwrap_or("—"),
+                ),
+                "/salesStage",
+            ),
+            lock(
+                Field::new(
+                    "/details/dealValue",
+                    "Deal value",
+                    Kind::Amount,
+                    &d.deal_value.map(|v| v.to_string()).unwrap_or_default(),
+                )
+                .required(),
+                "/details/dealValue",
+            ),
+            lock(
+                Field::new(
+                    "/details/currency",
+                    "Currency",
+                    Kind::Currency,
+                    d.currency.as_deref().unwrap_or(""),
+                )
+                .required(),
+                "/details/currency",
+            ),
+            lock(
+                Field::new(
+                    "/details/closingDateTime",
+                    "Closing date",
+                    Kind::Date,
+                    &d.closing_date_time
+                        .map(|t| format_date(&t))
+                        .unwrap_or_default(),
+                )
+                .hint("YYYY-MM-DD"),
+                "/details/closingDateTime",
+            ),
+            lock(
+                Field::new(
+                    "/details/notes",
+                    "Notes",
+                    Kind::Multiline,
+                    d.notes.as_deref().unwrap_or(""),
+                ),
+                "/details/notes",
+            ),
+            lock(
+                Field::new(
+                    "/statusReason",
+                    "Status reason",
+                    Kind::Text,
+                    base.status_reason.as_deref().unwrap_or(""),
+                ),
+                "/statusReason",
+            ),
+            lock(
+                Field::new(
+                    "/campaignId",
+                    "Campaign id",
+                    Kind::Text,
+                    base.campaign_id.as_deref().unwrap_or(""),
+                ),
+                "/campaignId",
+            ),
+            lock(
+                Field::new(
+                    "/externalReferenceId",
+                    "External reference",
+                    Kind::Text,
+                    base.external_reference_id.as_deref().unwrap_or(""),
+                )
+                .hint("your CRM's id of this deal"),
+                "/externalReferenceId",
+            ),
+            lock(
+                Field::new(
+                    "/referralProgram",
+                    "Referral program",
+                    Kind::Text,
+                    base.referral_program.as_deref().unwrap_or(""),
+                ),
+                "/referralProgram",
+            ),
+        ];
+        let shared = base.is_shared_with_microsoft();
+        let mut share = Field::new(
+            "/consent/consentToShareReferralWithMicrosoftSellers",
+            "Share with Microsoft",
+            Kind::Toggle,
+            &shared.to_string(),
+        )
+        .hint("co-sell: Microsoft sellers see the deal");
+        if shared {
+            share = share.locked("shared with Microsoft sellers; this cannot be withdrawn");
+        }
+        fields.push(lock(share, "/consent"));
+        let contacts: Vec<Member> = base.contacts().to_vec();
+        for (i, m) in contacts.iter().enumerate() {
+            fields.extend(
+                member_fields(Group::Contacts, i, m)
+                    .into_iter()
+                    .map(|f| lock(f, "/customerProfile/team")),
+            );
+        }
+        let team: Vec<Member> = if base.team().is_empty() {
+            vec![Member::default()]
+        } else {
+            base.team().to_vec()
+        };
+        for (i, m) in team.iter().enumerate() {
+            let fields_i = member_fields(Group::Team, i, m);
+            // An empty placeholder member is optional until something is typed in it.
+            let optional = base.team().is_empty();
+            fields.extend(fields_i.into_iter().map(|mut f| {
+                if optional {
+                    f.required = false;
+                }
+                lock(f, "/team")
+            }));
+        }
+        let solutions: Vec<Solution> = base.solutions().to_vec();
+        for (i, s) in solutions.iter().enumerate() {
+            fields.extend(
+                solution_fields(i, s)
+                    .into_iter()
+                    .map(|f| lock(f, "/details/requirements/solutions")),
+            );
+        }
+        let mut form = Form::new(fields);
+        let focus_key = match focus_path {
+            "/customerProfile/team" => "contacts.0.firstName",
+            "/team" => "team.0.firstName",
+            "/details/requirements/solutions" => "solutions.0.id",
+            other => other,
+        };
+        form.focus_key(focus_key);
+        if form.focused().is_some_and(|f| f.locked.is_some())
+            && let Some(i) = form.fields.iter().position(|f| f.locked.is_none())
+        {
+            form.focus = i;
+        }
+        EditForm {
+            base,
+            form,
+            error: None,
+        }
+    }
+
+    /// The referral with the form's values applied.
+    pub fn edited(&self) -> Result<Referral, Vec<FieldError>> {
+        let mut r = self.base.clone();
+        let f = &self.form;
+        let text = |key: &str| {
+            let v = f.value(key).trim().to_string();
+            (!v.is_empty()).then_some(v)
+        };
+        let mut errors = Vec::new();
+        r.name = text("/name");
+        r.favorite =
+            Some(f.value("/favorite") == "true").filter(|v| *v || self.base.favorite.is_some());
+        r.sales_stage = match f.value("/salesStage").as_str() {
+            "—" => None,
+            s => Some(SalesStage::parse(s)),
+        };
+        r.status_reason = text("/statusReason");
+        r.campaign_id = text("/campaignId");
+        r.external_reference_id = text("/externalReferenceId");
+        r.referral_program = text("/referralProgram");
+        let details = r.details.get_or_insert_with(Details::default);
+        details.notes = text("/details/notes");
+        details.deal_value = match text("/details/dealValue") {
+            Some(v) => match validate::amount("deal value", &v) {
+                Ok(n) => Some(n),
+                Err(e) => {
+                    errors.push(e);
+                    details.deal_value
+                }
+            },
+            None => None,
+        };
+        details.currency = text("/details/currency").map(|c| c.to_ascii_uppercase());
+        details.closing_date_time = match text("/details/closingDateTime") {
+            Some(v) => match parse_datetime(&v) {
+                Some(d) => Some(d),
+                None => {
+                    errors.push(FieldError::new(
+                        "closing date",
+                        "write the date as YYYY-MM-DD",
+                    ));
+                    details.closing_date_time
+                }
+            },
+            None => None,
+        };
+        let solutions = read_solutions(f, self.base.solutions());
+        let requirements = details
+            .requirements
+            .get_or_insert_with(Requirements::default);
+        requirements.solutions =
+            (!solutions.is_empty() || requirements.solutions.is_some()).then_some(solutions);
+        if f.value("/consent/consentToShareReferralWithMicrosoftSellers") == "true" {
+            r.consent
+                .get_or_insert_with(Consent::default)
+                .consent_to_share_referral_with_microsoft_sellers = Some(true);
+        }
+        let contacts = read_members(f, Group::Contacts, self.base.contacts());
+        if let Some(cp) = r.customer_profile.as_mut() {
+            cp.team = Some(contacts).filter(|c| !c.is_empty() || cp.team.is_some());
+        }
+        let team: Vec<Member> = read_members(f, Group::Team, self.base.team())
+            .into_iter()
+            .filter(|m| m.first_name.is_some() || m.last_name.is_some() || m.email.is_some())
+            .collect();
+        r.team = (!team.is_empty() || self.base.team.is_some()).then_some(team);
+        if errors.is_empty() {
+            Ok(r)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn save(&mut self, cx: &mut Cx<'_>) -> Flow {
+        let mut errors = self.form.validate_all();
+        // Team members typed only partly need their required parts.
+        if !errors.is_empty() {
+            self.error = Some(format!(
+                "{} field(s) need attention: {}",
+                errors.len(),
+                errors[0]
+            ));
+            return Flow::Handled;
+        }
+        let edited = match self.edited() {
+            Ok(r) => r,
+            Err(e) => {
+                errors = e;
+                self.form.show_errors(&errors);
+                self.error = Some(errors[0].to_string());
+                return Flow::Handled;
+            }
+        };
+        let ops = patch::diff(&self.base, &edited);
+        if ops.is_empty() {
+            cx.notify(Level::Info, "nothing changed");
+            return Flow::Close;
+        }
+        for op in &ops {
+            if let Err(v) = rules::check_edit(&self.base, &op.path, &op.value) {
+                self.error = Some(v.message);
+                return Flow::Handled;
+            }
+        }
+        let changed: Vec<String> = self
+            .form
+            .fields
+            .iter()
+            .filter(|f| f.changed())
+            .map(|f| f.label.to_lowercase())
+            .collect();
+        let summary = format!("edit {}", widgets::truncate(&changed.join(", "), 60));
+        cx.send(Command::Patch {
+            id: self.base.id().to_string(),
+            ops,
+            etag: self.base.etag.clone(),
+            base: Box::new(self.base.clone()),
+            summary,
+        });
+        Flow::Close
+    }
+}
+
+impl Pane for EditForm {
+    fn title(&self) -> String {
+        format!("Edit: {}", self.base.name())
+    }
+
+    fn referral_id(&self) -> Option<&str> {
+        Some(self.base.id())
+    }
+
+    fn handle_key(&mut self, key: &KeyEvent, cx: &mut Cx<'_>) -> Flow {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && matches!(key.code, KeyCode::Char('n') | KeyCode::Char('d')) {
+            let add = key.code == KeyCode::Char('n');
+            let closed = self.base.status() == Status::Closed;
+            if closed {
+                self.error = Some(CLOSED_NOTE.into());
+                return Flow::Handled;
+            }
+            let result = edit_group(&mut self.form, add, &mut |group, i| match group {
+                Group::Solutions => solution_fields(i, &Solution::default()),
+                g => member_fields(g, i, &Member::default()),
+            });
+            self.error = result.err();
+            return Flow::Handled;
+        }
+        match self.form.handle_key(key) {
+            FormEvent::Submit => self.save(cx),
+            FormEvent::Cancel => {
+                if self.form.is_dirty() {
+                    Flow::Overlay(Box::new(Confirm::discard_form("the edit form")))
+                } else {
+                    Flow::Close
+                }
+            }
+            FormEvent::Changed => {
+                self.error = None;
+                Flow::Handled
+            }
+            FormEvent::Handled => Flow::Handled,
+            FormEvent::Ignored => Flow::Handled,
+        }
+    }
+
+    fn on_event(&mut self, event: &Event, _cx: &mut Cx<'_>) -> Flow {
+        // A fresh copy with a new eTag arriving while nothing is typed yet replaces the base.
+        if let Event::Detail {
+            referral,
+            fresh: true,
+            ..
+        } = event
+            && referral.id() == self.base.id()
+            && !self.form.is_dirty()
+        {
+            let focus = self
+                .form
+                .focused()
+                .map(|f| f.key.clone())
+                .unwrap_or_default();
+            *self = EditForm::new(referral.as_ref().clone(), &focus);
+            return Flow::Handled;
+        }
+        Flow::Ignored
+    }
+
+    fn on_paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Flow {
+        self.form.paste(text);
+        Flow::Handled
+    }
+
+    fn render(&mut self, frame: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let block = widgets::pane_block(format!(" Edit: {} ", self.base.name()), cx);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let [body, msg, hint] = Layout::vertical([
+            Constraint::Min(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(inner);
+        self.form.render(frame, body, cx);
+        if let Some(e) = &self.error {
+            frame.render_widget(
+                Paragraph::new(Line::styled(
+                    widgets::truncate(e, msg.width as usize),
+                    cx.theme.error,
+                )),
+                msg,
+            );
+        } else if self.base.status() == Status::Closed {
+            frame.render_widget(
+                Paragraph::new(Line::styled(CLOSED_NOTE, cx.theme.warning)),
+                msg,
+            );
+        }
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                "ctrl-s save · tab/↓ next · shift-tab/↑ previous · ctrl-n add · ctrl-d remove · esc cancel",
+                cx.theme.dim,
+            )),
+            hint,
+        );
+    }
+
+    fn help(&self, _keymap: &Keymap) -> Vec<(String, String)> {
+        vec![
+            (
+                "ctrl-s".into(),
+                "save (sent with If-Match through the outbox)".into(),
+            ),
+            ("tab/↓".into(), "next field".into()),
+            ("shift-tab/↑".into(), "previous field".into()),
+            ("space/←/→".into(), "change a choice or toggle".into()),
+            (
+                "ctrl-n".into(),
+                "add a contact, team member or solution after the one under the cursor".into(),
+            ),
+            (
+                "ctrl-d".into(),
+                "remove the contact, team member or solution under the cursor".into(),
+            ),
+            (
+                "esc".into(),
+                "cancel (asks when something was typed)".into(),
+            ),
+        ]
+    }
+
+    fn has_unsaved_input(&self) -> bool {
+        self.form.is_dirty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::patch::PatchOp;
+    use serde_json::json;
+
+    fn referral(status: &str) -> Referral {
+        serde_json::from_value(json!({
+            "id": "r1", "name": "Deal", "status": status, "substatus": if status == "Closed" { "Won" } else { "Accepted" },
+            "eTag": "\"e1\"",
+            "customerProfile": {"name": "Contoso", "team": [{"firstName": "Ann", "lastName": "Lee",
+                "email": "ann@contoso.com", "phoneNumber": "+1 425 555 0100", "contactPreference": {"locale": "en-us"}}]},
+            "details": {"dealValue": 1000.0, "currency": "USD", "notes": "n",
+                "requirements": {"solutions": [{"id": "SOL-1", "name": "A", "publisherName": "P"}]}},
+            "consent": {"consentToShareReferralWithMicrosoftSellers": false}
+        }))
+        .unwrap()
+    }
+
+    fn set(form: &mut EditForm, key: &str, value: &str) {
+        form.form.get_mut(key).unwrap().set_value(value);
+    }
+
+    #[test]
+    fn an_untouched_form_gives_no_patch() {
+        let f = EditForm::new(referral("Active"), "/name");
+        assert_eq!(patch::diff(&f.base, &f.edited().unwrap()), vec![]);
+    }
+
+    #[test]
+    fn edits_become_the_minimal_patch_and_keep_hidden_parts() {
+        let mut f = EditForm::new(referral("Active"), "/name");
+        set(&mut f, "/details/dealValue", "25,000");
+        set(&mut f, "contacts.0.email", "ann.lee@contoso.com");
+        let edited = f.edited().unwrap();
+        let ops = patch::diff(&f.base, &edited);
+        assert_eq!(ops.len(), 2, "{ops:?}");
+        assert!(ops.contains(&PatchOp::replace("/details/dealValue", json!(25000.0))));
+        let team = ops
+            .iter()
+            .find(|o| o.path == "/customerProfile/team")
+            .unwrap();
+        assert_eq!(team.value[0]["email"], "ann.lee@contoso.com");
+        assert_eq!(
+            team.value[0]["contactPreference"]["locale"], "en-us",
+            "hidden parts are kept"
+        );
+    }
+
+    #[test]
+    fn closed_referrals_lock_everything_but_favorite_and_notes() {
+        let f = EditForm::new(referral("Closed"), "/name");
+        let open: Vec<&str> = f
+            .form
+            .fields
+            .iter()
+            .filter(|x| x.locked.is_none())
+            .map(|x| x.key.as_str())
+            .collect();
+        assert_eq!(open, ["/favorite", "/details/notes"]);
+        assert_eq!(f.form.focused().unwrap().key, "/favorite");
+    }
+
+    #[test]
+    fn groups_grow_and_shrink() {
+        let mut f = EditForm::new(referral("Active"), "/details/requirements/solutions");
+        assert_eq!(f.form.focused().unwrap().key, "solutions.0.id");
+        let mut make = |g: Group, i: usize| match g {
+            Group::Solutions => solution_fields(i, &Solution::default()),
+            g => member_fields(g, i, &Member::default()),
+        };
+        edit_group(&mut f.form, true, &mut make).unwrap();
+        assert_eq!(f.form.focused().unwrap().key, "solutions.1.id");
+        set(&mut f, "solutions.1.id", "SOL-2");
+        let ops = patch::diff(&f.base, &f.edited().unwrap());
+        assert_eq!(
+            ops,
+            vec![PatchOp::add(
+                "/details/requirements/solutions/-",
+                json!({"id": "SOL-2"})
+            )]
+        );
+        f.form.focus_key("solutions.0.id");
+        edit_group(&mut f.form, false, &mut make).unwrap();
+        assert_eq!(f.form.value("solutions.0.id"), "SOL-2");
+        f.form.focus_key("contacts.0.email");
+        assert!(
+            edit_group(&mut f.form, false, &mut make)
+                .unwrap_err()
+                .contains("at least one")
+        );
+    }
+
+    #[test]
+    fn bad_values_are_caught_before_sending() {
+        let mut f = EditForm::new(referral("Active"), "/name");
+        set(&mut f, "/details/currency", "dollars");
+        let errors = f.form.validate_all();
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].to_string().starts_with("currency:"),
+            "{}",
+            errors[0]
+        );
+    }
+}

@@ -1,0 +1,606 @@
+//! Forms: labelled fields with ratatui-textarea inputs, validated as they are typed.
+//!
+//! Keys: Tab / Shift-Tab (and ↓/↑ outside multi-line text) move between fields, Enter moves to the
+//! next field (a new line in multi-line text), Space or ←/→ change choices and toggles, Ctrl-S
+//! submits, Esc cancels. Each field checks its value on every keystroke with the validators of
+//! `domain::validate` and shows the message (field and fix) under it; the whole form is checked
+//! again on submit.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui_textarea::{CursorMove, TextArea};
+
+use crate::app::RenderCx;
+use crate::domain::validate::{self, FieldError};
+use crate::ui::widgets;
+
+/// What a field holds and how it is checked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    Text,
+    /// Several lines (notes).
+    Multiline,
+    Email,
+    Phone,
+    /// A non-negative amount.
+    Amount,
+    /// ISO 4217.
+    Currency,
+    /// ISO 3166 alpha-2.
+    Country,
+    /// YYYY-MM-DD.
+    Date,
+    /// One of these values.
+    Choice(Vec<String>),
+    /// Yes or no.
+    Toggle,
+    /// Shown, never edited.
+    ReadOnly,
+}
+
+/// One field of a form.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// What the form's owner calls the field (a JSON Pointer or a name of its own).
+    pub key: String,
+    pub label: String,
+    pub kind: Kind,
+    pub required: bool,
+    /// Locked fields are shown but cannot change (a Closed referral, sharing once given).
+    pub locked: Option<String>,
+    /// A hint shown under the field when it has no error.
+    pub hint: Option<String>,
+    input: TextArea<'static>,
+    choice: usize,
+    on: bool,
+    initial: String,
+    pub error: Option<String>,
+}
+
+impl Field {
+    pub fn new(key: impl Into<String>, label: impl Into<String>, kind: Kind, value: &str) -> Field {
+        let mut f = Field {
+            key: key.into(),
+            label: label.into(),
+            kind,
+            required: false,
+            locked: None,
+            hint: None,
+            input: TextArea::default(),
+            choice: 0,
+            on: false,
+            initial: String::new(),
+            error: None,
+        };
+        f.set_value(value);
+        f.initial = f.value();
+        f
+    }
+
+    pub fn required(mut self) -> Field {
+        self.required = true;
+        self
+    }
+
+    pub fn locked(mut self, why: impl Into<String>) -> Field {
+        self.locked = Some(why.into());
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Field {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Replaces the value (and keeps it as unchanged).
+    pub fn set_value(&mut self, value: &str) {
+        match &self.kind {
+            Kind::Choice(options) => {
+                self.choice = options
+                    .iter()
+                    .position(|o| o.eq_ignore_ascii_case(value))
+                    .unwrap_or(0);
+            }
+            Kind::Toggle => self.on = matches!(value, "true" | "yes"),
+            _ => {
+                let lines: Vec<String> = value.split('\n').map(str::to_string).collect();
+                self.input = TextArea::new(lines);
+                self.input.move_cursor(CursorMove::Bottom);
+                self.input.move_cursor(CursorMove::End);
+                self.input.set_cursor_line_style(Style::new());
+            }
+        }
+    }
+
+    /// The value as text (`true`/`false` for toggles, the option for choices).
+    pub fn value(&self) -> String {
+        match &self.kind {
+            Kind::Choice(options) => options.get(self.choice).cloned().unwrap_or_default(),
+            Kind::Toggle => self.on.to_string(),
+            _ => self.input.lines().join("\n"),
+        }
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.on
+    }
+
+    /// True when the value differs from what the field started with.
+    pub fn changed(&self) -> bool {
+        self.value() != self.initial
+    }
+
+    fn is_editable(&self) -> bool {
+        self.locked.is_none() && self.kind != Kind::ReadOnly
+    }
+
+    /// Checks the value; stores and returns the error.
+    pub fn validate(&mut self) -> Option<FieldError> {
+        let v = self.value();
+        let name = self.label.to_lowercase();
+        let result: Result<(), FieldError> = if v.trim().is_empty() {
+            if self.required
+                && self.is_editable()
+                && !matches!(self.kind, Kind::Toggle | Kind::Choice(_))
+            {
+                Err(FieldError::new(
+                    &name,
+                    "this field is required; enter a value",
+                ))
+            } else {
+                Ok(())
+            }
+        } else {
+            match self.kind {
+                Kind::Email => validate::email(&name, &v).map(|_| ()),
+                Kind::Phone => validate::phone(&name, &v).map(|_| ()),
+                Kind::Amount => validate::amount(&name, &v).map(|_| ()),
+                Kind::Currency => validate::currency(&name, &v).map(|_| ()),
+                Kind::Country => validate::country(&name, &v).map(|_| ()),
+                Kind::Date => validate::datetime(&name, &v).map(|_| ()),
+                Kind::Text => validate::max_len(&name, &v, 500).map(|_| ()),
+                Kind::Multiline => validate::max_len(&name, &v, 5000).map(|_| ()),
+                _ => Ok(()),
+            }
+        };
+        self.error = result.as_ref().err().map(|e| e.to_string());
+        result.err()
+    }
+
+    fn cycle(&mut self, forward: bool) {
+        match &self.kind {
+            Kind::Choice(options) if !options.is_empty() => {
+                let n = options.len();
+                self.choice = if forward {
+                    (self.choice + 1) % n
+                } else {
+                    (self.choice + n - 1) % n
+                };
+            }
+            Kind::Toggle => {
+                self.on = !self.on;
+            }
+            _ => {}
+        }
+    }
+
+    fn height(&self) -> u16 {
+        let body = if self.kind == Kind::Multiline { 4 } else { 1 };
+        body + u16::from(self.error.is_some() || self.hint.is_some() || self.locked.is_some())
+    }
+}
+
+/// What a key did to the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormEvent {
+    Handled,
+    /// The value of the focused field changed.
+    Changed,
+    Submit,
+    Cancel,
+    /// A key the form does not use.
+    Ignored,
+}
+
+/// A list of fields with one focused.
+#[derive(Debug, Clone, Default)]
+pub struct Form {
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    scroll: u16,
+}
+
+impl Form {
+    pub fn new(fields: Vec<Field>) -> Form {
+        let mut f = Form {
+            fields,
+            focus: 0,
+            scroll: 0,
+        };
+        f.focus = f.fields.iter().position(Field::is_editable).unwrap_or(0);
+        f
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Field> {
+        self.fields.iter_mut().find(|f| f.key == key)
+    }
+
+    /// The value of a field by key ("" when there is no such field).
+    pub fn value(&self, key: &str) -> String {
+        self.get(key).map(Field::value).unwrap_or_default()
+    }
+
+    /// Puts the focus on a field by key.
+    pub fn focus_key(&mut self, key: &str) {
+        if let Some(i) = self.fields.iter().position(|f| f.key == key) {
+            self.focus = i;
+        }
+    }
+
+    pub fn focused(&self) -> Option<&Field> {
+        self.fields.get(self.focus)
+    }
+
+    /// True when any field was changed.
+    pub fn is_dirty(&self) -> bool {
+        self.fields.iter().any(Field::changed)
+    }
+
+    /// Checks every field; returns the errors (also shown under the fields).
+    pub fn validate_all(&mut self) -> Vec<FieldError> {
+        let errors: Vec<FieldError> = self.fields.iter_mut().filter_map(Field::validate).collect();
+        if let Some(i) = self.fields.iter().position(|f| f.error.is_some()) {
+            self.focus = i;
+        }
+        errors
+    }
+
+    /// Shows errors found elsewhere (a rule check) under the fields they name.
+    pub fn show_errors(&mut self, errors: &[FieldError]) {
+        for e in errors {
+            if let Some(f) = self
+                .fields
+                .iter_mut()
+                .find(|f| f.key == e.field || f.label.eq_ignore_ascii_case(&e.field))
+            {
+                f.error = Some(e.to_string());
+            }
+        }
+    }
+
+    fn move_focus(&mut self, forward: bool) {
+        let n = self.fields.len();
+        if n == 0 {
+            return;
+        }
+        let mut i = self.focus;
+        for _ in 0..n {
+            i = if forward {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            };
+            if self.fields[i].is_editable() {
+                self.focus = i;
+                return;
+            }
+        }
+    }
+
+    pub fn handle_key(&mut self, key: &KeyEvent) -> FormEvent {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('s') {
+            return FormEvent::Submit;
+        }
+        let Some(field) = self.fields.get_mut(self.focus) else {
+            return FormEvent::Ignored;
+        };
+        let multiline = field.kind == Kind::Multiline;
+        match key.code {
+            KeyCode::Esc => return FormEvent::Cancel,
+            KeyCode::Tab => {
+                self.move_focus(true);
+                return FormEvent::Handled;
+            }
+            KeyCode::BackTab => {
+                self.move_focus(false);
+                return FormEvent::Handled;
+            }
+            KeyCode::Down if !multiline => {
+                self.move_focus(true);
+                return FormEvent::Handled;
+            }
+            KeyCode::Up if !multiline => {
+                self.move_focus(false);
+                return FormEvent::Handled;
+            }
+            KeyCode::Enter
+                if !multiline && !matches!(field.kind, Kind::Toggle | Kind::Choice(_)) =>
+            {
+                self.move_focus(true);
+                return FormEvent::Handled;
+            }
+            _ => {}
+        }
+        if !field.is_editable() {
+            return FormEvent::Ignored;
+        }
+        match (&field.kind, key.code) {
+            (
+                Kind::Choice(_) | Kind::Toggle,
+                KeyCode::Char(' ') | KeyCode::Enter | KeyCode::Right,
+            ) => {
+                field.cycle(true);
+                field.validate();
+                FormEvent::Changed
+            }
+            (Kind::Choice(_) | Kind::Toggle, KeyCode::Left) => {
+                field.cycle(false);
+                field.validate();
+                FormEvent::Changed
+            }
+            (Kind::Choice(_) | Kind::Toggle, _) => FormEvent::Ignored,
+            _ => {
+                if field.input.input(*key) {
+                    field.validate();
+                    FormEvent::Changed
+                } else {
+                    FormEvent::Handled
+                }
+            }
+        }
+    }
+
+    /// Pasted text goes into the focused text field (new lines only in multi-line fields).
+    pub fn paste(&mut self, text: &str) -> bool {
+        let Some(field) = self.fields.get_mut(self.focus) else {
+            return false;
+        };
+        if !field.is_editable() || matches!(field.kind, Kind::Choice(_) | Kind::Toggle) {
+            return false;
+        }
+        let clean: String = if field.kind == Kind::Multiline {
+            text.replace('\r', "")
+        } else {
+            text.chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect()
+        };
+        field.input.insert_str(clean);
+        field.validate();
+        true
+    }
+
+    /// Draws the fields; the focused one shows its cursor.
+    pub fn render(&mut self, frame: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let label_w = self
+            .fields
+            .iter()
+            .map(|f| f.label.chars().count())
+            .max()
+            .unwrap_or(10)
+            .clamp(8, 24) as u16
+            + 2;
+        let input_w = area.width.saturating_sub(label_w + 1);
+        // Keep the focused field in view.
+        let tops: Vec<u16> = self
+            .fields
+            .iter()
+            .scan(0u16, |y, f| {
+                let top = *y;
+                *y += f.height();
+                Some(top)
+            })
+            .collect();
+        if let (Some(&top), Some(f)) = (tops.get(self.focus), self.fields.get(self.focus)) {
+            if top < self.scroll {
+                self.scroll = top;
+            } else if top + f.height() > self.scroll + area.height {
+                self.scroll = (top + f.height()).saturating_sub(area.height);
+            }
+        }
+        for (i, field) in self.fields.iter_mut().enumerate() {
+            let top = tops[i];
+            if top < self.scroll || top + field.height() > self.scroll + area.height {
+                continue;
+            }
+            let y = area.y + top - self.scroll;
+            let focused = i == self.focus && cx.focused;
+            let label_style = if focused { cx.theme.key } else { cx.theme.dim };
+            let star = if field.required && field.is_editable() {
+                "*"
+            } else {
+                ""
+            };
+            frame.render_widget(
+                Paragraph::new(Span::styled(
+                    widgets::fit(&format!("{}{star}", field.label), label_w as usize),
+                    label_style,
+                )),
+                Rect::new(area.x, y, label_w, 1),
+            );
+            let body_h = if field.kind == Kind::Multiline { 4 } else { 1 };
+            let input_area = Rect::new(area.x + label_w + 1, y, input_w, body_h);
+            match &field.kind {
+                Kind::Choice(options) => {
+                    let mut spans = Vec::new();
+                    for (j, o) in options.iter().enumerate() {
+                        let style = if j == field.choice {
+                            if focused {
+                                cx.theme.selected
+                            } else {
+                                cx.theme.highlight
+                            }
+                        } else {
+                            cx.theme.dim
+                        };
+                        spans.push(Span::styled(format!(" {o} "), style));
+                    }
+                    let full: usize = options.iter().map(|o| o.chars().count() + 2).sum();
+                    if full > input_w as usize {
+                        // Too many to show side by side: the chosen one with its place.
+                        let chosen = options.get(field.choice).cloned().unwrap_or_default();
+                        let style = if focused {
+                            cx.theme.selected
+                        } else {
+                            cx.theme.highlight
+                        };
+                        spans = vec![
+                            Span::styled(format!("◂ {chosen} ▸"), style),
+                            Span::styled(
+                                format!("  {}/{}", field.choice + 1, options.len()),
+                                cx.theme.dim,
+                            ),
+                        ];
+                    }
+                    frame.render_widget(Paragraph::new(Line::from(spans)), input_area);
+                }
+                Kind::Toggle => {
+                    let text = if field.on { "[x] yes" } else { "[ ] no" };
+                    let style = if focused {
+                        cx.theme.selected
+                    } else {
+                        Style::new()
+                    };
+                    frame.render_widget(Paragraph::new(Span::styled(text, style)), input_area);
+                }
+                _ if focused && field.is_editable() => {
+                    field.input.set_style(cx.theme.input);
+                    field.input.set_cursor_style(
+                        Style::new().add_modifier(ratatui::style::Modifier::REVERSED),
+                    );
+                    frame.render_widget(&field.input, input_area);
+                }
+                _ => {
+                    let value = field.value();
+                    let style = if field.is_editable() {
+                        cx.theme.base
+                    } else {
+                        cx.theme.dim
+                    };
+                    let lines: Vec<Line> = widgets::wrap(&value, input_w as usize)
+                        .into_iter()
+                        .take(body_h as usize)
+                        .map(|l| Line::styled(l, style))
+                        .collect();
+                    frame.render_widget(Paragraph::new(lines), input_area);
+                }
+            }
+            let note = match (&field.error, &field.locked, &field.hint) {
+                (Some(e), _, _) => Some(Span::styled(format!("✗ {e}"), cx.theme.error)),
+                (None, Some(why), _) => Some(Span::styled(format!("locked: {why}"), cx.theme.dim)),
+                (None, None, Some(h)) => Some(Span::styled(h.clone(), cx.theme.dim)),
+                _ => None,
+            };
+            if let Some(note) = note {
+                let text = widgets::truncate(&note.content, input_w as usize);
+                frame.render_widget(
+                    Paragraph::new(Span::styled(text, note.style)),
+                    Rect::new(area.x + label_w + 1, y + body_h, input_w, 1),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    fn type_str(form: &mut Form, s: &str) {
+        for c in s.chars() {
+            form.handle_key(&key(KeyCode::Char(c)));
+        }
+    }
+
+    #[test]
+    fn fields_validate_as_typed() {
+        let mut form = Form::new(vec![
+            Field::new("email", "Email", Kind::Email, ""),
+            Field::new("cur", "Currency", Kind::Currency, "USD"),
+        ]);
+        type_str(&mut form, "ann@");
+        assert!(
+            form.fields[0]
+                .error
+                .as_deref()
+                .unwrap()
+                .starts_with("email:"),
+            "{:?}",
+            form.fields[0].error
+        );
+        type_str(&mut form, "contoso.com");
+        assert_eq!(form.fields[0].error, None);
+        form.handle_key(&key(KeyCode::Tab));
+        form.handle_key(&key(KeyCode::Backspace));
+        assert!(
+            form.fields[1]
+                .error
+                .as_deref()
+                .unwrap()
+                .contains("ISO 4217")
+        );
+        assert!(form.is_dirty());
+    }
+
+    #[test]
+    fn required_fields_fail_on_submit_and_focus_moves_there() {
+        let mut form = Form::new(vec![
+            Field::new("a", "Name", Kind::Text, "x"),
+            Field::new("b", "Customer", Kind::Text, "").required(),
+        ]);
+        let errors = form.validate_all();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "customer");
+        assert_eq!(form.focus, 1);
+    }
+
+    #[test]
+    fn choices_and_toggles_cycle_and_locked_fields_are_skipped() {
+        let mut form = Form::new(vec![
+            Field::new(
+                "c",
+                "Stage",
+                Kind::Choice(vec!["Qualify".into(), "Develop".into()]),
+                "Develop",
+            ),
+            Field::new("l", "Locked", Kind::Text, "x").locked("closed"),
+            Field::new("t", "Fav", Kind::Toggle, "false"),
+        ]);
+        assert_eq!(form.value("c"), "Develop");
+        form.handle_key(&key(KeyCode::Char(' ')));
+        assert_eq!(form.value("c"), "Qualify");
+        form.handle_key(&key(KeyCode::Tab));
+        assert_eq!(form.focus, 2, "locked field skipped");
+        form.handle_key(&key(KeyCode::Enter));
+        assert_eq!(form.value("t"), "true");
+        assert_eq!(
+            form.handle_key(&KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)),
+            FormEvent::Submit
+        );
+        assert_eq!(form.handle_key(&key(KeyCode::Esc)), FormEvent::Cancel);
+    }
+
+    #[test]
+    fn multiline_fields_take_enter_and_arrows() {
+        let mut form = Form::new(vec![Field::new("n", "Notes", Kind::Multiline, "one")]);
+        form.handle_key(&key(KeyCode::Enter));
+        type_str(&mut form, "two");
+        assert_eq!(form.value("n"), "one\ntwo");
+        assert_eq!(form.handle_key(&key(KeyCode::Up)), FormEvent::Handled);
+        assert!(form.paste("three\r\nfour"));
+        assert!(form.value("n").contains("three\nfour"));
+    }
+}

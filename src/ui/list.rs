@@ -1,0 +1,781 @@
+//! The referral list: the columns of `../shared/spec/ux.md`, sorting, status counts, and the
+//! filter language live as you type.
+//!
+//! - `/` edits the filter line (a ratatui-textarea line). Every keystroke re-parses it; a token
+//!   that cannot be read is shown in red with its reason and the list keeps its last good
+//!   result. Enter keeps the filter, Esc clears it.
+//! - Columns are dropped by priority when the pane is narrow (name, status and value stay
+//!   longest); only the visible rows are ever built, so 100,000 rows draw as fast as 100.
+//! - The selection follows the referral (by id) across re-filters and refreshes.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use nucleo_matcher::{Config, Matcher};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui_textarea::TextArea;
+
+use crate::app::{Flow, Notice, RenderCx};
+use crate::backend::protocol::Command;
+use crate::domain::filter::{self, FilterError};
+use crate::domain::marketo::MarketoBadge;
+use crate::domain::search::{Column, SearchIndex, SortSpec, TextField};
+use crate::domain::{ReferralRow, Status};
+use crate::ui::keymap::{KeyAction, Keymap};
+use crate::ui::widgets::{self, fit, fit_right};
+
+/// A transient mark beside a row while its edit travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowMark {
+    Saving,
+    Saved,
+    Failed,
+}
+
+/// Counts of the whole list by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub new: usize,
+    pub active: usize,
+    pub closed: usize,
+    pub other: usize,
+}
+
+pub struct ListPane {
+    index: SearchIndex,
+    complete: bool,
+    selected: usize,
+    offset: usize,
+    filtering: bool,
+    input: TextArea<'static>,
+    errors: Vec<FilterError>,
+    totals: Totals,
+    marks: HashMap<String, RowMark>,
+    matcher: Matcher,
+    now: DateTime<Utc>,
+    /// Rows visible at the last render (for paging and clicks).
+    page: usize,
+    /// The area of the last render's data rows (for clicks).
+    rows_area: Rect,
+}
+
+impl ListPane {
+    pub fn new(now: DateTime<Utc>) -> ListPane {
+        ListPane {
+            index: SearchIndex::new(Vec::new()),
+            complete: false,
+            selected: 0,
+            offset: 0,
+            filtering: false,
+            input: new_input(""),
+            errors: Vec::new(),
+            totals: Totals::default(),
+            marks: HashMap::new(),
+            matcher: Matcher::new(Config::DEFAULT),
+            now,
+            page: 10,
+            rows_area: Rect::default(),
+        }
+    }
+
+    pub fn set_now(&mut self, now: DateTime<Utc>) {
+        self.now = now;
+    }
+
+    /// Replaces every row (cache load). `complete` is false for the quick first screenful.
+    pub fn set_rows(&mut self, rows: Vec<ReferralRow>, complete: bool) {
+        let keep = self.selected_id().map(str::to_string);
+        let sort = self.index.sort();
+        let filter = self.index.filter().clone();
+        self.index = SearchIndex::new(rows);
+        self.index.set_sort(sort);
+        self.index.apply(&filter);
+        self.complete = complete;
+        self.recount();
+        self.reselect(keep.as_deref());
+    }
+
+    /// Inserts or replaces rows by id (refresh, save).
+    pub fn upsert_rows(&mut self, rows: Vec<ReferralRow>) {
+        if rows.is_empty() {
+            return;
+        }
+        let keep = self.selected_id().map(str::to_string);
+        for r in &rows {
+            if self.marks.get(&r.id) == Some(&RowMark::Saving) {
+                self.marks.insert(r.id.clone(), RowMark::Saved);
+            }
+        }
+        self.index.upsert(rows);
+        self.recount();
+        self.reselect(keep.as_deref());
+    }
+
+    /// Records the Marketo badge of a referral.
+    pub fn set_marketo(&mut self, badges: &[(String, MarketoBadge)]) {
+        let keep = self.selected_id().map(str::to_string);
+        self.index
+            .set_marketo_many(badges.iter().map(|(id, b)| (id.as_str(), *b)));
+        self.reselect(keep.as_deref());
+    }
+
+    pub fn mark(&mut self, id: &str, mark: Option<RowMark>) {
+        match mark {
+            Some(m) => self.marks.insert(id.to_string(), m),
+            None => self.marks.remove(id),
+        };
+    }
+
+    fn recount(&mut self) {
+        let mut t = Totals::default();
+        for r in self.index.rows() {
+            match r.status {
+                Status::New => t.new += 1,
+                Status::Active => t.active += 1,
+                Status::Closed => t.closed += 1,
+                _ => t.other += 1,
+            }
+        }
+        self.totals = t;
+    }
+
+    fn reselect(&mut self, id: Option<&str>) {
+        if let Some(id) = id
+            && let Some(pos) = self.position_of(id)
+        {
+            self.selected = pos;
+        }
+        self.selected = self.selected.min(self.index.hits().len().saturating_sub(1));
+    }
+
+    fn position_of(&self, id: &str) -> Option<usize> {
+        let i = self.index.index_of(id)? as u32;
+        self.index.hits().iter().position(|&h| h == i)
+    }
+
+    pub fn totals(&self) -> Totals {
+        self.totals
+    }
+
+    pub fn is_loaded(&self) -> bool {
+        self.complete
+    }
+
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// How many rows the filter lets through.
+    pub fn visible_len(&self) -> usize {
+        self.index.hits().len()
+    }
+
+    pub fn selected_row(&self) -> Option<&ReferralRow> {
+        let i = *self.index.hits().get(self.selected)?;
+        self.index.row(i as usize)
+    }
+
+    pub fn selected_id(&self) -> Option<&str> {
+        self.selected_row().map(|r| r.id.as_str())
+    }
+
+    /// The ids of the filtered list, in display order (export).
+    pub fn visible_ids(&self) -> Vec<String> {
+        self.index
+            .hits()
+            .iter()
+            .filter_map(|&i| self.index.row(i as usize).map(|r| r.id.clone()))
+            .collect()
+    }
+
+    /// A row by id (any, filtered or not).
+    pub fn row(&self, id: &str) -> Option<&ReferralRow> {
+        self.index.index_of(id).and_then(|i| self.index.row(i))
+    }
+
+    pub fn rows(&self) -> &[ReferralRow] {
+        self.index.rows()
+    }
+
+    pub fn filter_text(&self) -> String {
+        self.input.lines().first().cloned().unwrap_or_default()
+    }
+
+    pub fn filter_errors(&self) -> &[FilterError] {
+        &self.errors
+    }
+
+    pub fn is_filtering(&self) -> bool {
+        self.filtering
+    }
+
+    pub fn sort(&self) -> SortSpec {
+        self.index.sort().unwrap_or(SortSpec::DEFAULT)
+    }
+
+    /// Sorts by a column (the palette's `sort` and `S`).
+    pub fn set_sort(&mut self, sort: SortSpec) {
+        let keep = self.selected_id().map(str::to_string);
+        self.index.set_sort(Some(sort));
+        self.reselect(keep.as_deref());
+    }
+
+    /// Sets the filter text and applies it (the palette's `filter`).
+    pub fn set_filter(&mut self, text: &str) {
+        self.input = new_input(text);
+        self.refilter();
+    }
+
+    fn refilter(&mut self) {
+        let keep = self.selected_id().map(str::to_string);
+        let parsed = filter::parse(&self.filter_text(), self.now);
+        self.errors = parsed.errors;
+        if self.errors.is_empty() {
+            self.index.apply(&parsed.filter);
+            match keep.as_deref().and_then(|id| self.position_of(id)) {
+                Some(pos) => self.selected = pos,
+                None => self.selected = 0,
+            }
+            self.selected = self.selected.min(self.index.hits().len().saturating_sub(1));
+        }
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        let len = self.index.hits().len();
+        if len == 0 {
+            return;
+        }
+        let next = (self.selected as isize + delta).clamp(0, len as isize - 1);
+        self.selected = next as usize;
+    }
+
+    /// Keys while the list has focus.
+    pub fn handle_key(
+        &mut self,
+        key: &KeyEvent,
+        keymap: &Keymap,
+        _commands: &mut Vec<Command>,
+        _notice: &mut Option<Notice>,
+        now: DateTime<Utc>,
+    ) -> Flow {
+        self.now = now;
+        if self.filtering {
+            return self.filter_key(key);
+        }
+        let page = self.page.max(2) as isize - 1;
+        match keymap.action(key) {
+            Some(KeyAction::Down) => self.move_by(1),
+            Some(KeyAction::Up) => self.move_by(-1),
+            Some(KeyAction::PageDown) => self.move_by(page),
+            Some(KeyAction::PageUp) => self.move_by(-page),
+            Some(KeyAction::Top) => self.selected = 0,
+            Some(KeyAction::Bottom) => self.selected = self.index.hits().len().saturating_sub(1),
+            Some(KeyAction::Filter) => self.filtering = true,
+            Some(KeyAction::SortNext) => {
+                let cur = self.sort();
+                let i = Column::ALL
+                    .iter()
+                    .position(|c| *c == cur.column)
+                    .unwrap_or(0);
+                let column = Column::ALL[(i + 1) % Column::ALL.len()];
+                self.set_sort(SortSpec {
+                    column,
+                    descending: default_descending(column),
+                });
+            }
+            Some(KeyAction::Back) if !self.filter_text().is_empty() => self.set_filter(""),
+            _ => return Flow::Ignored,
+        }
+        Flow::Handled
+    }
+
+    fn filter_key(&mut self, key: &KeyEvent) -> Flow {
+        match key.code {
+            KeyCode::Enter => self.filtering = false,
+            KeyCode::Esc => {
+                self.filtering = false;
+                self.set_filter("");
+            }
+            KeyCode::Down => self.move_by(1),
+            KeyCode::Up => self.move_by(-1),
+            KeyCode::PageDown => self.move_by(self.page as isize - 1),
+            KeyCode::PageUp => self.move_by(-(self.page as isize - 1)),
+            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.filtering = false;
+                self.set_filter("");
+            }
+            KeyCode::Char('m') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.filtering = false
+            }
+            _ => {
+                if self.input.input(*key) {
+                    self.refilter();
+                }
+            }
+        }
+        Flow::Handled
+    }
+
+    /// Pasted text goes into the filter line while it is being edited.
+    pub fn paste(&mut self, text: &str) -> bool {
+        if !self.filtering {
+            return false;
+        }
+        let clean: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        self.input.insert_str(clean);
+        self.refilter();
+        true
+    }
+
+    pub fn on_mouse(&mut self, mouse: &MouseEvent, _area: Rect) {
+        match mouse.kind {
+            MouseEventKind::ScrollDown => self.move_by(3),
+            MouseEventKind::ScrollUp => self.move_by(-3),
+            MouseEventKind::Down(_) => {
+                let r = self.rows_area;
+                if mouse.row >= r.y && mouse.row < r.y + r.height {
+                    let pos = self.offset + (mouse.row - r.y) as usize;
+                    if pos < self.index.hits().len() {
+                        self.selected = pos;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub fn help(&self, keymap: &Keymap) -> Vec<(String, String)> {
+        let mut h: Vec<(String, String)> = [
+            (KeyAction::Down, "next referral"),
+            (KeyAction::Up, "previous referral"),
+            (KeyAction::PageDown, "page down"),
+            (KeyAction::PageUp, "page up"),
+            (KeyAction::Top, "first"),
+            (KeyAction::Bottom, "last"),
+            (KeyAction::Filter, "filter (enter keeps, esc clears)"),
+            (KeyAction::SortNext, "sort by the next column"),
+            (KeyAction::Open, "open the detail"),
+            (KeyAction::Edit, "edit"),
+            (KeyAction::Status, "change status"),
+            (KeyAction::Accept, "accept"),
+            (KeyAction::Decline, "decline"),
+            (KeyAction::Register, "register the deal"),
+            (KeyAction::Marketo, "Marketo sync status"),
+            (KeyAction::New, "new referral"),
+            (KeyAction::NewShared, "new referral shared with Microsoft"),
+            (KeyAction::Favorite, "toggle favorite"),
+            (KeyAction::OpenBrowser, "open in Partner Center"),
+            (KeyAction::CopyId, "copy the id"),
+        ]
+        .into_iter()
+        .map(|(a, d)| (keymap.label(a), d.to_string()))
+        .collect();
+        h.push((
+            "filter".into(),
+            "words (fuzzy) · \"exact phrase\" · status:new sub:pending type:shared dir:incoming qual:sales".into(),
+        ));
+        h.push((
+            "".into(),
+            "value>50000 cur:usd close<2026-12-31 updated>7d fav mkto:missing country:us -status:closed".into(),
+        ));
+        h
+    }
+
+    /// The status counts and filter line.
+    pub fn render_filter_line(&mut self, frame: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let t = self.totals;
+        let mut spans = vec![
+            Span::styled(format!(" New {}", t.new), cx.theme.status_new),
+            Span::styled(" · ", cx.theme.dim),
+            Span::styled(format!("Active {}", t.active), cx.theme.status_active),
+            Span::styled(" · ", cx.theme.dim),
+            Span::styled(format!("Closed {}", t.closed), cx.theme.status_closed),
+        ];
+        if t.other > 0 {
+            spans.push(Span::styled(format!(" · other {}", t.other), cx.theme.dim));
+        }
+        if !self.complete && !self.index.is_empty() {
+            spans.push(Span::styled(" (loading…)", cx.theme.dim));
+        }
+        spans.push(Span::raw("   "));
+        let text = self.filter_text();
+        if text.is_empty() && !self.filtering {
+            spans.push(Span::styled(
+                format!("{} filter", cx.keymap.short(KeyAction::Filter)),
+                cx.theme.dim,
+            ));
+        } else {
+            spans.push(Span::styled("filter: ", cx.theme.dim));
+            spans.extend(self.filter_spans(&text, cx));
+            if self.filtering {
+                spans.push(Span::styled("▏", cx.theme.key));
+            }
+        }
+        spans.push(Span::styled(
+            format!("  ({})", self.visible_len()),
+            cx.theme.dim,
+        ));
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+
+    /// The filter text with bad tokens in the error style.
+    fn filter_spans(&self, text: &str, cx: &RenderCx<'_>) -> Vec<Span<'static>> {
+        let mut spans = Vec::new();
+        let mut pos = 0;
+        let mut bad: Vec<&FilterError> = self.errors.iter().collect();
+        bad.sort_by_key(|e| e.span.start);
+        for e in bad {
+            let (start, end) = (e.span.start.min(text.len()), e.span.end.min(text.len()));
+            if start < pos || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+                continue;
+            }
+            spans.push(Span::styled(text[pos..start].to_string(), cx.theme.input));
+            spans.push(Span::styled(
+                text[start..end].to_string(),
+                cx.theme.error.patch(cx.theme.input),
+            ));
+            pos = end;
+        }
+        spans.push(Span::styled(text[pos..].to_string(), cx.theme.input));
+        spans
+    }
+
+    /// The list itself.
+    pub fn render(&mut self, frame: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let sort = self.sort();
+        let title = format!(
+            " Referrals {}/{} · sort {}{} ",
+            self.visible_len(),
+            self.len(),
+            sort.column.as_str(),
+            if sort.descending { " ↓" } else { " ↑" }
+        );
+        let block = widgets::pane_block(title, cx);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        if self.index.is_empty() {
+            let msg = if self.complete {
+                "No referrals yet. R refreshes, n creates one."
+            } else {
+                "loading referrals…"
+            };
+            frame.render_widget(Paragraph::new(msg).style(cx.theme.dim), inner);
+            return;
+        }
+        let cols = layout_columns(inner.width);
+        let height = inner.height.saturating_sub(1) as usize;
+        self.page = height.max(1);
+        self.rows_area = Rect {
+            y: inner.y + 1,
+            height: inner.height.saturating_sub(1),
+            ..inner
+        };
+        let len = self.index.hits().len();
+        self.selected = self.selected.min(len.saturating_sub(1));
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+        self.offset = self.offset.min(len.saturating_sub(height));
+        let header = Row::new(cols.iter().map(|c| {
+            let mut name = c.title().to_string();
+            if c.sort_column() == Some(sort.column) {
+                name.push(if sort.descending { '↓' } else { '↑' });
+            }
+            Cell::from(name)
+        }))
+        .style(cx.theme.header);
+        let hits: Vec<u32> = self
+            .index
+            .hits()
+            .iter()
+            .skip(self.offset)
+            .take(height)
+            .copied()
+            .collect();
+        let has_words = self.index.filter().has_words();
+        let mut rows = Vec::with_capacity(hits.len());
+        for &i in &hits {
+            let Some(row) = self.index.row(i as usize) else {
+                continue;
+            };
+            let (name_hl, cust_hl) = if has_words {
+                (
+                    self.index
+                        .highlights(i as usize, TextField::Name, &mut self.matcher),
+                    self.index
+                        .highlights(i as usize, TextField::Customer, &mut self.matcher),
+                )
+            } else {
+                (Vec::new(), Vec::new())
+            };
+            let mark = self.marks.get(&row.id).copied();
+            rows.push(Row::new(
+                cols.iter()
+                    .map(|c| c.cell(row, mark, &name_hl, &cust_hl, cx, self.now)),
+            ));
+        }
+        let widths: Vec<Constraint> = cols.iter().map(|c| c.constraint()).collect();
+        let mut state = TableState::default().with_selected(Some(self.selected - self.offset));
+        let selected_style = if cx.focused {
+            cx.theme.selected
+        } else {
+            cx.theme
+                .selected
+                .remove_modifier(ratatui::style::Modifier::BOLD)
+        };
+        let table = Table::new(rows, widths)
+            .header(header)
+            .column_spacing(1)
+            .row_highlight_style(selected_style)
+            .highlight_symbol("▶ ");
+        frame.render_stateful_widget(table, inner, &mut state);
+    }
+}
+
+fn new_input(text: &str) -> TextArea<'static> {
+    let mut t = TextArea::new(vec![text.to_string()]);
+    t.move_cursor(ratatui_textarea::CursorMove::End);
+    t
+}
+
+/// The natural direction of a column: newest, biggest first; names A→Z.
+pub fn default_descending(column: Column) -> bool {
+    matches!(column, Column::Value | Column::Updated | Column::Closing)
+}
+
+/// A list column as drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Name(u16),
+    Customer(u16),
+    Status,
+    Type,
+    Direction,
+    Value,
+    Closing,
+    Updated,
+    Marketo,
+}
+
+impl Col {
+    fn title(self) -> &'static str {
+        match self {
+            Col::Name(_) => "Name",
+            Col::Customer(_) => "Customer",
+            Col::Status => "Status",
+            Col::Type => "Type",
+            Col::Direction => "Dir",
+            Col::Value => "Value",
+            Col::Closing => "Closing",
+            Col::Updated => "Updated",
+            Col::Marketo => "Mkto",
+        }
+    }
+
+    fn width(self) -> u16 {
+        match self {
+            Col::Name(w) | Col::Customer(w) => w,
+            Col::Status => 15,
+            Col::Type => 11,
+            Col::Direction => 3,
+            Col::Value => 13,
+            Col::Closing => 10,
+            Col::Updated => 10,
+            Col::Marketo => 7,
+        }
+    }
+
+    fn constraint(self) -> Constraint {
+        Constraint::Length(self.width())
+    }
+
+    fn sort_column(self) -> Option<Column> {
+        Some(match self {
+            Col::Name(_) => Column::Name,
+            Col::Customer(_) => Column::Customer,
+            Col::Status => Column::Status,
+            Col::Type => Column::Type,
+            Col::Direction => Column::Direction,
+            Col::Value => Column::Value,
+            Col::Closing => Column::Closing,
+            Col::Updated => Column::Updated,
+            Col::Marketo => Column::Marketo,
+        })
+    }
+
+    fn cell<'a>(
+        self,
+        row: &ReferralRow,
+        mark: Option<RowMark>,
+        name_hl: &[u32],
+        cust_hl: &[u32],
+        cx: &RenderCx<'_>,
+        now: DateTime<Utc>,
+    ) -> Cell<'a> {
+        let t = cx.theme;
+        let w = self.width() as usize;
+        match self {
+            Col::Name(_) => {
+                let prefix = match (row.favorite, mark) {
+                    (_, Some(RowMark::Saving)) => Span::styled("… ", t.warning),
+                    (_, Some(RowMark::Saved)) => Span::styled("✓ ", t.ok),
+                    (_, Some(RowMark::Failed)) => Span::styled("! ", t.error),
+                    (true, None) => Span::styled("★ ", t.highlight),
+                    (false, None) => Span::raw("  "),
+                };
+                let text = fit(&row.name, w.saturating_sub(2));
+                let mut spans = vec![prefix];
+                spans.extend(widgets::highlighted(
+                    &text,
+                    name_hl,
+                    Style::new(),
+                    t.highlight,
+                ));
+                Cell::from(Line::from(spans))
+            }
+            Col::Customer(_) => {
+                let text = fit(&row.customer, w);
+                Cell::from(Line::from(widgets::highlighted(
+                    &text,
+                    cust_hl,
+                    Style::new(),
+                    t.highlight,
+                )))
+            }
+            Col::Status => Cell::from(Span::styled(
+                fit(&format!("{}/{}", row.status, row.substatus), w),
+                t.status(&row.status),
+            )),
+            Col::Type => Cell::from(fit(
+                row.referral_type
+                    .as_ref()
+                    .map(|x| x.as_str())
+                    .unwrap_or("—"),
+                w,
+            )),
+            Col::Direction => Cell::from(match row.direction.as_ref().map(|d| d.as_str()) {
+                Some("Incoming") => "in",
+                Some("Outgoing") => "out",
+                Some(_) => "?",
+                None => "—",
+            }),
+            Col::Value => Cell::from(fit_right(
+                &widgets::money_short(row.deal_value, &row.currency),
+                w,
+            )),
+            Col::Closing => Cell::from(widgets::date(row.closing)),
+            Col::Updated => Cell::from(Span::styled(
+                row.updated
+                    .map(|u| widgets::ago(u, now))
+                    .unwrap_or_else(|| "—".into()),
+                t.dim,
+            )),
+            Col::Marketo => Cell::from(Span::styled(row.marketo.as_str(), t.badge(row.marketo))),
+        }
+    }
+}
+
+/// The columns that fit in `width`, dropping by priority: direction, type, closing, customer,
+/// updated, Marketo, value, status (name is always there and takes what is left).
+fn layout_columns(width: u16) -> Vec<Col> {
+    // Priority order (most important first) of the optional columns.
+    let optional = [
+        Col::Status,
+        Col::Value,
+        Col::Customer(0),
+        Col::Marketo,
+        Col::Updated,
+        Col::Closing,
+        Col::Type,
+        Col::Direction,
+    ];
+    let avail = width.saturating_sub(2) as i32; // highlight symbol
+    let min_name = 16i32;
+    let mut chosen: Vec<Col> = Vec::new();
+    let mut used = min_name;
+    for c in optional {
+        let w = match c {
+            Col::Customer(_) => 14,
+            other => other.width(),
+        } as i32
+            + 1;
+        if used + w > avail {
+            break;
+        }
+        used += w;
+        chosen.push(c);
+    }
+    // Share what is left between name (2/3) and customer (1/3).
+    let spare = (avail - used).max(0) as u16;
+    let has_customer = chosen.iter().any(|c| matches!(c, Col::Customer(_)));
+    let (name_w, cust_w) = if has_customer {
+        let extra_c = (spare / 3).min(16);
+        (min_name as u16 + spare - extra_c, 14 + extra_c)
+    } else {
+        (min_name as u16 + spare, 0)
+    };
+    let mut cols = vec![Col::Name(name_w)];
+    // Display order follows the spec: name, customer, status, type, direction, value, closing,
+    // updated, Marketo.
+    let display = [
+        Col::Customer(cust_w),
+        Col::Status,
+        Col::Type,
+        Col::Direction,
+        Col::Value,
+        Col::Closing,
+        Col::Updated,
+        Col::Marketo,
+    ];
+    for c in display {
+        if chosen
+            .iter()
+            .any(|x| std::mem::discriminant(x) == std::mem::discriminant(&c))
+        {
+            cols.push(c);
+        }
+    }
+    cols
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn narrow_panes_drop_columns_by_priority() {
+        let titles = |w| {
+            layout_columns(w)
+                .iter()
+                .map(|c| c.title())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(titles(40), ["Name", "Status"]);
+        assert!(titles(78).contains(&"Customer"));
+        assert!(!titles(78).contains(&"Dir"));
+        assert_eq!(
+            titles(200),
+            [
+                "Name", "Customer", "Status", "Type", "Dir", "Value", "Closing", "Updated", "Mkto"
+            ]
+        );
+        for w in [10, 40, 80, 120, 160, 300] {
+            let total: u16 = layout_columns(w).iter().map(|c| c.width() + 1).sum();
+            assert!(total <= w.max(18) + 1, "{w}: {total}");
+        }
+    }
+}

@@ -1,0 +1,484 @@
+//! `:` — the command palette. Commands are typed words with completion: Tab completes the word
+//! under the cursor (cycling on repeats), ↑/↓ pick among the suggestions, Enter runs.
+//!
+//! Commands: `refresh [full]`, `sort COLUMN [asc|desc]`, `filter TEXT`, `export csv|json FILE`,
+//! `theme NAME`, `outbox`, `marketo check [all]`, `new [shared]`, `help`, `quit[!]`.
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::{Cx, Flow, ListRequest, Pane, RenderCx};
+use crate::backend::protocol::{Command, ExportFormat, Level};
+use crate::domain::search::{Column, SortSpec};
+use crate::ui::keymap::Keymap;
+use crate::ui::theme::Theme;
+use crate::ui::widgets;
+
+/// The commands and what they take, for completion and `help`.
+const COMMANDS: &[(&str, &str)] = &[
+    (
+        "refresh",
+        "fetch changes from the server (refresh full: everything)",
+    ),
+    ("sort", "sort COLUMN [asc|desc]"),
+    ("filter", "filter TEXT — set the list filter"),
+    ("export", "export csv|json FILE — write the filtered list"),
+    ("theme", "theme dark|light|high-contrast|mono"),
+    ("outbox", "unsent edits, with retry and discard"),
+    ("marketo", "marketo check [all] — Marketo sync status"),
+    ("new", "new [shared] — create a referral"),
+    ("help", "list the commands"),
+    ("quit", "quit (quit! skips the unsent-edits question)"),
+];
+
+pub struct Palette {
+    input: String,
+    cursor: usize,
+    selected: usize,
+    /// The completion cycle in progress: (candidates, next index, the word's start).
+    cycle: Option<(Vec<String>, usize, usize)>,
+    error: Option<String>,
+}
+
+impl Default for Palette {
+    fn default() -> Self {
+        Palette::new()
+    }
+}
+
+impl Palette {
+    pub fn new() -> Palette {
+        Palette {
+            input: String::new(),
+            cursor: 0,
+            selected: 0,
+            cycle: None,
+            error: None,
+        }
+    }
+
+    /// The palette pre-filled (tests, and `:` bindings with arguments).
+    pub fn with_input(text: &str) -> Palette {
+        let mut p = Palette::new();
+        p.input = text.to_string();
+        p.cursor = text.len();
+        p
+    }
+
+    /// Candidates for the word being typed, given the words before it.
+    pub fn candidates(&self) -> Vec<String> {
+        let before = &self.input[..self.cursor];
+        let words: Vec<&str> = before.split_whitespace().collect();
+        let typing_new = before.is_empty() || before.ends_with(' ');
+        let (done, partial) = if typing_new {
+            (words.as_slice(), "")
+        } else {
+            (
+                &words[..words.len().saturating_sub(1)],
+                words.last().copied().unwrap_or(""),
+            )
+        };
+        let options: Vec<String> = match done {
+            [] => COMMANDS
+                .iter()
+                .map(|(c, _)| c.to_string())
+                .chain(["quit!".to_string()])
+                .collect(),
+            ["sort"] => Column::ALL.iter().map(|c| c.as_str().to_string()).collect(),
+            ["sort", _] => vec!["asc".into(), "desc".into()],
+            ["export"] => vec!["csv".into(), "json".into()],
+            ["export", fmt] => vec![format!("referrals.{fmt}")],
+            ["theme"] => Theme::NAMES.iter().map(|s| s.to_string()).collect(),
+            ["refresh"] => vec!["full".into()],
+            ["marketo"] => vec!["check".into()],
+            ["marketo", "check"] => vec!["all".into()],
+            ["new"] => vec!["shared".into()],
+            _ => vec![],
+        };
+        let p = partial.to_lowercase();
+        options
+            .into_iter()
+            .filter(|o| o.to_lowercase().starts_with(&p))
+            .collect()
+    }
+
+    fn word_start(&self) -> usize {
+        self.input[..self.cursor]
+            .rfind(' ')
+            .map(|i| i + 1)
+            .unwrap_or(0)
+    }
+
+    fn complete(&mut self) {
+        let (cands, next, start) = match self.cycle.take() {
+            Some(c) => c,
+            None => {
+                let cands = self.candidates();
+                if cands.is_empty() {
+                    return;
+                }
+                (cands, 0, self.word_start())
+            }
+        };
+        let pick = cands[next % cands.len()].clone();
+        self.input.replace_range(start..self.cursor, &pick);
+        self.cursor = start + pick.len();
+        if cands.len() == 1 {
+            self.input.insert(self.cursor, ' ');
+            self.cursor += 1;
+        } else {
+            self.cycle = Some((cands, next + 1, start));
+        }
+    }
+
+    /// Parses and runs the input.
+    fn run(&mut self, cx: &mut Cx<'_>) -> Flow {
+        let words: Vec<&str> = self.input.split_whitespace().collect();
+        let fail = |msg: String| -> Result<Flow, String> { Err(msg) };
+        let result: Result<Flow, String> = match words.as_slice() {
+            [] => Ok(Flow::Close),
+            ["refresh"] => {
+                cx.send(Command::Refresh { full: false });
+                Ok(Flow::Close)
+            }
+            ["refresh", "full"] => {
+                cx.send(Command::Refresh { full: true });
+                Ok(Flow::Close)
+            }
+            ["sort", col, rest @ ..] => match (Column::parse(col), rest) {
+                (None, _) => fail(format!(
+                    "sort: unknown column `{col}`; use one of {}",
+                    Column::ALL
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+                (Some(column), []) => Ok(list_flow(ListRequest::Sort(SortSpec {
+                    column,
+                    descending: crate::ui::list::default_descending(column),
+                }))),
+                (Some(column), [dir]) if dir.eq_ignore_ascii_case("asc") => {
+                    Ok(list_flow(ListRequest::Sort(SortSpec {
+                        column,
+                        descending: false,
+                    })))
+                }
+                (Some(column), [dir]) if dir.eq_ignore_ascii_case("desc") => {
+                    Ok(list_flow(ListRequest::Sort(SortSpec {
+                        column,
+                        descending: true,
+                    })))
+                }
+                (Some(_), other) => fail(format!(
+                    "sort: `{}` is not a direction; use asc or desc",
+                    other.join(" ")
+                )),
+            },
+            ["filter", ..] => {
+                let text = self
+                    .input
+                    .trim_start()
+                    .strip_prefix("filter")
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
+                Ok(list_flow(ListRequest::Filter(text)))
+            }
+            ["export", fmt, path @ ..] => match (ExportFormat::parse(fmt), path) {
+                (None, _) => fail(format!("export: `{fmt}` is not a format; use csv or json")),
+                (Some(_), []) => {
+                    fail("export: name the file, e.g. export csv referrals.csv".into())
+                }
+                (Some(format), _) => {
+                    let raw =
+                        self.input.trim_start()["export".len()..].trim_start()[fmt.len()..].trim();
+                    let path = expand_home(raw);
+                    let ids = cx.list.visible_ids();
+                    if ids.is_empty() {
+                        fail("export: the filtered list is empty; nothing to write".into())
+                    } else {
+                        cx.send(Command::Export { format, path, ids });
+                        Ok(Flow::Close)
+                    }
+                }
+            },
+            ["export"] => {
+                fail("export: say csv or json and the file, e.g. export csv referrals.csv".into())
+            }
+            ["theme", name] => match Theme::by_name(name) {
+                Some(t) => Ok(Flow::Many(vec![Flow::Close, Flow::Theme(Box::new(t))])),
+                None => fail(format!(
+                    "theme: unknown theme `{name}`; use one of {}",
+                    Theme::NAMES.join(", ")
+                )),
+            },
+            ["theme"] => fail(format!("theme: name one of {}", Theme::NAMES.join(", "))),
+            ["outbox"] => {
+                cx.send(Command::OutboxList);
+                Ok(Flow::Replace(Box::new(
+                    crate::ui::outbox::OutboxOverlay::new(),
+                )))
+            }
+            ["marketo", "check"] => match cx.list.selected_id() {
+                Some(id) => {
+                    cx.send(Command::MarketoCheck {
+                        ids: vec![id.to_string()],
+                        all: false,
+                    });
+                    Ok(Flow::Close)
+                }
+                None => fail("marketo check: no referral is selected".into()),
+            },
+            ["marketo", "check", "all"] => {
+                cx.send(Command::MarketoCheck {
+                    ids: vec![],
+                    all: true,
+                });
+                cx.notify(Level::Info, "checking every referral in Marketo…");
+                Ok(Flow::Close)
+            }
+            ["new"] => Ok(Flow::Many(vec![
+                Flow::Close,
+                crate::ui::create::open_create(false, cx.now),
+            ])),
+            ["new", "shared"] => Ok(Flow::Many(vec![
+                Flow::Close,
+                crate::ui::create::open_create(true, cx.now),
+            ])),
+            ["help"] => Ok(Flow::Replace(Box::new(crate::ui::help::HelpOverlay::new(
+                COMMANDS
+                    .iter()
+                    .map(|(c, d)| (format!(":{c}"), d.to_string()))
+                    .collect(),
+            )))),
+            ["quit"] | ["q"] => Ok(Flow::Many(vec![Flow::Close, Flow::Quit { force: false }])),
+            ["quit!"] | ["q!"] => Ok(Flow::Many(vec![Flow::Close, Flow::Quit { force: true }])),
+            [cmd, ..] => fail(format!(
+                "`{cmd}` is not a command; try {}",
+                COMMANDS
+                    .iter()
+                    .map(|(c, _)| *c)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        };
+        match result {
+            Ok(flow) => flow,
+            Err(msg) => {
+                self.error = Some(msg);
+                Flow::Handled
+            }
+        }
+    }
+}
+
+fn list_flow(req: ListRequest) -> Flow {
+    Flow::Many(vec![Flow::Close, Flow::List(req)])
+}
+
+/// `~/x` → the home directory's `x`.
+fn expand_home(raw: &str) -> PathBuf {
+    if let Some(rest) = raw.strip_prefix("~/")
+        && let Some(home) = directories::BaseDirs::new()
+    {
+        return home.home_dir().join(rest);
+    }
+    PathBuf::from(raw)
+}
+
+impl Pane for Palette {
+    fn title(&self) -> String {
+        "Command".into()
+    }
+
+    fn handle_key(&mut self, key: &KeyEvent, cx: &mut Cx<'_>) -> Flow {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if key.code != KeyCode::Tab {
+            self.cycle = None;
+        }
+        match key.code {
+            KeyCode::Esc => return Flow::Close,
+            KeyCode::Char('c') if ctrl => return Flow::Close,
+            KeyCode::Enter => {
+                let cands = self.candidates();
+                // Enter on a highlighted suggestion for an unfinished word takes it first.
+                if !cands.is_empty()
+                    && !self.input.ends_with(' ')
+                    && !cands.iter().any(|c| self.input.ends_with(c.as_str()))
+                {
+                    let pick = cands[self.selected.min(cands.len() - 1)].clone();
+                    let start = self.word_start();
+                    self.input.replace_range(start..self.cursor, &pick);
+                    self.cursor = start + pick.len();
+                }
+                return self.run(cx);
+            }
+            KeyCode::Tab => self.complete(),
+            KeyCode::Down => self.selected = self.selected.saturating_add(1),
+            KeyCode::Up => self.selected = self.selected.saturating_sub(1),
+            KeyCode::Left => {
+                self.cursor = self.input[..self.cursor]
+                    .char_indices()
+                    .last()
+                    .map(|(i, _)| i)
+                    .unwrap_or(0);
+            }
+            KeyCode::Right => {
+                if let Some(c) = self.input[self.cursor..].chars().next() {
+                    self.cursor += c.len_utf8();
+                }
+            }
+            KeyCode::Home => self.cursor = 0,
+            KeyCode::End => self.cursor = self.input.len(),
+            KeyCode::Backspace => {
+                if self.input.is_empty() {
+                    return Flow::Close;
+                }
+                if let Some((i, _)) = self.input[..self.cursor].char_indices().last() {
+                    self.input.replace_range(i..self.cursor, "");
+                    self.cursor = i;
+                }
+                self.error = None;
+                self.selected = 0;
+            }
+            KeyCode::Char('w') if ctrl => {
+                let start = self.input[..self.cursor]
+                    .trim_end()
+                    .rfind(' ')
+                    .map(|i| i + 1)
+                    .unwrap_or(0);
+                self.input.replace_range(start..self.cursor, "");
+                self.cursor = start;
+            }
+            KeyCode::Char('u') if ctrl => {
+                self.input.replace_range(..self.cursor, "");
+                self.cursor = 0;
+            }
+            KeyCode::Char(c) if !ctrl => {
+                self.input.insert(self.cursor, c);
+                self.cursor += c.len_utf8();
+                self.error = None;
+                self.selected = 0;
+            }
+            _ => {}
+        }
+        Flow::Handled
+    }
+
+    fn on_paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Flow {
+        let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+        self.input.insert_str(self.cursor, &clean);
+        self.cursor += clean.len();
+        Flow::Handled
+    }
+
+    fn render(&mut self, frame: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+        let block = widgets::pane_block(" : command — tab completes, enter runs, esc closes ", cx);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let [input_area, msg_area, list_area] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(0),
+        ])
+        .areas(inner);
+        let (before, after) = self.input.split_at(self.cursor);
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled(":", cx.theme.key),
+                Span::raw(before.to_string()),
+                Span::styled("▏", cx.theme.key),
+                Span::raw(after.to_string()),
+            ])),
+            input_area,
+        );
+        if let Some(err) = &self.error {
+            frame.render_widget(
+                Paragraph::new(Span::styled(err.clone(), cx.theme.error)),
+                msg_area,
+            );
+        }
+        let cands = self.candidates();
+        if !cands.is_empty() {
+            self.selected = self.selected.min(cands.len() - 1);
+        }
+        let first_word =
+            self.input.split_whitespace().next().is_none() || !self.input.contains(' ');
+        let lines: Vec<Line> = cands
+            .iter()
+            .enumerate()
+            .take(list_area.height as usize)
+            .map(|(i, c)| {
+                let desc = if first_word {
+                    COMMANDS
+                        .iter()
+                        .find(|(n, _)| n == c)
+                        .map(|(_, d)| *d)
+                        .unwrap_or("")
+                } else {
+                    ""
+                };
+                let style = if i == self.selected {
+                    cx.theme.selected
+                } else {
+                    cx.theme.base
+                };
+                Line::from(vec![
+                    Span::styled(format!(" {c:<10}"), style.patch(cx.theme.key)),
+                    Span::styled(format!(" {desc}"), cx.theme.dim),
+                ])
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(lines), list_area);
+    }
+
+    fn help(&self, _keymap: &Keymap) -> Vec<(String, String)> {
+        COMMANDS
+            .iter()
+            .map(|(c, d)| (format!(":{c}"), d.to_string()))
+            .collect()
+    }
+
+    fn overlay_size(&self) -> (u16, u16) {
+        (60, 45)
+    }
+
+    fn has_unsaved_input(&self) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn completes_commands_then_arguments() {
+        let mut p = Palette::with_input("so");
+        assert_eq!(p.candidates(), vec!["sort"]);
+        p.complete();
+        assert_eq!(p.input, "sort ");
+        assert!(p.candidates().contains(&"value".to_string()));
+        p.input.push_str("val");
+        p.cursor = p.input.len();
+        p.complete();
+        assert_eq!(p.input, "sort value ");
+        assert_eq!(p.candidates(), vec!["asc", "desc"]);
+    }
+
+    #[test]
+    fn tab_cycles_when_several_match() {
+        let mut p = Palette::with_input("theme ");
+        p.complete();
+        let first = p.input.clone();
+        p.complete();
+        assert_ne!(p.input, first);
+        assert!(p.input.starts_with("theme "));
+    }
+}
