@@ -447,9 +447,7 @@ impl MarketoClient {
         let http = &self.inner.http;
         let base = &self.inner.base;
         let b = match req {
-            Request::Get { query }
-                if base.len() + path.len() + query.len() < MAX_QUERY_URL =>
-            {
+            Request::Get { query } if base.len() + path.len() + query.len() < MAX_QUERY_URL => {
                 http.get(format!("{base}{path}?{query}"))
             }
             Request::Get { query } => http
@@ -625,7 +623,13 @@ impl MarketoClient {
         let unique: Vec<&str> = values
             .iter()
             .map(|v| v.trim())
-            .filter(|v| !v.is_empty() && !v.contains(','))
+            .filter(|v| {
+                let comma = v.contains(',');
+                if comma {
+                    tracing::warn!(%object, value = %v, "a key with a comma cannot be queried");
+                }
+                !v.is_empty() && !comma
+            })
             .filter(|v| seen.insert(normalize_key(v)))
             .collect();
         let pages: Vec<Vec<T>> = futures::stream::iter(unique.chunks(MAX_BATCH))

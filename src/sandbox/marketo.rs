@@ -198,7 +198,7 @@ impl MarketoState {
     }
 
     /// `METHOD path` of every REST call executed (past the token, rate and concurrency checks),
-    /// in order.
+    /// in order; a query sent as POST reads `POST path?_method=GET`.
     pub fn request_log(&self) -> Vec<String> {
         lock(&self.shared.log).clone()
     }
@@ -416,11 +416,12 @@ async fn serve(
     if let Err(message) = s.admit(&client) {
         return s.reject(rid, codes::RATE_LIMIT, &message);
     }
-    lock(&s.shared.log).push(format!("{method} {}", uri.path()));
-    let sp = spec(ep.object);
     let as_get = query
         .get("_method")
         .is_some_and(|m| m.eq_ignore_ascii_case("GET"));
+    let shown = if as_get { "?_method=GET" } else { "" };
+    lock(&s.shared.log).push(format!("{method} {}{shown}", uri.path()));
+    let sp = spec(ep.object);
     let answer = match method {
         Method::GET if ep.describe => Ok((vec![sp.describe()], None)),
         Method::GET if ep.query => run_query(&s, sp, &query),
