@@ -905,25 +905,26 @@ impl<F: FnMut(StepResult)> Push<'_, F> {
             all_ok: true,
             ids: Vec::new(),
         };
-        if items.is_empty() {
-            return Ok(done);
-        }
-        let records: Vec<&T> = items.iter().map(|(_, _, r)| *r).collect();
-        let results = self.client.sync(step.object(), &records).await?;
-        for ((key, label, _), result) in items.into_iter().zip(results) {
-            let marketo_id = result.marketo_id();
-            done.all_ok &= result.status.is_ok();
-            if let (true, Some(id)) = (result.status.is_ok(), &marketo_id) {
-                done.ids.push((key.clone(), id.clone()));
+        // One call per 300 records, each reported before the next is sent, so a failure
+        // part way leaves the earlier results shown.
+        for chunk in items.chunks(MAX_BATCH) {
+            let records: Vec<&T> = chunk.iter().map(|(_, _, r)| *r).collect();
+            let results = self.client.sync(step.object(), &records).await?;
+            for ((key, label, _), result) in chunk.iter().zip(results) {
+                let marketo_id = result.marketo_id();
+                done.all_ok &= result.status.is_ok();
+                if let (true, Some(id)) = (result.status.is_ok(), &marketo_id) {
+                    done.ids.push((key.clone(), id.clone()));
+                }
+                (self.on_record)(StepResult {
+                    step,
+                    key: key.clone(),
+                    label: label.clone(),
+                    status: result.status,
+                    marketo_id,
+                    reasons: result.reasons,
+                });
             }
-            (self.on_record)(StepResult {
-                step,
-                key,
-                label,
-                status: result.status,
-                marketo_id,
-                reasons: result.reasons,
-            });
         }
         Ok(done)
     }

@@ -1483,8 +1483,8 @@ pub struct LeadInsight {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyncReport {
     pub referral_id: String,
-    /// Always five, in [`Step::ALL`] order.
-    pub steps: Vec<StepReport>,
+    /// The five steps, in [`Step::ALL`] order.
+    pub steps: [StepReport; 5],
     /// The leads found in Marketo, with their Sales Insight fields.
     pub insights: Vec<LeadInsight>,
     pub problems: Vec<PlanProblem>,
@@ -1493,7 +1493,7 @@ pub struct SyncReport {
 impl SyncReport {
     /// The step's report.
     pub fn step(&self, step: Step) -> &StepReport {
-        // `assess` always builds the five steps in order.
+        // Five steps, in `Step` order: the index is always in range.
         &self.steps[step as usize]
     }
 
@@ -1606,13 +1606,11 @@ pub fn assess(plan: &SyncPlan, seen: &Observed) -> SyncReport {
         (Step::Opportunity, opp),
         (Step::Roles, roles),
     ]
-    .into_iter()
     .map(|(step, records)| StepReport {
         step,
         state: step_state(&records, problem(step)),
         records,
-    })
-    .collect();
+    });
 
     SyncReport {
         referral_id: plan.referral_id.clone(),

@@ -68,12 +68,24 @@ use crate::domain::referral::Referral;
 const MAX_URI: usize = 8 * 1024;
 
 /// The sandbox's Marketo instance; cheap to clone (clones share everything).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct MarketoState {
     shared: Arc<Shared>,
 }
 
-#[derive(Debug)]
+/// Shows the record counts, never the tokens.
+impl std::fmt::Debug for MarketoState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let store = lock(&self.shared.store);
+        let mut d = f.debug_struct("MarketoState");
+        for o in MarketoObject::ALL {
+            d.field(o.name(), &store.count(o));
+        }
+        d.field("tokens_issued", &lock(&self.shared.auth).issued)
+            .finish_non_exhaustive()
+    }
+}
+
 struct Shared {
     clock: Clock,
     store: Mutex<Store>,
@@ -87,7 +99,6 @@ struct Shared {
     rejections: Mutex<HashMap<String, u64>>,
 }
 
-#[derive(Debug)]
 struct Auth {
     ttl: Duration,
     /// token → (client id, expiry).
@@ -97,7 +108,6 @@ struct Auth {
     issued: u64,
 }
 
-#[derive(Debug)]
 struct Rate {
     max_calls: usize,
     window: Duration,
@@ -723,7 +733,9 @@ async fn token(State(s): State<MarketoState>, RawQuery(q): RawQuery, body: Bytes
         None => {
             let token = format!("{}:sb", uuid::Uuid::new_v4());
             let ttl = chrono::Duration::from_std(auth.ttl).unwrap_or(chrono::Duration::hours(1));
-            let expiry = now + ttl;
+            let expiry = now
+                .checked_add_signed(ttl)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
             auth.tokens
                 .insert(token.clone(), (client.to_string(), expiry));
             auth.current.insert(client.to_string(), token.clone());
@@ -755,6 +767,19 @@ mod tests {
         assert_eq!(read_page_token(&t, 43), None);
         assert_eq!(read_page_token("garbage", 42), None);
         assert_eq!(read_page_token("ÄÄÄÄÄÄÄÄÄÄÄÄ", 42), None);
+    }
+
+    #[test]
+    fn debug_shows_counts_not_tokens() {
+        let s = MarketoState::new(Clock::new());
+        lock(&s.shared.auth)
+            .tokens
+            .insert("tok-secret".into(), ("app".into(), Utc::now()));
+        let text = format!("{s:?}");
+        assert!(
+            text.contains("lead: 0") && !text.contains("tok-secret"),
+            "{text}"
+        );
     }
 
     #[test]
