@@ -1,3 +1,9 @@
 //! The loopback emulator of the Partner Center Referrals API and the Marketo REST API.
 pub mod clock;
 pub mod demo;
+pub mod error;
+pub mod odata;
+pub mod patching;
+pub mod pick;
+pub mod query;
+pub mod referrals;
