@@ -427,12 +427,12 @@ impl Parser {
     fn unexpected(&self, expected: &str) -> FilterError {
         let t = self.token();
         let found = match t.tok {
-            Tok::End => "the end of the filter".to_string(),
-            _ => format!("`{}`", t.text),
+            Tok::End => "the filter ends".to_string(),
+            _ => format!("unexpected `{}`", t.text),
         };
         FilterError {
             position: t.pos,
-            message: format!("unexpected {found}; expected {expected}"),
+            message: format!("{found}; expected {expected}"),
         }
     }
 
@@ -927,7 +927,7 @@ mod tests {
     fn errors_name_the_position() {
         let e = err("status eq");
         assert_eq!(e.position, 9);
-        assert!(e.message.contains("end of the filter"), "{e}");
+        assert!(e.message.contains("the filter ends"), "{e}");
         let e = err("status eq 'New");
         assert_eq!(e.position, 10);
         assert!(e.message.contains("not closed"));
@@ -949,7 +949,7 @@ mod tests {
                 .contains("any()")
         );
         assert!(err("team/all()").message.contains("condition"));
-        assert!(err("").message.contains("end of the filter"));
+        assert!(err("").message.contains("the filter ends"));
         assert_eq!(err("a eq 1 b").position, 7);
         let deep = format!("{}a eq 1{}", "(".repeat(100), ")".repeat(100));
         assert!(err(&deep).message.contains("deeper"));
