@@ -97,6 +97,7 @@ pub struct Throttle {
     max: usize,
     window: Duration,
     calls: HashMap<String, VecDeque<Instant>>,
+    rejected: u64,
 }
 
 impl Throttle {
@@ -105,6 +106,7 @@ impl Throttle {
             max: max.max(1),
             window,
             calls: HashMap::new(),
+            rejected: 0,
         }
     }
 
@@ -122,9 +124,15 @@ impl Throttle {
             q.push_back(now);
             return Ok(());
         }
+        self.rejected += 1;
         let oldest = q.front().copied().unwrap_or(now);
         let wait = self.window.saturating_sub(now.duration_since(oldest));
         Err(wait.as_secs_f64().ceil().max(1.0) as u64)
+    }
+
+    /// Calls refused with 429 so far (injected faults not included).
+    pub fn rejected(&self) -> u64 {
+        self.rejected
     }
 
     pub fn clear(&mut self) {
