@@ -543,7 +543,7 @@ async fn tokens_device_code_and_refresh() {
     assert_eq!(resp.status(), 200);
     for (body, error) in [
         (
-            format!("grant_type=refresh_token&refresh_token=nope"),
+            "grant_type=refresh_token&refresh_token=nope".to_string(),
             "invalid_grant",
         ),
         ("grant_type=password".to_string(), "unsupported_grant_type"),
