@@ -141,7 +141,7 @@ struct TokenAnswer {
 }
 
 /// An Azure AD error answer.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 struct AadError {
     #[serde(default)]
     error: String,
@@ -301,10 +301,9 @@ impl TokenSource {
         };
         let url = format!("{}/oauth2/v2.0/devicecode", authority.trim_end_matches('/'));
         let form = [("client_id", client_id), ("scope", scope)];
-        let (status, body) = self.post_form(&url, &form).await?;
+        let (status, body, retry_after) = self.post_form(&url, &form).await?;
         if !status.is_success() {
-            let e: AadError = serde_json::from_slice(&body).unwrap_or_default();
-            return Err(aad_failure(e));
+            return Err(aad_failure(refusal(status, &body, retry_after)?));
         }
         let dev: DeviceAnswer = serde_json::from_slice(&body).map_err(|e| {
             PcError::Decode(format!(
@@ -352,7 +351,7 @@ impl TokenSource {
         url: &str,
         form: &[(&str, &str)],
     ) -> Result<Result<TokenAnswer, AadError>, PcError> {
-        let (status, body) = self.post_form(url, form).await?;
+        let (status, body, retry_after) = self.post_form(url, form).await?;
         if status.is_success() {
             return serde_json::from_slice(&body).map(Ok).map_err(|e| {
                 PcError::Decode(format!(
@@ -360,24 +359,14 @@ impl TokenSource {
                 ))
             });
         }
-        match serde_json::from_slice::<AadError>(&body) {
-            Ok(e) if !e.error.is_empty() => Ok(Err(e)),
-            _ if status.is_server_error() => Err(PcError::Server {
-                status: status.as_u16(),
-                code: "signInUnavailable".into(),
-                message: format!("the sign-in service answered {status}"),
-            }),
-            _ => Err(PcError::Auth(format!(
-                "the sign-in service answered {status} without an explanation"
-            ))),
-        }
+        refusal(status, &body, retry_after).map(Err)
     }
 
     async fn post_form(
         &self,
         url: &str,
         form: &[(&str, &str)],
-    ) -> Result<(reqwest::StatusCode, Vec<u8>), PcError> {
+    ) -> Result<(reqwest::StatusCode, Vec<u8>, Option<Duration>), PcError> {
         let body: String = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form)
             .finish();
@@ -398,13 +387,39 @@ impl TokenSource {
                 ))
             })?;
         let status = resp.status();
+        let retry_after = super::retry::retry_after(resp.headers());
         let bytes = resp.bytes().await.map_err(|e| {
             PcError::Network(format!(
                 "the sign-in answer broke off: {}",
                 super::partner_center::describe(&e)
             ))
         })?;
-        Ok((status, bytes.to_vec()))
+        Ok((status, bytes.to_vec(), retry_after))
+    }
+}
+
+/// A refusal from the sign-in service: throttling and server failures are (transient) errors;
+/// an Azure AD error answer is returned for the caller to interpret.
+fn refusal(
+    status: reqwest::StatusCode,
+    body: &[u8],
+    retry_after: Option<Duration>,
+) -> Result<AadError, PcError> {
+    if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        return Err(PcError::Throttled { retry_after });
+    }
+    if status.is_server_error() {
+        return Err(PcError::Server {
+            status: status.as_u16(),
+            code: "signInUnavailable".into(),
+            message: format!("the sign-in service answered {status}"),
+        });
+    }
+    match serde_json::from_slice::<AadError>(body) {
+        Ok(e) if !e.error.is_empty() => Ok(e),
+        _ => Err(PcError::Auth(format!(
+            "the sign-in service answered {status} without an explanation"
+        ))),
     }
 }
 

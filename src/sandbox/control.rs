@@ -2,7 +2,7 @@
 //!
 //! | route | body | effect |
 //! |---|---|---|
-//! | `GET /_sandbox` | | summary: referral count, clock, faults, tokens issued, calls throttled |
+//! | `GET /_sandbox` | | summary: referral count, clock, faults and how many were injected, tokens issued, calls throttled |
 //! | `GET`/`POST /_sandbox/faults` | partial [`FaultUpdate`] | read / change injected faults |
 //! | `GET`/`POST /_sandbox/clock` | `{"advanceSeconds": n}` or `{"now": "2026-…Z"}` | read / move the clock |
 //! | `POST /_sandbox/referrals/{id}/registrations/{n}/status` | `{"status", "statusReason"?}` | review outcome of a registration |
@@ -45,6 +45,7 @@ async fn summary(State(s): State<Shared>) -> Json<Value> {
         "clockOffsetSeconds": s.clock.offset().num_seconds(),
         "faults": s.faults.get(),
         "tokensIssued": s.tokens().issued(),
+        "faultsInjected": s.faults.injected(),
         "throttled": s.throttle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).rejected(),
     }))
 }

@@ -23,7 +23,7 @@
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -81,17 +81,29 @@ pub struct FaultUpdate {
     pub retry_after: Option<u64>,
 }
 
-/// Shared fault settings; cheap to clone.
+/// Shared fault settings and how many faults were injected; cheap to clone.
 #[derive(Debug, Clone, Default)]
-pub struct Faults(Arc<Mutex<FaultConfig>>);
+pub struct Faults {
+    cfg: Arc<Mutex<FaultConfig>>,
+    injected: Arc<AtomicU64>,
+}
 
 impl Faults {
     pub fn get(&self) -> FaultConfig {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.cfg.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     pub fn set(&self, cfg: FaultConfig) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = cfg;
+        *self.cfg.lock().unwrap_or_else(|e| e.into_inner()) = cfg;
+    }
+
+    /// Requests answered by a fault (dropped, throttled or failed) since the start.
+    pub fn injected(&self) -> u64 {
+        self.injected.load(Ordering::SeqCst)
+    }
+
+    fn count(&self) {
+        self.injected.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Applies a partial update after checking every value; returns the new settings.
@@ -135,18 +147,22 @@ impl Faults {
 pub async fn middleware(State(faults): State<Faults>, req: Request, next: Next) -> Response {
     let cfg = faults.get();
     if cfg.down {
+        faults.count();
         return drop_connection(&req);
     }
     if cfg.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(cfg.latency_ms)).await;
     }
     if cfg.drop_rate > 0.0 && rand::random::<f64>() < cfg.drop_rate {
+        faults.count();
         return drop_connection(&req);
     }
     if cfg.throttle {
+        faults.count();
         return ApiError::too_many_requests(cfg.retry_after.unwrap_or(1)).into_response();
     }
     if cfg.error_rate > 0.0 && rand::random::<f64>() < cfg.error_rate {
+        faults.count();
         let status = StatusCode::from_u16(cfg.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
         let retry = match status.as_u16() {
             429 => Some(cfg.retry_after.unwrap_or(1)),
