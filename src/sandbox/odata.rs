@@ -60,14 +60,17 @@ pub struct Filter {
     expr: Expr,
 }
 
-/// Something a filter can be tested against: gives top-level fields as JSON.
+/// Something a filter can be tested against: gives the JSON at a path of object keys
+/// (`None` when a step is missing or is not an object).
 pub trait Fields {
-    fn field(&self, name: &str) -> Option<Cow<'_, Value>>;
+    fn field(&self, path: &[String]) -> Option<Cow<'_, Value>>;
 }
 
 impl Fields for Value {
-    fn field(&self, name: &str) -> Option<Cow<'_, Value>> {
-        self.get(name).map(Cow::Borrowed)
+    fn field(&self, path: &[String]) -> Option<Cow<'_, Value>> {
+        path.iter()
+            .try_fold(self, |v, seg| v.get(seg.as_str()))
+            .map(Cow::Borrowed)
     }
 }
 
@@ -707,17 +710,10 @@ fn eval(expr: &Expr, doc: &dyn Fields, env: &mut Env) -> bool {
 
 fn resolve<'a>(path: &Path, doc: &'a dyn Fields, env: &Env) -> Option<Cow<'a, Value>> {
     let (first, rest) = path.segments.split_first()?;
-    let mut cur: Cow<'a, Value> = match env.iter().rev().find(|(n, _)| n == first) {
-        Some((_, v)) => Cow::Owned(v.clone()),
-        None => doc.field(first)?,
-    };
-    for seg in rest {
-        cur = match cur {
-            Cow::Borrowed(v) => Cow::Borrowed(v.get(seg.as_str())?),
-            Cow::Owned(v) => Cow::Owned(v.get(seg.as_str())?.clone()),
-        };
+    match env.iter().rev().find(|(n, _)| n == first) {
+        Some((_, item)) => item.field(rest).map(|v| Cow::Owned(v.into_owned())),
+        None => doc.field(&path.segments),
     }
-    Some(cur)
 }
 
 fn operand<'a>(o: &'a Operand, doc: &'a dyn Fields, env: &Env) -> Option<Cow<'a, Value>> {

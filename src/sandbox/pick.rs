@@ -1,8 +1,9 @@
-//! Reads one top-level field of a `Serialize` value as JSON without serialising the rest.
+//! Reads one field of a `Serialize` value as JSON without serialising the rest.
 //!
 //! Filtering 100,000 referrals must not turn each whole referral into a `serde_json::Value`;
-//! [`top_level`] drives the value's own `Serialize` impl and keeps only the entry whose key is
-//! asked for, so what it returns is exactly what `serde_json::to_value(v)?[name]` would hold.
+//! [`at_path`] drives the value's own `Serialize` impl, follows only the entries named by the
+//! path (`customerProfile` → `address` → `country`) and turns just the last one into JSON, so
+//! what it returns is exactly what `serde_json::to_value(v)?` holds at that path.
 
 use serde::ser::{self, Serialize, Serializer};
 use serde_json::Value;
@@ -10,7 +11,31 @@ use serde_json::Value;
 /// `serde_json::to_value(value)[name]`, computed without serialising the other fields.
 /// `None` when the value is not an object or has no such field.
 pub fn top_level<T: Serialize + ?Sized>(value: &T, name: &str) -> Option<Value> {
-    value.serialize(Pick { name }).ok().flatten()
+    at_path(value, &[name])
+}
+
+/// The JSON at `path` (object keys only) inside `value`; `None` when some step is missing or is
+/// not an object. An empty path is the whole value.
+pub fn at_path<T: Serialize + ?Sized, S: AsRef<str>>(value: &T, path: &[S]) -> Option<Value> {
+    let Some((name, rest)) = path.split_first() else {
+        return serde_json::to_value(value).ok();
+    };
+    let rest: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
+    value
+        .serialize(Pick {
+            name: name.as_ref(),
+            rest: &rest,
+        })
+        .ok()
+        .flatten()
+}
+
+/// Serialises the wanted field's value: further down the path, or as JSON at its end.
+fn pick_value<T: Serialize + ?Sized>(value: &T, rest: &[&str]) -> Result<Option<Value>, Error> {
+    match rest.split_first() {
+        None => serde_json::to_value(value).map(Some),
+        Some((name, rest)) => Ok(value.serialize(Pick { name, rest }).ok().flatten()),
+    }
 }
 
 type Error = serde_json::Error;
@@ -121,14 +146,16 @@ macro_rules! scalars {
     };
 }
 
-/// Serialises an object, keeping the value of one key.
+/// Serialises an object, keeping the value of one key (followed further by `rest`).
 struct Pick<'n> {
     name: &'n str,
+    rest: &'n [&'n str],
 }
 
 /// Collects while the object is serialised.
 struct PickMap<'n> {
     name: &'n str,
+    rest: &'n [&'n str],
     key_matches: bool,
     found: Option<Value>,
 }
@@ -155,7 +182,7 @@ impl<'n> Serializer for Pick<'n> {
         v.serialize(self)
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Error> {
-        Ok(PickMap { name: self.name, key_matches: false, found: None })
+        Ok(PickMap { name: self.name, rest: self.rest, key_matches: false, found: None })
     }
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Error> {
         self.serialize_map(None)
@@ -173,7 +200,7 @@ impl ser::SerializeMap for PickMap<'_> {
 
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         if self.key_matches {
-            self.found = Some(serde_json::to_value(value)?);
+            self.found = pick_value(value, self.rest)?;
             self.key_matches = false;
         }
         Ok(())
@@ -194,7 +221,7 @@ impl ser::SerializeStruct for PickMap<'_> {
         value: &T,
     ) -> Result<(), Error> {
         if self.found.is_none() && key == self.name {
-            self.found = Some(serde_json::to_value(value)?);
+            self.found = pick_value(value, self.rest)?;
         }
         Ok(())
     }
@@ -247,6 +274,32 @@ mod tests {
                 assert_eq!(top_level(&r, k).as_ref(), Some(v), "{k}");
             }
             assert_eq!(top_level(&r, "noSuchField"), None);
+        }
+    }
+
+    #[test]
+    fn nested_paths_equal_the_full_serialisation() {
+        let now = chrono::Utc::now();
+        for r in demo::generate(40, 12, now) {
+            let full = r.to_value();
+            for path in [
+                &["customerProfile", "address", "country"][..],
+                &["details", "requirements", "solutions"],
+                &["consent", "consentToShareReferralWithMicrosoftSellers"],
+                &["inviteContext", "invitedBy", "organizationName"],
+                &["details", "nope"],
+                &["team", "email"],
+                &[],
+            ] {
+                let pointer = format!("/{}", path.join("/"));
+                let want = if path.is_empty() {
+                    Some(&full)
+                } else {
+                    full.pointer(&pointer)
+                };
+                let want = want.filter(|_| path.first() != Some(&"team"));
+                assert_eq!(at_path(&r, path).as_ref(), want, "{pointer}");
+            }
         }
     }
 

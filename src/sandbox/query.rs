@@ -80,8 +80,8 @@ pub const FIELDS: &[&str] = &[
 ];
 
 impl Fields for Referral {
-    fn field(&self, name: &str) -> Option<Cow<'_, Value>> {
-        pick::top_level(self, name).map(Cow::Owned)
+    fn field(&self, path: &[String]) -> Option<Cow<'_, Value>> {
+        pick::at_path(self, path).map(Cow::Owned)
     }
 }
 
