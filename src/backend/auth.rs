@@ -97,7 +97,8 @@ pub struct DeviceCodePrompt {
     pub expires_in: u64,
 }
 
-/// Receives the device-code prompt (the UI shows it; a test records it).
+/// Receives the device-code prompt (the UI shows it; a test records it). Called while sign-in
+/// waits for the user, so it must return quickly (e.g. send the prompt over a channel).
 pub type PromptFn = Arc<dyn Fn(DeviceCodePrompt) + Send + Sync>;
 
 struct Cached {

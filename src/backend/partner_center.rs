@@ -2,8 +2,9 @@
 //! for the real service and the sandbox.
 //!
 //! Every call: an access token from [`TokenSource`] (signed in again once after a 401); a
-//! permit from the client-side [`Limiter`] (the service's 100 calls per 60 s, so normal use never
-//! meets a 429); a fresh `client-request-id` per attempt and one `MS-CorrelationId` per call.
+//! permit from the client-side [`Limiter`] (the service's 100 calls per 60 s, with a window 2%
+//! longer than the service's so normal use never meets a 429); a fresh `client-request-id` per
+//! attempt and one `MS-CorrelationId` per call.
 //!
 //! Retries (jittered exponential backoff, [`RetryPolicy`]):
 //! - 429: always, after the `Retry-After` the server gave (it pauses the whole limiter, so
@@ -255,7 +256,10 @@ impl PartnerCenterClient {
             .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
             .build()
             .map_err(|e| PcError::Config(format!("cannot set up HTTP: {e}")))?;
+        // 2% longer than the service's window: a call's arrival, not its start, is what the
+        // service counts, so an earlier call that travelled slower must not still be in its window.
         let (max, window) = cfg.rate_limit;
+        let window = window + window / 50;
         Ok(PartnerCenterClient {
             inner: Arc::new(Inner {
                 tokens: TokenSource::new(http.clone(), cfg.auth, cfg.prompt),
