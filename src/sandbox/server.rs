@@ -69,6 +69,8 @@ pub enum SandboxError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("cannot listen for stop signals: {0}")]
+    Signal(std::io::Error),
 }
 
 /// A running sandbox. Dropping it stops the server too.
@@ -243,37 +245,40 @@ pub fn check_addr(addr: SocketAddr, allow_remote: bool) -> Result<(), String> {
 }
 
 /// Starts a sandbox, writes `listening on http://HOST:PORT` as the first line of `out`, and
-/// serves until Ctrl-C or SIGTERM.
+/// serves until Ctrl-C or SIGTERM. The signal handlers are in place before the line is written,
+/// so a signal sent as soon as the line is read stops the sandbox cleanly.
 pub async fn run_until_stopped(
     cfg: SandboxConfig,
     out: &mut impl std::io::Write,
 ) -> Result<(), SandboxError> {
+    let stop = stop_signal()?;
     let handle = start(cfg).await?;
     let _ = writeln!(out, "listening on {}", handle.base_url());
     let _ = out.flush();
-    stop_signal().await;
+    stop.await;
     handle.shutdown().await;
     Ok(())
 }
 
-async fn stop_signal() {
+/// Resolves on Ctrl-C or (on Unix) SIGTERM; on Unix the handlers are installed when this
+/// returns (elsewhere on first poll).
+fn stop_signal() -> Result<impl std::future::Future<Output = ()>, SandboxError> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
+        let mut term = signal(SignalKind::terminate()).map_err(SandboxError::Signal)?;
+        let mut int = signal(SignalKind::interrupt()).map_err(SandboxError::Signal)?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
+        })
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
