@@ -9,3 +9,4 @@ pub mod protocol;
 pub mod retry;
 pub mod secure_file;
 pub mod store;
+pub mod task;

@@ -150,12 +150,7 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
     let items = tokio::task::spawn_blocking(move || demo::generate(count, seed, now))
         .await
         .unwrap_or_default();
-    let marketo_state = MarketoState::seeded(
-        &items,
-        cfg.seed,
-        clock.clone(),
-        &cfg.marketo_mapping,
-    );
+    let marketo_state = MarketoState::seeded(&items, cfg.seed, clock.clone(), &cfg.marketo_mapping);
     let listener = TcpListener::bind(cfg.addr)
         .await
         .map_err(|source| SandboxError::Bind {
