@@ -650,44 +650,47 @@ impl Ctx {
         }
     }
 
-    /// One pass over the outbox.
+    /// Sends what can be sent, in order. After each success the outbox is read again: a sent
+    /// entry can change the ones after it (a new eTag, a twin's engagement id).
     async fn send_pending(&self) -> Pass {
         let Some(pc) = self.pc.clone() else {
             return Pass::Idle;
         };
-        let entries = match self.db(|s| s.outbox()).await {
-            Ok(e) => e,
-            Err(e) => {
-                self.notice(Level::Error, e.to_string());
-                return Pass::Idle;
-            }
-        };
-        let mut blocked: HashSet<String> = HashSet::new();
-        let queued: HashSet<i64> = entries.iter().map(|e| e.seq).collect();
-        for entry in entries {
-            let key = entry.referral_id().map(str::to_string);
-            if entry.state != OutboxState::Pending {
-                if let Some(k) = key {
-                    blocked.insert(k);
+        'pass: loop {
+            let entries = match self.db(|s| s.outbox()).await {
+                Ok(e) => e,
+                Err(e) => {
+                    self.notice(Level::Error, e.to_string());
+                    return Pass::Idle;
                 }
-                continue;
-            }
-            if key.as_ref().is_some_and(|k| blocked.contains(k)) {
-                continue;
-            }
-            match self.send_entry(&pc, &entry, &queued).await {
-                Sent::Done => {}
-                Sent::Waiting => {}
-                Sent::Blocked => {
-                    if let Some(k) = key {
-                        blocked.insert(k);
+            };
+            let mut blocked: HashSet<String> = HashSet::new();
+            let queued: HashSet<i64> = entries.iter().map(|e| e.seq).collect();
+            for entry in entries {
+                let key = entry.referral_id().map(str::to_string);
+                if entry.state != OutboxState::Pending {
+                    blocked.extend(key);
+                    continue;
+                }
+                if key.as_ref().is_some_and(|k| blocked.contains(k)) {
+                    continue;
+                }
+                match self.send_entry(&pc, &entry, &queued).await {
+                    Sent::Done => {
+                        self.send_outbox_count().await;
+                        continue 'pass;
+                    }
+                    Sent::Waiting => {}
+                    Sent::Blocked => blocked.extend(key),
+                    Sent::Transient => {
+                        self.send_outbox_count().await;
+                        return Pass::Transient;
                     }
                 }
-                Sent::Transient => return Pass::Transient,
             }
+            self.send_outbox_count().await;
+            return Pass::Idle;
         }
-        self.send_outbox_count().await;
-        Pass::Idle
     }
 
     async fn send_entry(
@@ -894,9 +897,33 @@ impl Ctx {
             ..ListQuery::default()
         };
         let found = pc.list(&query, |_, _| {}).await.ok()?.referrals;
-        found
-            .into_iter()
-            .find(|r| r.engagement_id == referral.engagement_id || referral.engagement_id.is_none())
+        let target = |r: &Referral| {
+            r.target
+                .as_deref()
+                .unwrap_or(&[])
+                .iter()
+                .map(|t| {
+                    (
+                        t.target_type.clone(),
+                        t.id.as_deref().map(str::to_ascii_lowercase),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        for r in found {
+            let same = (referral.engagement_id.is_none()
+                || r.engagement_id == referral.engagement_id)
+                && target(&r) == target(referral)
+                && r.referral_type == referral.referral_type;
+            // A referral already in the cache was made by some other edit (the twin's Shared
+            // half has the same name and engagement).
+            let id = r.id().to_string();
+            let known = self.db(move |s| s.get(&id)).await.ok().flatten().is_some();
+            if same && !known {
+                return Some(r);
+            }
+        }
+        None
     }
 
     async fn created(&self, seq: i64, created: Referral) -> Sent {

@@ -8,7 +8,9 @@
 //! - `dropRate`: that share of requests have their connection dropped without an answer;
 //! - `throttle`: every request gets 429 `tooManyRequests` (a "429 storm");
 //! - `errorRate`: that share of requests get `status` (default 503) with the service's error
-//!   body.
+//!   body;
+//! - `failNext`: the next that many requests get `status`, after `failAfter` more have passed
+//!   untouched (a precise, repeatable failure: "the second call fails").
 //!
 //! `retryAfter` (seconds) is sent with injected 429s (default 1) and 503s (only when set);
 //! `retryAfter: 0` clears it.
@@ -52,6 +54,8 @@ pub struct FaultConfig {
     pub throttle: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
+    pub fail_next: u32,
+    pub fail_after: u32,
 }
 
 impl Default for FaultConfig {
@@ -64,6 +68,8 @@ impl Default for FaultConfig {
             drop_rate: 0.0,
             throttle: false,
             retry_after: None,
+            fail_next: 0,
+            fail_after: 0,
         }
     }
 }
@@ -79,6 +85,8 @@ pub struct FaultUpdate {
     pub drop_rate: Option<f64>,
     pub throttle: Option<bool>,
     pub retry_after: Option<u64>,
+    pub fail_next: Option<u32>,
+    pub fail_after: Option<u32>,
 }
 
 /// Shared fault settings and how many faults were injected; cheap to clone.
@@ -95,6 +103,20 @@ impl Faults {
 
     pub fn set(&self, cfg: FaultConfig) {
         *self.cfg.lock().unwrap_or_else(|e| e.into_inner()) = cfg;
+    }
+
+    /// Counts one request against `failAfter`/`failNext`; true when it must fail.
+    fn take_planned_failure(&self) -> bool {
+        let mut cfg = self.cfg.lock().unwrap_or_else(|e| e.into_inner());
+        if cfg.fail_next == 0 {
+            return false;
+        }
+        if cfg.fail_after > 0 {
+            cfg.fail_after -= 1;
+            return false;
+        }
+        cfg.fail_next -= 1;
+        true
     }
 
     /// Requests answered by a fault (dropped, throttled or failed) since the start.
@@ -133,6 +155,8 @@ impl Faults {
         cfg.down = u.down.unwrap_or(cfg.down);
         cfg.drop_rate = u.drop_rate.unwrap_or(cfg.drop_rate);
         cfg.throttle = u.throttle.unwrap_or(cfg.throttle);
+        cfg.fail_next = u.fail_next.unwrap_or(cfg.fail_next);
+        cfg.fail_after = u.fail_after.unwrap_or(cfg.fail_after);
         cfg.retry_after = match u.retry_after {
             Some(0) => None,
             Some(n) => Some(n),
@@ -161,7 +185,8 @@ pub async fn middleware(State(faults): State<Faults>, req: Request, next: Next) 
         faults.count();
         return ApiError::too_many_requests(cfg.retry_after.unwrap_or(1)).into_response();
     }
-    if cfg.error_rate > 0.0 && rand::random::<f64>() < cfg.error_rate {
+    let planned = faults.take_planned_failure();
+    if planned || cfg.error_rate > 0.0 && rand::random::<f64>() < cfg.error_rate {
         faults.count();
         let status = StatusCode::from_u16(cfg.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
         let retry = match status.as_u16() {
@@ -287,6 +312,16 @@ impl AsyncWrite for KillableStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn planned_failures_skip_then_fail_exactly_so_many() {
+        let f = Faults::default();
+        f.update(FaultUpdate { fail_after: Some(2), fail_next: Some(1), ..Default::default() })
+            .unwrap();
+        let outcomes: Vec<bool> = (0..5).map(|_| f.take_planned_failure()).collect();
+        assert_eq!(outcomes, [false, false, true, false, false]);
+        assert_eq!(f.get().fail_next, 0);
+    }
 
     #[test]
     fn partial_updates_and_validation() {
