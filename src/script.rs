@@ -466,3 +466,97 @@ pub fn write_summary(out: &mut impl Write, reports: &[SyncReport]) -> std::io::R
         count(MarketoBadge::Missing)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn referral(v: Value) -> Referral {
+        Referral::from_value(v).expect("a referral")
+    }
+
+    #[test]
+    fn values_are_json_when_they_parse_and_text_otherwise() {
+        assert_eq!(parse_value("42"), json!(42));
+        assert_eq!(parse_value("true"), json!(true));
+        assert_eq!(parse_value("\"7\""), json!("7"));
+        assert_eq!(parse_value("Contoso deal"), json!("Contoso deal"));
+        assert_eq!(parse_value(r#"{"a":1}"#), json!({"a": 1}));
+    }
+
+    #[test]
+    fn a_bare_status_takes_the_only_substatus_or_asks_for_one() {
+        let new = referral(json!({"id": "1", "status": "New", "substatus": "Pending"}));
+        let ops = plan_set(&new, "/status", json!("Active")).unwrap();
+        assert_eq!(
+            ops,
+            vec![
+                PatchOp::replace("/status", json!("Active")),
+                PatchOp::replace("/substatus", json!("Accepted")),
+            ]
+        );
+        let e = plan_set(&new, "/status", json!("Closed")).unwrap_err();
+        assert_eq!(e.code, 2);
+        assert!(e.message.contains("Closed/Declined"), "{e}");
+        let ops = plan_set(&new, "/substatus", json!("Received")).unwrap();
+        assert_eq!(ops[1], PatchOp::replace("/substatus", json!("Received")));
+        let e = plan_set(&new, "/status", json!(3)).unwrap_err();
+        assert_eq!(e.code, 2);
+    }
+
+    #[test]
+    fn missing_fields_are_added_and_values_normalised() {
+        let r = referral(json!({"id": "1", "status": "Active", "substatus": "Accepted"}));
+        assert_eq!(
+            plan_set(&r, "/details/currency", json!("gbp")).unwrap(),
+            vec![PatchOp::add("/details/currency", json!("GBP"))]
+        );
+        assert_eq!(
+            plan_set(&r, "/details/closingDateTime", json!("2026-12-31")).unwrap(),
+            vec![PatchOp::add(
+                "/details/closingDateTime",
+                json!("2026-12-31T00:00:00Z")
+            )]
+        );
+        assert_eq!(
+            plan_set(&r, "/details/dealValue", json!("12,500")).unwrap(),
+            vec![PatchOp::add("/details/dealValue", json!(12500.0))]
+        );
+        let e = plan_set(&r, "/team/-", json!({"email": "nope"})).unwrap_err();
+        assert!(e.message.starts_with("team.-.email"), "{e}");
+        let e = plan_set(&r, "/name", json!("  ")).unwrap_err();
+        assert!(e.message.starts_with("name:"), "{e}");
+    }
+
+    #[test]
+    fn the_table_aligns_columns_and_shortens_long_names() {
+        let long = "x".repeat(TABLE_TEXT_WIDTH + 5);
+        let rows = [
+            referral(
+                json!({"id": "a", "name": long, "status": "New", "substatus": "Pending",
+                "details": {"dealValue": 5.0, "currency": "usd"}}),
+            ),
+            referral(
+                json!({"id": "bb", "name": "short", "status": "Active", "substatus": "Accepted"}),
+            ),
+        ];
+        let mut out = Vec::new();
+        write_table(&mut out, &rows).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[1].contains(&format!("{}…", "x".repeat(TABLE_TEXT_WIDTH - 1))));
+        assert!(lines[1].contains("5.00 USD"));
+        assert_eq!(
+            lines[0].chars().take(4).collect::<String>(),
+            "ID  ",
+            "{text}"
+        );
+        let status_col = lines[0].find("STATUS").unwrap();
+        for l in &lines[1..] {
+            let at: String = l.chars().skip(status_col).take(3).collect();
+            assert!(at == "New" || at == "Act", "{text}");
+        }
+    }
+}
