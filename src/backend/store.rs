@@ -590,11 +590,23 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Counts an attempt, durably, before it is sent: after a crash mid-request the next run
+    /// knows the server may have the change already.
+    pub fn outbox_attempt(&self, seq: i64) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?1",
+                [seq],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
     /// Records an attempt's outcome.
     pub fn outbox_mark(&self, seq: i64, state: OutboxState, error: Option<&str>) -> Result<()> {
         self.conn
             .execute(
-                "UPDATE outbox SET state = ?2, last_error = ?3, attempts = attempts + 1 WHERE seq = ?1",
+                "UPDATE outbox SET state = ?2, last_error = ?3 WHERE seq = ?1",
                 params![seq, state.as_str(), error],
             )
             .map(|_| ())
@@ -757,6 +769,7 @@ mod tests {
         };
         let second = s.outbox_push(&create, None, "create", Utc::now()).unwrap();
         assert!(first < second);
+        s.outbox_attempt(first).unwrap();
         s.outbox_mark(first, OutboxState::Failed, Some("bad value"))
             .unwrap();
         let all = s.outbox().unwrap();

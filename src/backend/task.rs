@@ -66,6 +66,8 @@ struct Ctx {
     link: Arc<Mutex<Link>>,
     pc_label: String,
     source: String,
+    /// Every task the backend started, so a shutdown stops them all (the outbox is on disk).
+    tasks: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
 }
 
 async fn run(
@@ -97,6 +99,7 @@ async fn run(
         link: Arc::new(Mutex::new(Link::Connecting)),
         pc_label: config.partner_center_label.clone(),
         source: config.source.clone(),
+        tasks: Arc::new(Mutex::new(Vec::new())),
     };
     let marketo_conn = Connection {
         label: config.marketo_label.clone(),
@@ -126,7 +129,7 @@ async fn run(
                     if !started {
                         started = true;
                         let _ = events.send(Event::Marketo(marketo_conn.clone()));
-                        tokio::spawn(ctx.clone().start());
+                        ctx.spawn(ctx.clone().start());
                     }
                     continue;
                 }
@@ -140,10 +143,11 @@ async fn run(
                 }
             }
             _ = async { refresh_tick.as_mut().expect("guarded").tick().await }, if refresh_tick.is_some() && started => {
-                tokio::spawn(ctx.clone().refresh(false));
+                ctx.spawn(ctx.clone().refresh(false));
             }
         }
     }
+    ctx.stop_all();
     tracing::info!("backend stopped");
 }
 
@@ -157,6 +161,26 @@ impl Ctx {
             level,
             text: text.into(),
         });
+    }
+
+    /// Starts a task the backend owns.
+    fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        let handle = tokio::spawn(task);
+        let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
+        tasks.retain(|t| !t.is_finished());
+        tasks.push(handle.abort_handle());
+    }
+
+    /// Stops every task the backend started.
+    fn stop_all(&self) {
+        for t in self
+            .tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
+            t.abort();
+        }
     }
 
     fn budget(&self) -> ((usize, usize), Option<(usize, usize)>) {
@@ -206,10 +230,10 @@ impl Ctx {
         match cmd {
             Command::Start | Command::Shutdown => {}
             Command::Refresh { full } => {
-                tokio::spawn(ctx.refresh(full));
+                self.spawn(ctx.refresh(full));
             }
             Command::OpenDetail { id, fresh } => {
-                tokio::spawn(ctx.open_detail(id, fresh));
+                self.spawn(ctx.open_detail(id, fresh));
             }
             Command::Patch {
                 id,
@@ -218,10 +242,10 @@ impl Ctx {
                 base,
                 summary,
             } => {
-                tokio::spawn(ctx.queue_patch(id, ops, etag, *base, summary));
+                self.spawn(ctx.queue_patch(id, ops, etag, *base, summary));
             }
             Command::Create { referral, shared } => {
-                tokio::spawn(ctx.queue_create(*referral, shared));
+                self.spawn(ctx.queue_create(*referral, shared));
             }
             Command::Resolve {
                 seq,
@@ -229,13 +253,13 @@ impl Ctx {
                 etag,
                 summary,
             } => {
-                tokio::spawn(ctx.resolve(seq, ops, etag, summary));
+                self.spawn(ctx.resolve(seq, ops, etag, summary));
             }
             Command::OutboxList => {
-                tokio::spawn(ctx.outbox_list());
+                self.spawn(ctx.outbox_list());
             }
             Command::OutboxRetry { seq } => {
-                tokio::spawn(async move {
+                self.spawn(async move {
                     if let Err(e) = ctx.db(move |s| s.outbox_retry(seq)).await {
                         ctx.notice(Level::Error, e.to_string());
                     }
@@ -244,19 +268,19 @@ impl Ctx {
                 });
             }
             Command::OutboxDiscard { seq } => {
-                tokio::spawn(ctx.discard(seq));
+                self.spawn(ctx.discard(seq));
             }
             Command::MarketoCheck { ids, all } => {
-                tokio::spawn(ctx.marketo_check(ids, all));
+                self.spawn(ctx.marketo_check(ids, all));
             }
             Command::MarketoPush { id } => {
-                tokio::spawn(ctx.marketo_push(id));
+                self.spawn(ctx.marketo_push(id));
             }
             Command::Export { format, path, ids } => {
-                tokio::spawn(ctx.export(format, path, ids));
+                self.spawn(ctx.export(format, path, ids));
             }
             Command::OpenUrl { url } => {
-                tokio::spawn(async move {
+                self.spawn(async move {
                     let u = url.clone();
                     let r = tokio::task::spawn_blocking(move || open::that_detached(&u)).await;
                     if !matches!(r, Ok(Ok(()))) {
@@ -292,7 +316,7 @@ impl Ctx {
             self.set_link(Link::Off);
             return;
         }
-        tokio::spawn(self.clone().outbox_worker());
+        self.spawn(self.clone().outbox_worker());
         self.refresh(false).await;
     }
 
@@ -706,6 +730,9 @@ impl Ctx {
                 ops,
                 etag,
             } => {
+                if !self.begin_attempt(seq).await {
+                    return Sent::Transient;
+                }
                 let result = pc.patch(referral_id, ops, etag.as_deref()).await;
                 self.observe(&result);
                 match result {
@@ -838,6 +865,18 @@ impl Ctx {
         Sent::Done
     }
 
+    /// Records on disk that an entry is about to be sent; false when the store failed (the
+    /// entry is then not sent this time).
+    async fn begin_attempt(&self, seq: i64) -> bool {
+        match self.db(move |s| s.outbox_attempt(seq)).await {
+            Ok(()) => true,
+            Err(e) => {
+                self.notice(Level::Error, e.to_string());
+                false
+            }
+        }
+    }
+
     async fn send_create(
         &self,
         pc: &PartnerCenterClient,
@@ -851,6 +890,9 @@ impl Ctx {
             && let Some(existing) = self.find_created(pc, referral, entry).await
         {
             return self.created(seq, existing).await;
+        }
+        if !self.begin_attempt(seq).await {
+            return Sent::Transient;
         }
         let result = pc.create(referral).await;
         self.observe(&result);
