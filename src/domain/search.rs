@@ -4,8 +4,9 @@
 //! - the rows in the current sort order (`order`) and each row's position in it (`rank`), so a
 //!   scan in that order yields sorted results with no sort per keystroke;
 //! - the row indices sorted by id, for updates by id;
-//! - decoded text only for rows with non-ASCII text (ASCII text is matched in place, nucleo
-//!   ignores ASCII case by itself), so there is no lowercased copy of the rows.
+//! - an ASCII-folded copy ([`fold_ascii`], one byte per char) of non-ASCII fields only; ASCII
+//!   text is matched in place (nucleo ignores ASCII case by itself), so there is no lowercased
+//!   copy of the rows. Words with non-ASCII letters decode the non-ASCII fields as they go.
 //!
 //! Each [`SearchIndex::apply`] either *narrows* (the new filter refines the one of the current
 //! result, as when one more letter is typed or a token is added: only the current hits are
@@ -28,10 +29,10 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::thread;
 
-use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
+use nucleo_matcher::{Config, Matcher};
 
 use super::enums::Status;
-use super::filter::{Filter, Haystacks};
+use super::filter::{Filter, Prepared, RowText, Sig, fold_ascii};
 use super::marketo::MarketoBadge;
 use super::row::ReferralRow;
 
@@ -200,13 +201,10 @@ pub enum TextField {
     Customer,
 }
 
-/// Decoded text of a row with non-ASCII text: name, customer, search text.
-type Decoded = Option<Box<[Utf32String; 3]>>;
-
 /// The rows of the list with what makes filtering and sorting fast (see the module docs).
 pub struct SearchIndex {
     rows: Vec<ReferralRow>,
-    decoded: Vec<Decoded>,
+    texts: Texts,
     by_id: Vec<u32>,
     order: Vec<u32>,
     rank: Vec<u32>,
@@ -235,7 +233,7 @@ impl SearchIndex {
         );
         let threads = thread::available_parallelism().map_or(1, |n| n.get().min(8));
         let mut index = SearchIndex {
-            decoded: rows.iter().map(decode).collect(),
+            texts: Texts::new(&rows),
             by_id: (0..rows.len() as u32).collect(),
             order: (0..rows.len() as u32).collect(),
             rank: Vec::new(),
@@ -370,7 +368,7 @@ impl SearchIndex {
         for row in rows {
             match self.index_of(&row.id) {
                 Some(i) => {
-                    self.decoded[i] = decode(&row);
+                    self.texts.set(i, &row);
                     self.rows[i] = row;
                 }
                 None => fresh.push(row),
@@ -386,7 +384,7 @@ impl SearchIndex {
         );
         for row in fresh {
             let i = self.rows.len() as u32;
-            self.decoded.push(decode(&row));
+            self.texts.push(&row);
             self.rows.push(row);
             self.by_id.push(i);
             self.order.push(i);
@@ -442,23 +440,14 @@ impl SearchIndex {
         found
     }
 
-    /// Bytes this index holds besides the rows themselves (decoded text, orders, hits; the
+    /// Bytes this index holds besides the rows themselves (prepared texts, orders, hits; the
     /// per-thread matchers' fixed scratch space is not included).
     pub fn heap_bytes(&self) -> usize {
         let u32s = self.by_id.capacity()
             + self.order.capacity()
             + self.rank.capacity()
             + self.hits.capacity();
-        let decoded: usize = self
-            .decoded
-            .iter()
-            .flatten()
-            .map(|d| {
-                std::mem::size_of::<[Utf32String; 3]>()
-                    + d.iter().map(utf32_heap_bytes).sum::<usize>()
-            })
-            .sum();
-        u32s * 4 + self.decoded.capacity() * std::mem::size_of::<Decoded>() + decoded
+        u32s * 4 + self.texts.heap_bytes()
     }
 
     // -----------------------------------------------------------------------------------------
@@ -499,19 +488,28 @@ impl SearchIndex {
     }
 
     /// Checks the candidates against the current filter and stores the hits, ordered.
+    ///
+    /// Candidates are visited in memory order, not display order: touching the rows in the
+    /// order they lie in memory is several times faster than jumping around. Each thread
+    /// returns sort keys (rank, or score then rank) that it sorts itself; the sorted runs are
+    /// then merged and mapped back to rows.
     fn scan(&mut self, which: Candidates) {
-        let previous;
-        let candidates: &[u32] = match which {
-            Candidates::All => &self.order,
+        let previous: Vec<u32>;
+        let candidates = match which {
+            Candidates::All => Rows::Range(0..self.rows.len() as u32),
             Candidates::Hits => {
-                previous = std::mem::take(&mut self.hits);
-                &previous
+                previous = {
+                    let mut hits = std::mem::take(&mut self.hits);
+                    hits.sort_unstable();
+                    hits
+                };
+                Rows::List(&previous)
             }
         };
         let by_score = self.sort.is_none() && self.filter.has_words();
         let scanner = Scanner {
             rows: &self.rows,
-            decoded: &self.decoded,
+            texts: &self.texts,
             filter: &self.filter,
             rank: &self.rank,
             by_score,
@@ -524,24 +522,14 @@ impl SearchIndex {
         let parts = scan_parallel(&scanner, candidates, &mut self.matchers[..threads]);
         let mut counts = StatusCounts::default();
         parts.iter().for_each(|p| counts.merge(&p.counts));
-        let hits = if by_score {
-            let mut keys: Vec<u64> = Vec::with_capacity(counts.total());
-            parts.iter().for_each(|p| keys.extend_from_slice(&p.keys));
-            // Each part is sorted; the stable sort merges the runs.
-            keys.sort();
-            keys.iter()
-                .map(|k| self.order[(*k & u64::from(u32::MAX)) as usize])
-                .collect()
-        } else {
-            let mut hits: Vec<u32> = Vec::with_capacity(counts.total());
-            parts.iter().for_each(|p| hits.extend_from_slice(&p.hits));
-            let rank = &self.rank;
-            if !hits.is_sorted_by_key(|&i| rank[i as usize]) {
-                hits.sort_unstable_by_key(|&i| rank[i as usize]);
-            }
-            hits
-        };
-        self.hits = hits;
+        let mut keys: Vec<u64> = Vec::with_capacity(counts.total());
+        parts.iter().for_each(|p| keys.extend_from_slice(&p.keys));
+        // Each part is sorted; the stable sort merges the runs.
+        keys.sort();
+        self.hits = keys
+            .iter()
+            .map(|k| self.order[(*k & u64::from(u32::MAX)) as usize])
+            .collect();
         self.counts = counts;
     }
 }
@@ -552,21 +540,51 @@ enum Candidates {
     Hits,
 }
 
-/// Splits `candidates` into one contiguous run per matcher and scans the runs on scoped
-/// threads (the first on this thread); the parts come back in candidate order.
-fn scan_parallel(scanner: &Scanner<'_>, candidates: &[u32], matchers: &mut [Matcher]) -> Vec<Part> {
+/// Row indices to check, ascending.
+#[derive(Clone)]
+enum Rows<'a> {
+    Range(std::ops::Range<u32>),
+    List(&'a [u32]),
+}
+
+impl Rows<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Rows::Range(r) => r.len(),
+            Rows::List(l) => l.len(),
+        }
+    }
+
+    /// Splits into `parts` contiguous pieces of nearly equal size.
+    fn split(&self, parts: usize) -> Vec<Rows<'_>> {
+        let size = self.len().div_ceil(parts.max(1)).max(1);
+        match self {
+            Rows::Range(r) => (r.start..r.end)
+                .step_by(size)
+                .map(|lo| Rows::Range(lo..(lo + size as u32).min(r.end)))
+                .collect(),
+            Rows::List(l) => l.chunks(size).map(Rows::List).collect(),
+        }
+    }
+}
+
+/// Scans one piece of the candidates per matcher on scoped threads (the first on this thread).
+fn scan_parallel(
+    scanner: &Scanner<'_>,
+    candidates: Rows<'_>,
+    matchers: &mut [Matcher],
+) -> Vec<Part> {
     let Some((first_matcher, others)) = matchers.split_first_mut() else {
         return Vec::new();
     };
-    let run = candidates.len().div_ceil(others.len() + 1).max(1);
-    let mut runs = candidates.chunks(run);
-    let first_run = runs.next().unwrap_or(&[]);
+    let mut pieces = candidates.split(others.len() + 1).into_iter();
+    let first = pieces.next().unwrap_or(Rows::List(&[]));
     thread::scope(|s| {
-        let handles: Vec<_> = runs
+        let handles: Vec<_> = pieces
             .zip(others.iter_mut())
             .map(|(c, m)| s.spawn(move || scanner.run(c, m)))
             .collect();
-        let mut parts = vec![scanner.run(first_run, first_matcher)];
+        let mut parts = vec![scanner.run(first, first_matcher)];
         for h in handles {
             match h.join() {
                 Ok(part) => parts.push(part),
@@ -580,9 +598,7 @@ fn scan_parallel(scanner: &Scanner<'_>, candidates: &[u32], matchers: &mut [Matc
 /// What one thread found.
 #[derive(Default)]
 struct Part {
-    /// Hits in candidate order (when not ranking by score).
-    hits: Vec<u32>,
-    /// Sorted `(u32::MAX - score) << 32 | rank` keys (when ranking by score).
+    /// Sorted keys: the rank, or `(u32::MAX - score) << 32 | rank` when ranking by score.
     keys: Vec<u64>,
     counts: StatusCounts,
 }
@@ -590,32 +606,37 @@ struct Part {
 /// The read-only state a scan shares between threads.
 struct Scanner<'a> {
     rows: &'a [ReferralRow],
-    decoded: &'a [Decoded],
+    texts: &'a Texts,
     filter: &'a Filter,
     rank: &'a [u32],
     by_score: bool,
 }
 
 impl Scanner<'_> {
-    fn run(&self, candidates: &[u32], matcher: &mut Matcher) -> Part {
+    fn run(&self, candidates: Rows<'_>, matcher: &mut Matcher) -> Part {
         let mut part = Part::default();
-        for &i in candidates {
-            let Some(score) = self.score(i as usize, matcher) else {
-                continue;
+        let mut scratch = Vec::new();
+        let mut visit = |i: u32| {
+            let Some(score) = self.score(i as usize, matcher, &mut scratch) else {
+                return;
             };
             part.counts.add(&self.rows[i as usize].status);
-            if self.by_score {
-                let key = (u64::from(u32::MAX - score) << 32) | u64::from(self.rank[i as usize]);
-                part.keys.push(key);
+            let rank = u64::from(self.rank[i as usize]);
+            part.keys.push(if self.by_score {
+                (u64::from(u32::MAX - score) << 32) | rank
             } else {
-                part.hits.push(i);
-            }
+                rank
+            });
+        };
+        match candidates {
+            Rows::Range(r) => r.for_each(&mut visit),
+            Rows::List(l) => l.iter().copied().for_each(&mut visit),
         }
         part.keys.sort_unstable();
         part
     }
 
-    fn score(&self, i: usize, matcher: &mut Matcher) -> Option<u32> {
+    fn score(&self, i: usize, matcher: &mut Matcher, scratch: &mut Vec<char>) -> Option<u32> {
         let row = &self.rows[i];
         if !self.filter.matches_terms(row) {
             return None;
@@ -623,42 +644,155 @@ impl Scanner<'_> {
         if self.filter.words.is_empty() {
             return Some(0);
         }
-        let hay = match &self.decoded[i] {
-            Some(d) => Haystacks {
-                name: d[0].slice(..),
-                customer: d[1].slice(..),
-                text: d[2].slice(..),
-            },
-            None => Haystacks {
-                name: Utf32Str::Ascii(row.name.as_bytes()),
-                customer: Utf32Str::Ascii(row.customer.as_bytes()),
-                text: Utf32Str::Ascii(row.search_text.as_bytes()),
-            },
-        };
-        self.filter.score_words(&hay, matcher, self.by_score)
-    }
-}
-
-/// Decoded text for rows with non-ASCII text; `None` (nothing stored) for ASCII rows.
-fn decode(row: &ReferralRow) -> Decoded {
-    let fields = [&row.name, &row.customer, &row.search_text];
-    if fields.iter().all(|f| f.is_ascii()) {
-        return None;
-    }
-    Some(Box::new(fields.map(|f| {
-        if f.is_ascii() {
-            Utf32String::Ascii(f.as_str().into())
-        } else {
-            Utf32String::Unicode(f.chars().collect())
+        let prepared = self.texts.prepared(i);
+        if !self.filter.admits(prepared.sig) {
+            return None;
         }
-    })))
+        let text = RowText {
+            row,
+            prepared: Some(prepared),
+        };
+        self.filter
+            .score_words(&text, matcher, scratch, self.by_score)
+    }
 }
 
-fn utf32_heap_bytes(s: &Utf32String) -> usize {
-    match s {
-        Utf32String::Ascii(b) => b.len(),
-        Utf32String::Unicode(c) => c.len() * 4,
+/// What the index keeps to match free words fast (see the module docs): name and customer of
+/// every row as ASCII, back to back in one buffer so a scan reads them in order; folded copies
+/// of non-ASCII texts; and each row's [`Sig`].
+struct Texts {
+    /// Names and customers, ASCII or folded, in row order (rows updated later at the end).
+    arena: Vec<u8>,
+    /// Row `i`'s name is `arena[start..name_end]`, its customer `arena[name_end..end]`.
+    spans: Vec<Span>,
+    /// Per row: the folded text and which fields are not ASCII; `None` for an ASCII row.
+    non_ascii: Vec<Option<Box<NonAscii>>>,
+    sigs: Vec<Sig>,
+    /// Bytes of `arena` no span points to any more.
+    garbage: usize,
+}
+
+#[derive(Clone, Copy)]
+struct Span {
+    start: u32,
+    name_end: u32,
+    end: u32,
+}
+
+struct NonAscii {
+    text: Option<Box<[u8]>>,
+    fields: [bool; 3],
+}
+
+impl Texts {
+    fn new(rows: &[ReferralRow]) -> Texts {
+        let mut texts = Texts {
+            arena: Vec::new(),
+            spans: Vec::with_capacity(rows.len()),
+            non_ascii: Vec::with_capacity(rows.len()),
+            sigs: Vec::with_capacity(rows.len()),
+            garbage: 0,
+        };
+        rows.iter().for_each(|row| texts.push(row));
+        texts
     }
+
+    /// Adds the texts of a new last row.
+    fn push(&mut self, row: &ReferralRow) {
+        self.spans.push(Span {
+            start: 0,
+            name_end: 0,
+            end: 0,
+        });
+        self.non_ascii.push(None);
+        self.sigs.push(Sig::default());
+        self.set(self.spans.len() - 1, row);
+    }
+
+    /// Replaces the texts of row `i`. The old name and customer stay in the buffer as garbage
+    /// until it is more than half garbage, then it is rebuilt.
+    fn set(&mut self, i: usize, row: &ReferralRow) {
+        let fields = [&row.name, &row.customer, &row.search_text];
+        let non_ascii = fields.map(|f| !f.is_ascii());
+        let folded = [0, 1, 2].map(|k| non_ascii[k].then(|| fold_ascii(fields[k])));
+        let [name, customer, text] =
+            [0, 1, 2].map(|k| folded[k].as_deref().unwrap_or(fields[k].as_bytes()));
+        self.sigs[i] = Sig::of_row(name, customer, text);
+        let old = self.spans[i];
+        self.garbage += (old.end - old.start) as usize;
+        let start = self.arena.len();
+        self.arena.extend_from_slice(name);
+        self.arena.extend_from_slice(customer);
+        self.spans[i] = Span {
+            start: offset(start),
+            name_end: offset(start + name.len()),
+            end: offset(self.arena.len()),
+        };
+        let [_, _, text] = folded;
+        self.non_ascii[i] = non_ascii.contains(&true).then(|| {
+            Box::new(NonAscii {
+                text,
+                fields: non_ascii,
+            })
+        });
+        if self.garbage > self.arena.len() / 2 {
+            self.compact();
+        }
+    }
+
+    /// Rewrites the buffer in row order without garbage.
+    fn compact(&mut self) {
+        let mut arena = Vec::with_capacity(self.arena.len() / 2);
+        for span in &mut self.spans {
+            let start = arena.len();
+            arena.extend_from_slice(&self.arena[span.start as usize..span.end as usize]);
+            let name_len = (span.name_end - span.start) as usize;
+            *span = Span {
+                start: offset(start),
+                name_end: offset(start + name_len),
+                end: offset(arena.len()),
+            };
+        }
+        self.arena = arena;
+        self.garbage = 0;
+    }
+
+    fn prepared(&self, i: usize) -> Prepared<'_> {
+        let span = self.spans[i];
+        let (name, customer) = (
+            &self.arena[span.start as usize..span.name_end as usize],
+            &self.arena[span.name_end as usize..span.end as usize],
+        );
+        let extra = self.non_ascii[i].as_deref();
+        Prepared {
+            primary: [name, customer],
+            folded_text: extra.and_then(|e| e.text.as_deref()),
+            non_ascii: extra.map_or([false; 3], |e| e.fields),
+            sig: &self.sigs[i],
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        let extra: usize = self
+            .non_ascii
+            .iter()
+            .flatten()
+            .map(|e| std::mem::size_of::<NonAscii>() + e.text.as_ref().map_or(0, |t| t.len()))
+            .sum();
+        self.arena.capacity()
+            + self.spans.capacity() * std::mem::size_of::<Span>()
+            + self.non_ascii.capacity() * std::mem::size_of::<Option<Box<NonAscii>>>()
+            + extra
+            + self.sigs.capacity() * std::mem::size_of::<Sig>()
+    }
+}
+
+/// An offset into the name/customer buffer.
+///
+/// # Panics
+/// Past 4 GiB of names and customers (some 80 million rows).
+fn offset(n: usize) -> u32 {
+    u32::try_from(n).expect("names and customers exceed 4 GiB")
 }
 
 /// Orders two rows by the sort column (missing values last), then by id.
@@ -1069,11 +1203,8 @@ mod tests {
     fn extra_memory_stays_small() {
         let rows: Vec<ReferralRow> = (0..1000).map(|i| row(&i.to_string(), "Name")).collect();
         let index = SearchIndex::new(rows);
-        // Four u32 vectors and one pointer per ASCII row.
-        assert!(
-            index.heap_bytes() <= 1000 * 24 + 64,
-            "{}",
-            index.heap_bytes()
-        );
+        // Per row: four u32 vectors (16 bytes), a signature (40), a span (12), a pointer (8)
+        // and the name and customer (13).
+        assert!(index.heap_bytes() <= 1000 * 95, "{}", index.heap_bytes());
     }
 }
