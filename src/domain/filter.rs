@@ -242,7 +242,7 @@ const TEXT: usize = 2;
 
 /// The texts of one row that free words search: name, customer, and the notes/contacts text.
 #[derive(Debug, Clone, Copy)]
-pub struct RowText<'a> {
+pub(crate) struct RowText<'a> {
     pub row: &'a ReferralRow,
     /// What the search index prepared for the row; `None` means nothing: non-ASCII fields are
     /// decoded for every word (the reference behaviour the index must agree with).
@@ -251,7 +251,7 @@ pub struct RowText<'a> {
 
 /// What the search index keeps per row to match words fast.
 #[derive(Debug, Clone, Copy)]
-pub struct Prepared<'a> {
+pub(crate) struct Prepared<'a> {
     /// Name and customer as ASCII: as they are, or their [`fold_ascii`] copy.
     pub primary: [&'a [u8]; 2],
     /// The [`fold_ascii`] copy of the notes/contacts text when it is not ASCII.
@@ -264,7 +264,7 @@ pub struct Prepared<'a> {
 
 impl<'a> RowText<'a> {
     /// The texts of a row, nothing prepared.
-    pub fn of(row: &'a ReferralRow) -> RowText<'a> {
+    pub(crate) fn of(row: &'a ReferralRow) -> RowText<'a> {
         RowText {
             row,
             prepared: None,
@@ -287,18 +287,19 @@ impl<'a> RowText<'a> {
         needle: Needle,
         scratch: &'b mut Vec<char>,
     ) -> Option<Utf32Str<'b>> {
-        let text = self.field(field);
         let ascii_field = match self.prepared {
             Some(p) if needle == Needle::Foldable => {
+                // Name and customer come from the index's buffer: the row is not read.
                 let bytes = match field {
                     NAME | CUSTOMER => p.primary[field],
-                    _ => p.folded_text.unwrap_or(text.as_bytes()),
+                    _ => p.folded_text.unwrap_or(self.row.search_text.as_bytes()),
                 };
                 return Some(Utf32Str::Ascii(bytes));
             }
             Some(p) => !p.non_ascii[field],
-            None => text.is_ascii(),
+            None => self.field(field).is_ascii(),
         };
+        let text = self.field(field);
         if ascii_field {
             return (needle != Needle::Other).then_some(Utf32Str::Ascii(text.as_bytes()));
         }
@@ -319,14 +320,14 @@ impl<'a> RowText<'a> {
 /// contained in the row's for a match to be possible; words with non-ASCII letters have an
 /// empty `Sig` and are never ruled out.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Sig {
+pub(crate) struct Sig {
     primary: u64,
     text: [u64; 4],
 }
 
 impl Sig {
     /// The summary of a row from its ASCII (or folded) name, customer and text.
-    pub fn of_row(name: &[u8], customer: &[u8], text: &[u8]) -> Sig {
+    pub(crate) fn of_row(name: &[u8], customer: &[u8], text: &[u8]) -> Sig {
         let mut sig = Sig::default();
         for &b in name.iter().chain(customer) {
             sig.primary |= char_bit(b);
@@ -406,7 +407,7 @@ const UNMATCHABLE: u8 = 0x7f;
 /// against the decoded text: ASCII characters are kept; any other character becomes the ASCII
 /// letter it matches under nucleo's folding (`é`, `É` → `e`; lower case after removing the
 /// accent), or [`UNMATCHABLE`] when it matches none.
-pub fn fold_ascii(text: &str) -> Box<[u8]> {
+pub(crate) fn fold_ascii(text: &str) -> Box<[u8]> {
     text.chars().map(fold_char).collect()
 }
 
@@ -442,6 +443,25 @@ pub fn parse(input: &str, now: DateTime<Utc>) -> Parsed {
     parsed
 }
 
+/// Turns char indices of `text` (as [`Filter::highlight`] gives them) into byte ranges, runs of
+/// adjacent characters merged, for building styled spans. Indices past the end are ignored.
+pub fn byte_ranges(text: &str, char_indices: &[u32]) -> Vec<Range<usize>> {
+    let mut wanted = char_indices.iter().copied().peekable();
+    let mut ranges: Vec<Range<usize>> = Vec::new();
+    for (n, (at, c)) in text.char_indices().enumerate() {
+        while wanted.next_if(|&i| (i as usize) < n).is_some() {}
+        if wanted.next_if(|&i| i as usize == n).is_none() {
+            continue;
+        }
+        let end = at + c.len_utf8();
+        match ranges.last_mut() {
+            Some(last) if last.end == at => last.end = end,
+            _ => ranges.push(at..end),
+        }
+    }
+    ranges
+}
+
 /// Quotes a string for an OData `$filter`: single quotes, embedded quotes doubled.
 pub fn odata_string_literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -449,7 +469,7 @@ pub fn odata_string_literal(s: &str) -> String {
 
 /// A `Utf32Str` over `s`, one element per `char` (so match indices are char indices). ASCII text
 /// is borrowed; other text is decoded into `buf`.
-pub fn utf32<'a>(s: &'a str, buf: &'a mut Vec<char>) -> Utf32Str<'a> {
+fn utf32<'a>(s: &'a str, buf: &'a mut Vec<char>) -> Utf32Str<'a> {
     if s.is_ascii() {
         Utf32Str::Ascii(s.as_bytes())
     } else {
@@ -500,7 +520,7 @@ impl Filter {
     /// `best` the first field a word matches in gives its score (faster, for when the score
     /// does not order the rows). `scratch` is reused from row to row for decoding non-ASCII
     /// text. `None` when a word fails.
-    pub fn score_words(
+    pub(crate) fn score_words(
         &self,
         row: &RowText<'_>,
         matcher: &mut Matcher,
@@ -521,7 +541,7 @@ impl Filter {
 
     /// False when the row's [`Sig`] shows that some positive word cannot match it. Cheap: for
     /// ruling rows out before reading their texts.
-    pub fn admits(&self, sig: &Sig) -> bool {
+    pub(crate) fn admits(&self, sig: &Sig) -> bool {
         self.words()
             .all(|w| sig.primary_admits(&w.sig) || sig.text_admits(&w.sig))
     }
@@ -2032,6 +2052,22 @@ mod tests {
             vec![0, 1, 2, 12, 13, 14, 15, 16]
         );
         assert!(ok("status:new").highlight("anything", &mut m).is_empty());
+    }
+
+    #[test]
+    fn byte_ranges_merge_adjacent_chars() {
+        assert_eq!(
+            byte_ranges("Contoso supply", &[0, 1, 2, 8]),
+            vec![0..3, 8..9]
+        );
+        assert_eq!(byte_ranges("Société", &[3, 4, 5]), vec![3..7]);
+        assert_eq!(byte_ranges("ab", &[1, 1, 5]), vec![1..2]);
+        assert!(byte_ranges("", &[0]).is_empty());
+        let f = ok("sply");
+        let text = "Contoso supply chain";
+        let spans = byte_ranges(text, &f.highlight(text, &mut Matcher::default()));
+        let lit: Vec<&str> = spans.iter().map(|r| &text[r.clone()]).collect();
+        assert_eq!(lit, ["s", "ply"]);
     }
 
     #[test]
