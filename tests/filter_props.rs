@@ -9,7 +9,7 @@ use nucleo_matcher::Matcher;
 use proptest::prelude::*;
 use refdeck::domain::filter::{Filter, parse};
 use refdeck::domain::marketo::MarketoBadge;
-use refdeck::domain::search::{Column, SearchIndex, SortSpec};
+use refdeck::domain::search::{Column, SearchIndex, SortSpec, compare_rows};
 use refdeck::domain::{
     Direction, Qualification, ReferralRow, ReferralType, RegistrationStatus, SalesStage, Status,
     Substatus,
@@ -23,6 +23,13 @@ fn now() -> DateTime<Utc> {
 // Rows
 
 const WORDS: &[&str] = &[
+    "CONTOSO",
+    "contoso",
+    "Contoso Ltd long name",
+    "contoso ltd long nam",
+    "İstanbul",
+    "\u{0}",
+    "Ω",
     "Contoso",
     "contoso.com",
     "supply",
@@ -78,8 +85,11 @@ prop_compose! {
         qualification in prop::option::of(pick(Qualification::ALL)),
         sales_stage in prop::option::of(pick(SalesStage::ALL)),
         registration_status in prop::option::of(pick(RegistrationStatus::ALL)),
-        deal_value in prop::option::of(0u32..200_000),
-        currency in prop::sample::select(&["USD", "EUR", ""][..]),
+        deal_value in prop::option::of(prop_oneof![
+            (0u32..200_000).prop_map(f64::from),
+            Just(-0.0), Just(0.0), Just(-5.5), Just(1e300), Just(f64::MIN_POSITIVE),
+        ]),
+        currency in prop::sample::select(&["USD", "EUR", "", "usd"][..]),
         country in prop::sample::select(&["US", "DE", ""][..]),
         closing in opt_date(),
         created in opt_date(),
@@ -90,7 +100,7 @@ prop_compose! {
         ReferralRow {
             id, engagement_id: String::new(), name, customer, status, substatus, referral_type,
             direction, qualification, sales_stage, registration_status,
-            deal_value: deal_value.map(f64::from), currency: currency.into(),
+            deal_value, currency: currency.into(),
             country: country.into(), closing, created, updated, favorite, search_text, marketo,
         }
     }
@@ -340,13 +350,29 @@ fn reference(rows: &[ReferralRow], filter: &Filter) -> Vec<u32> {
         .collect()
 }
 
+/// The hits follow `compare_rows`, equal rows by position.
+fn in_order(rows: &[ReferralRow], hits: &[u32], spec: SortSpec) -> Result<(), TestCaseError> {
+    for pair in hits.windows(2) {
+        let (a, b) = (pair[0] as usize, pair[1] as usize);
+        let order = compare_rows(&rows[a], &rows[b], spec).then(a.cmp(&b));
+        prop_assert_eq!(
+            order,
+            std::cmp::Ordering::Less,
+            "{:?} then {:?} by {}",
+            rows[a],
+            rows[b],
+            spec
+        );
+    }
+    Ok(())
+}
+
 fn sorted(mut v: Vec<u32>) -> Vec<u32> {
     v.sort_unstable();
     v
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn parse_never_panics_on_any_text(s in any::<String>()) {
@@ -411,6 +437,9 @@ proptest! {
             let mut fresh = SearchIndex::new(rows.clone());
             fresh.set_sort(sort);
             prop_assert_eq!(&narrowed, &fresh.apply(&parsed.filter).to_vec(), "`{}`", line);
+            if let Some(spec) = sort.or((!parsed.filter.has_words()).then_some(SortSpec::DEFAULT)) {
+                in_order(&rows, &narrowed, spec)?;
+            }
             prop_assert_eq!(sorted(narrowed), reference(&rows, &parsed.filter), "`{}`", line);
             prop_assert_eq!(live.counts().total(), live.hits().len());
         }

@@ -631,7 +631,7 @@ impl Cond {
         match self {
             Cond::OneOf { field, values } => field
                 .row_value(row)
-                .is_some_and(|v| values.iter().any(|x| x == v)),
+                .is_some_and(|v| values.iter().any(|x| x.eq_ignore_ascii_case(v))),
             Cond::Value(interval) => row.deal_value.is_some_and(|v| interval.contains(&v)),
             Cond::Date { field, interval } => {
                 field.row_value(row).is_some_and(|d| interval.contains(&d))

@@ -42,7 +42,7 @@ use std::thread;
 
 use nucleo_matcher::{Config, Matcher};
 
-use super::enums::Status;
+use super::enums::{Direction, ReferralType, Status, Substatus};
 use super::filter::{Filter, Prepared, RowText, Sig, fold_ascii};
 use super::marketo::MarketoBadge;
 use super::row::ReferralRow;
@@ -473,23 +473,36 @@ impl SearchIndex {
     // -----------------------------------------------------------------------------------------
 
     /// Recomputes `order` and `rank` for the current sort (adaptive: cheap when nearly sorted).
+    ///
+    /// Rows are sorted by a 128-bit key that follows the order of [`compare_rows`] (a text's
+    /// first bytes, a number's bits), which keeps the sort to compact integers; only equal keys
+    /// fall back to comparing the rows.
     fn resort(&mut self) {
         let spec = self.sort.unwrap_or(SortSpec::DEFAULT);
         let rows = &self.rows;
-        let cmp = |a: &u32, b: &u32| {
-            compare_rows(&rows[*a as usize], &rows[*b as usize], spec).then(a.cmp(b))
+        let mut keyed: Vec<(u128, u32)> = self
+            .order
+            .iter()
+            .map(|&i| (sort_key(&rows[i as usize], spec), i))
+            .collect();
+        let cmp = |a: &(u128, u32), b: &(u128, u32)| {
+            a.0.cmp(&b.0).then_with(|| {
+                compare_rows(&rows[a.1 as usize], &rows[b.1 as usize], spec).then(a.1.cmp(&b.1))
+            })
         };
         let threads = self.matchers.len();
-        if threads > 1 && self.order.len() >= self.parallel_min {
+        if threads > 1 && keyed.len() >= self.parallel_min {
             // Sort runs in parallel; the final stable sort then only merges them.
-            let run = self.order.len().div_ceil(threads);
+            let run = keyed.len().div_ceil(threads);
             thread::scope(|s| {
-                for chunk in self.order.chunks_mut(run) {
+                for chunk in keyed.chunks_mut(run) {
                     s.spawn(move || chunk.sort_by(cmp));
                 }
             });
         }
-        self.order.sort_by(cmp);
+        keyed.sort_by(cmp);
+        self.order.clear();
+        self.order.extend(keyed.iter().map(|k| k.1));
         self.rank.resize(self.order.len(), 0);
         for (pos, &i) in self.order.iter().enumerate() {
             self.rank[i as usize] = pos as u32;
@@ -855,6 +868,67 @@ pub fn compare_rows(a: &ReferralRow, b: &ReferralRow, spec: SortSpec) -> Orderin
 /// Text as a sort key: empty is missing.
 fn text(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
+}
+
+/// A key whose order is that of [`compare_rows`] where keys differ: the top bit says the value
+/// is missing (last either way), the other 127 bits hold the value, inverted when descending.
+fn sort_key(row: &ReferralRow, spec: SortSpec) -> u128 {
+    const VALUE: u128 = u128::MAX >> 1;
+    let text = |s: &str| {
+        // The first 15 bytes of the lower-cased text, big-endian: byte order is char order.
+        let mut key = [0u8; 16];
+        let lower = s.chars().flat_map(char::to_lowercase);
+        let mut at = 1;
+        for c in lower {
+            let mut buf = [0u8; 4];
+            for &b in c.encode_utf8(&mut buf).as_bytes() {
+                if at == 16 {
+                    return Some(u128::from_be_bytes(key));
+                }
+                key[at] = b;
+                at += 1;
+            }
+        }
+        (!s.is_empty()).then_some(u128::from_be_bytes(key))
+    };
+    let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| u128::from((t.timestamp() as u64) ^ (1 << 63)))
+    };
+    let value = match spec.column {
+        Column::Name => text(&row.name),
+        Column::Customer => text(&row.customer),
+        Column::Status => {
+            Some(ordinal(&row.status, Status::ALL) << 8 | ordinal(&row.substatus, Substatus::ALL))
+        }
+        Column::Type => row
+            .referral_type
+            .as_ref()
+            .map(|t| ordinal(t, ReferralType::ALL)),
+        Column::Direction => row.direction.as_ref().map(|d| ordinal(d, Direction::ALL)),
+        Column::Value => row.deal_value.map(|v| {
+            // The bits of an f64 in `total_cmp` order.
+            let bits = v.to_bits();
+            u128::from(if bits >> 63 == 1 {
+                !bits
+            } else {
+                bits | 1 << 63
+            })
+        }),
+        Column::Currency => text(&row.currency),
+        Column::Closing => time(row.closing),
+        Column::Updated => time(row.updated),
+        Column::Marketo => (row.marketo != MarketoBadge::Unknown).then_some(row.marketo as u128),
+    };
+    match value {
+        None => !VALUE,
+        Some(v) if spec.descending => !v & VALUE,
+        Some(v) => v & VALUE,
+    }
+}
+
+/// Position of a value among the known ones; unknown values after them.
+fn ordinal<T: PartialEq>(value: &T, all: &[T]) -> u128 {
+    all.iter().position(|v| v == value).unwrap_or(all.len()) as u128
 }
 
 /// Compares present values (reversed when descending); absent ones come last either way.
