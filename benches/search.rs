@@ -4,7 +4,10 @@
 //! `cargo bench --bench search` first prints a typing report (p50/p99/max per keystroke while
 //! typing and erasing realistic queries at 100,000 and 1,000,000 rows, and the index's extra
 //! memory measured with a counting allocator), then runs the criterion benchmarks.
-//! Set `SEARCH_BENCH_ROWS=100000` to limit the report and benchmarks to one size.
+//! Set `SEARCH_BENCH_ROWS=100000` to limit the report and benchmarks to one size,
+//! `SEARCH_BENCH_THREADS=1` to scan on one thread, `SEARCH_BENCH_TRACE=1` to print every
+//! keystroke of the report. The rows come from a small deterministic generator below (a third
+//! with non-ASCII names or contacts); the realistic demo data of the sandbox can replace it.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;

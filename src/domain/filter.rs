@@ -233,11 +233,11 @@ enum Needle {
     Other,
 }
 
-/// Index of the name in [`RowText::fields`].
+/// The name, as a field number of [`RowText`].
 const NAME: usize = 0;
-/// Index of the customer in [`RowText::fields`].
+/// The customer, as a field number of [`RowText`].
 const CUSTOMER: usize = 1;
-/// Index of the notes/contacts text in [`RowText::fields`].
+/// The notes/contacts text, as a field number of [`RowText`].
 const TEXT: usize = 2;
 
 /// The texts of one row that free words search: name, customer, and the notes/contacts text.
@@ -316,9 +316,8 @@ impl<'a> RowText<'a> {
 /// A summary of a row's texts that rules out most rows for a word without reading the texts:
 /// which characters the name and the customer have (64 bits), and which characters and pairs
 /// of adjacent characters the notes/contacts text has (a 256-bit Bloom filter). Built from
-/// ASCII or [`fold_ascii`] text, ignoring case. A word's own `Sig` (from its needle) must be
-/// contained in the row's for a match to be possible; words with non-ASCII letters have an
-/// empty `Sig` and are never ruled out.
+/// ASCII or [`fold_ascii`] text, ignoring case. A word's own `Sig` (from the ASCII characters of
+/// its needle) must be contained in the row's for a match to be possible.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Sig {
     primary: u64,

@@ -128,10 +128,11 @@ impl SortSpec {
         descending: true,
     };
 
-    /// Reads the arguments of the `sort` command: `value desc`, `name`, `closing asc`.
-    /// The error names the fix.
+    /// Reads the arguments of the `sort` command: `value desc`, `name`, `closing asc` (a
+    /// leading `sort` is allowed). The error names the fix.
     pub fn parse(s: &str) -> Result<SortSpec, String> {
-        let mut words = s.split_whitespace();
+        let mut words = s.split_whitespace().peekable();
+        words.next_if(|w| w.eq_ignore_ascii_case("sort"));
         let columns = || {
             Column::ALL
                 .iter()
@@ -385,7 +386,9 @@ impl SearchIndex {
     /// re-sorts and re-filters. Within `rows`, the last of equal ids wins.
     pub fn upsert(&mut self, rows: impl IntoIterator<Item = ReferralRow>) {
         let mut fresh: Vec<ReferralRow> = Vec::new();
+        let mut any = false;
         for row in rows {
+            any = true;
             match self.index_of(&row.id) {
                 Some(i) => {
                     self.texts.set(i, &row);
@@ -393,6 +396,9 @@ impl SearchIndex {
                 }
                 None => fresh.push(row),
             }
+        }
+        if !any {
+            return;
         }
         // Keep the last of equal new ids: stable sort, then dedup keeping the later one.
         fresh.reverse();
@@ -1089,6 +1095,13 @@ mod tests {
             Ok(SortSpec {
                 column: Column::Value,
                 descending: true
+            })
+        );
+        assert_eq!(
+            SortSpec::parse("sort closing"),
+            Ok(SortSpec {
+                column: Column::Closing,
+                descending: false
             })
         );
         assert_eq!(
