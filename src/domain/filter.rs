@@ -39,8 +39,8 @@
 //!   substring (`qual:sales`, `qual:mark`, `sub:pend`); an exact spelling always wins. Codes
 //!   (currency, country) must be written in full. A comma list is an OR: `status:new,active`.
 //! - **Comparisons**: `value`, `close` (`closing`), `updated`, `created` with `>`, `>=`, `<`,
-//!   `<=`, `=` (`:` means `=`). Amounts accept `_` separators, an exponent and a `k` (thousand) or
-//!   `m` (million) suffix: `value>50k`, `value<=1e6`.
+//!   `<=`, `=` (`:` means `=`). Amounts accept `_` or `,` separators, an exponent and a `k`
+//!   (thousand) or `m` (million) suffix: `value>50k`, `value<=1e6`, `value>50,000`.
 //! - **`fav`** (`favorite`): favourites only; `-fav` the others.
 //!
 //! # Dates (our choices)
@@ -1339,9 +1339,9 @@ fn resolve(field: ListField, typed: &str, vocab: &[&'static str]) -> Result<&'st
     unknown()
 }
 
-/// Reads an amount: digits, `_` separators, optional exponent, optional `k`/`m` suffix.
+/// Reads an amount: digits, `_` or `,` separators, optional exponent, optional `k`/`m` suffix.
 fn parse_amount(s: &str) -> Option<f64> {
-    let cleaned: String = s.chars().filter(|&c| c != '_').collect();
+    let cleaned: String = s.chars().filter(|&c| c != '_' && c != ',').collect();
     let (digits, scale) = match cleaned.char_indices().last() {
         Some((i, 'k' | 'K')) => (&cleaned[..i], 1e3),
         Some((i, 'm' | 'M')) => (&cleaned[..i], 1e6),
@@ -1813,6 +1813,7 @@ mod tests {
         assert_eq!(lo("value>50k"), 50_000.0);
         assert_eq!(lo("value>1.5M"), 1_500_000.0);
         assert_eq!(lo("value>100_000"), 100_000.0);
+        assert_eq!(lo("value>50,000"), 50_000.0);
         assert_eq!(lo("value>=1e6"), 1_000_000.0);
         assert_eq!(lo("value>.5"), 0.5);
         assert!(value("value>=5").lo.unwrap().inclusive);
