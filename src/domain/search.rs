@@ -3,7 +3,8 @@
 //! [`SearchIndex`] owns the rows (they are not copied) and keeps beside them only what makes
 //! each keystroke cheap:
 //! - the rows in the current sort order (`order`) and each row's position in it (`rank`): hits
-//!   are put in display order by sorting small integer keys, never by comparing rows;
+//!   are put in display order through a bitmap of their ranks (or, ranked by score, by sorting
+//!   score-and-rank integers), never by comparing rows;
 //! - the row indices sorted by id, for updates by id;
 //! - every row's name and customer as ASCII, back to back in one buffer, so a scan reads them
 //!   in order instead of chasing two heap strings per row (non-ASCII text is stored folded,
@@ -20,7 +21,7 @@
 //! Each [`SearchIndex::apply`] either *narrows* (the new filter refines the one of the current
 //! hits, as when one more letter is typed or a token is added: only the current hits are
 //! checked, see [`Filter::refines`]) or scans every row. Rows are visited in memory order and
-//! the keys sorted afterwards; scans of at least 20,000 rows are split across threads with
+//! put in display order afterwards; scans of at least 20,000 rows are split across threads with
 //! [`std::thread::scope`], each with its own reused [`Matcher`]. Exact tokens are checked
 //! before free words, and without ranking by score the first field a word matches in is
 //! enough. `benches/search.rs` measures it.
@@ -561,16 +562,40 @@ impl SearchIndex {
         let parts = scan_parallel(&scanner, candidates, &mut self.matchers[..threads]);
         let mut counts = StatusCounts::default();
         parts.iter().for_each(|p| counts.merge(&p.counts));
-        let mut keys: Vec<u64> = Vec::with_capacity(counts.total());
-        parts.iter().for_each(|p| keys.extend_from_slice(&p.keys));
-        // Each part is sorted; the stable sort merges the runs.
-        keys.sort();
-        self.hits = keys
-            .iter()
-            .map(|k| self.order[(*k & u64::from(u32::MAX)) as usize])
-            .collect();
+        let ranks = if by_score {
+            let mut keys: Vec<u64> = Vec::with_capacity(counts.total());
+            parts.iter().for_each(|p| keys.extend_from_slice(&p.keys));
+            // Each part is sorted; the stable sort merges the runs.
+            keys.sort();
+            keys.iter().map(|k| *k as u32).collect()
+        } else {
+            ranks_in_order(&parts, self.rows.len())
+        };
+        self.hits = ranks.iter().map(|&r| self.order[r as usize]).collect();
         self.counts = counts;
     }
+}
+
+/// The ranks in the parts, ascending: marked in a bitmap (an eighth of a byte per row) and read
+/// back in order, cheaper than sorting them.
+fn ranks_in_order(parts: &[Part], rows: usize) -> Vec<u32> {
+    let mut bits = vec![0u64; rows.div_ceil(64)];
+    let mut total = 0;
+    for part in parts {
+        total += part.keys.len();
+        for &rank in &part.keys {
+            bits[(rank / 64) as usize] |= 1 << (rank % 64);
+        }
+    }
+    let mut ranks = Vec::with_capacity(total);
+    for (word_at, &word) in bits.iter().enumerate() {
+        let mut word = word;
+        while word != 0 {
+            ranks.push(word_at as u32 * 64 + word.trailing_zeros());
+            word &= word - 1;
+        }
+    }
+    ranks
 }
 
 /// Which rows a scan checks.
@@ -637,7 +662,7 @@ fn scan_parallel(
 /// What one thread found.
 #[derive(Default)]
 struct Part {
-    /// Sorted keys: the rank, or `(u32::MAX - score) << 32 | rank` when ranking by score.
+    /// The ranks of the hits, or, ranking by score, sorted `(u32::MAX - score) << 32 | rank`.
     keys: Vec<u64>,
     counts: StatusCounts,
 }
@@ -671,7 +696,9 @@ impl Scanner<'_> {
             Rows::Range(r) => r.for_each(&mut visit),
             Rows::List(l) => l.iter().copied().for_each(&mut visit),
         }
-        part.keys.sort_unstable();
+        if self.by_score {
+            part.keys.sort_unstable();
+        }
         part
     }
 
