@@ -219,6 +219,14 @@ fn keystroke(index: &mut SearchIndex, line: &str, matcher: &mut Matcher) -> usiz
     lit + index.hits().len()
 }
 
+/// On-CPU time of the calling thread (Linux), unaffected by other processes taking the CPU.
+/// With one scan thread it is the whole cost of a keystroke.
+fn thread_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanos = stat.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(nanos))
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted.get(at).copied().unwrap_or_default()
@@ -245,6 +253,7 @@ fn typing_report(n: usize, sort: Option<SortSpec>) {
     index.set_sort(sort);
     let mut matcher = Matcher::new(Config::DEFAULT);
     let mut times = Vec::new();
+    let mut cpu_times = Vec::new();
     for query in QUERIES {
         let cuts: Vec<usize> = query
             .char_indices()
@@ -253,9 +262,12 @@ fn typing_report(n: usize, sort: Option<SortSpec>) {
             .chain([query.len()])
             .collect();
         for &cut in cuts.iter().chain(cuts.iter().rev().skip(1)).chain([&0]) {
-            let t = Instant::now();
+            let (t, cpu) = (Instant::now(), thread_cpu());
             black_box(keystroke(&mut index, &query[..cut], &mut matcher));
             times.push(t.elapsed());
+            if let (Some(before), Some(after)) = (cpu, thread_cpu()) {
+                cpu_times.push(after.saturating_sub(before));
+            }
             if std::env::var("SEARCH_BENCH_TRACE").is_ok() {
                 println!(
                     "{:8.2} ms {:?} {:7} `{}`",
@@ -268,14 +280,19 @@ fn typing_report(n: usize, sort: Option<SortSpec>) {
         }
     }
     times.sort();
+    cpu_times.sort();
     let sort_name = sort.map_or("relevance".to_string(), |s| s.to_string());
     println!(
-        "{n} rows, sort {sort_name}: {} keystrokes, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; \
-         build {:.0} ms; index extra memory {:.1} MB (heap_bytes {:.1} MB + matchers)",
+        "{n} rows, sort {sort_name}, {} threads: {} keystrokes, wall p50 {:.2} ms, p99 {:.2} ms, \
+         max {:.2} ms; this thread's CPU p50 {:.2} ms, p99 {:.2} ms; build {:.0} ms; \
+         index extra memory {:.1} MB (heap_bytes {:.1} MB + matchers)",
+        index.threads(),
         times.len(),
         ms(percentile(&times, 0.5)),
         ms(percentile(&times, 0.99)),
         ms(percentile(&times, 1.0)),
+        ms(percentile(&cpu_times, 0.5)),
+        ms(percentile(&cpu_times, 0.99)),
         ms(build),
         extra as f64 / 1e6,
         index.heap_bytes() as f64 / 1e6,

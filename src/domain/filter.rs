@@ -980,19 +980,14 @@ fn match_form(c: char, normalize: bool) -> char {
 fn is_subsequence_of(hay: Utf32Str<'_>, needle: Utf32Str<'_>, normalize: bool) -> bool {
     match (hay, needle) {
         (Utf32Str::Ascii(h), Utf32Str::Ascii(n)) => {
-            let mut rest = n.iter();
-            let Some(mut want) = rest.next() else {
-                return true;
-            };
-            for b in h {
-                if b.to_ascii_lowercase() == *want {
-                    match rest.next() {
-                        Some(next) => want = next,
-                        None => return true,
-                    }
+            let mut from = 0;
+            n.iter().all(|&b| match find_byte(&h[from..], b) {
+                Some(at) => {
+                    from += at + 1;
+                    true
                 }
-            }
-            false
+                None => false,
+            })
         }
         (Utf32Str::Ascii(_), Utf32Str::Unicode(_)) => false,
         (Utf32Str::Unicode(h), _) => {
@@ -1011,13 +1006,20 @@ fn find_substring(hay: Utf32Str<'_>, needle: Utf32Str<'_>, normalize: bool) -> O
         (Utf32Str::Ascii(h), Utf32Str::Ascii(n)) => {
             let (&first, rest) = n.split_first()?;
             let last_start = h.len().checked_sub(n.len())?;
-            (0..=last_start).find(|&i| {
-                h[i].to_ascii_lowercase() == first
-                    && h[i + 1..i + n.len()]
-                        .iter()
-                        .zip(rest)
-                        .all(|(a, b)| a.to_ascii_lowercase() == *b)
-            })
+            let mut from = 0;
+            while let Some(at) = find_byte(&h[from..=last_start], first) {
+                let i = from + at;
+                let tail = &h[i + 1..i + n.len()];
+                if tail
+                    .iter()
+                    .zip(rest)
+                    .all(|(a, b)| a.to_ascii_lowercase() == *b)
+                {
+                    return Some(i);
+                }
+                from = i + 1;
+            }
+            None
         }
         (Utf32Str::Ascii(_), Utf32Str::Unicode(_)) => None,
         (Utf32Str::Unicode(h), _) => {
@@ -1029,6 +1031,30 @@ fn find_substring(hay: Utf32Str<'_>, needle: Utf32Str<'_>, normalize: bool) -> O
             })
         }
     }
+}
+
+/// Where `b` (lower case) first is in `hay`, ignoring ASCII case. Eight bytes at a time: a
+/// letter matches in either case exactly when the byte with bit 5 set equals it.
+fn find_byte(hay: &[u8], b: u8) -> Option<usize> {
+    let fold = if b.is_ascii_lowercase() { 0x20 } else { 0 };
+    let found = |chunk: &[u8]| chunk.iter().position(|&c| c | fold == b);
+    let (ones, highs) = (u64::from_ne_bytes([1; 8]), u64::from_ne_bytes([0x80; 8]));
+    let (target, set) = (u64::from_ne_bytes([b; 8]), u64::from_ne_bytes([fold; 8]));
+    let mut chunks = hay.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = (u64::from_ne_bytes(word) | set) ^ target;
+        // Some byte of `x` is zero: look which.
+        if x.wrapping_sub(ones) & !x & highs != 0
+            && let Some(p) = found(chunk)
+        {
+            return Some(at + p);
+        }
+        at += 8;
+    }
+    found(chunks.remainder()).map(|p| at + p)
 }
 
 fn contains_seq(hay: &[char], needle: &[char]) -> bool {
@@ -2068,6 +2094,27 @@ mod tests {
         let spans = byte_ranges(text, &f.highlight(text, &mut Matcher::default()));
         let lit: Vec<&str> = spans.iter().map(|r| &text[r.clone()]).collect();
         assert_eq!(lit, ["s", "ply"]);
+    }
+
+    #[test]
+    fn find_byte_ignores_ascii_case_only() {
+        let hay = b"xxxxxxxxxxxxA@`a1";
+        assert_eq!(find_byte(hay, b'a'), Some(12));
+        assert_eq!(find_byte(&hay[13..], b'a'), Some(2));
+        assert_eq!(find_byte(hay, b'@'), Some(13));
+        assert_eq!(find_byte(hay, b'`'), Some(14));
+        assert_eq!(find_byte(hay, b'1'), Some(16));
+        assert_eq!(find_byte(hay, b'z'), None);
+        assert_eq!(find_byte(b"", b'a'), None);
+        for (i, c) in (0u8..128).enumerate() {
+            let mut hay = vec![b' '; 20];
+            hay[i % 20] = c;
+            let want = c.to_ascii_lowercase();
+            assert_eq!(
+                find_byte(&hay, want),
+                hay.iter().position(|h| h.to_ascii_lowercase() == want)
+            );
+        }
     }
 
     #[test]

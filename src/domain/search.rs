@@ -280,6 +280,11 @@ impl SearchIndex {
         self
     }
 
+    /// How many threads a large scan uses.
+    pub fn threads(&self) -> usize {
+        self.matchers.len()
+    }
+
     /// All rows, in the order they were added (the indices of [`SearchIndex::hits`]).
     pub fn rows(&self) -> &[ReferralRow] {
         &self.rows
