@@ -536,18 +536,16 @@ impl SearchIndex {
     ///
     /// Candidates are visited in memory order, not display order: touching the rows in the
     /// order they lie in memory is several times faster than jumping around. Each thread
-    /// returns sort keys (rank, or score then rank) that it sorts itself; the sorted runs are
-    /// then merged and mapped back to rows.
+    /// returns the ranks of its hits, or, ranking by score, score-and-rank keys that it sorts
+    /// itself; ranks are then put in order through a bitmap, sorted keys merged, and both
+    /// mapped back to rows.
     fn scan(&mut self, which: Candidates) {
         let previous: Vec<u32>;
         let candidates = match which {
             Candidates::All => Rows::Range(0..self.rows.len() as u32),
             Candidates::Hits => {
-                previous = {
-                    let mut hits = std::mem::take(&mut self.hits);
-                    hits.sort_unstable();
-                    hits
-                };
+                let hits = std::mem::take(&mut self.hits);
+                previous = ascending(hits.iter().copied(), self.rows.len());
                 Rows::List(&previous)
             }
         };
@@ -567,30 +565,31 @@ impl SearchIndex {
         let parts = scan_parallel(&scanner, candidates, &mut self.matchers[..threads]);
         let mut counts = StatusCounts::default();
         parts.iter().for_each(|p| counts.merge(&p.counts));
-        let ranks = if by_score {
+        let order = &self.order;
+        self.hits = if by_score {
             let mut keys: Vec<u64> = Vec::with_capacity(counts.total());
             parts.iter().for_each(|p| keys.extend_from_slice(&p.keys));
             // Each part is sorted; the stable sort merges the runs.
             keys.sort();
-            keys.iter().map(|k| *k as u32).collect()
+            keys.iter().map(|&k| order[k as u32 as usize]).collect()
         } else {
-            ranks_in_order(&parts, self.rows.len())
+            let ranks = parts.iter().flat_map(|p| p.keys.iter().map(|&k| k as u32));
+            let mut hits = ascending(ranks, order.len());
+            hits.iter_mut().for_each(|r| *r = order[*r as usize]);
+            hits
         };
-        self.hits = ranks.iter().map(|&r| self.order[r as usize]).collect();
         self.counts = counts;
     }
 }
 
-/// The ranks in the parts, ascending: marked in a bitmap (an eighth of a byte per row) and read
-/// back in order, cheaper than sorting them.
-fn ranks_in_order(parts: &[Part], rows: usize) -> Vec<u32> {
-    let mut bits = vec![0u64; rows.div_ceil(64)];
+/// Distinct values below `bound`, ascending: marked in a bitmap (an eighth of a byte per
+/// possible value) and read back in order, cheaper than sorting them.
+fn ascending(values: impl Iterator<Item = u32>, bound: usize) -> Vec<u32> {
+    let mut bits = vec![0u64; bound.div_ceil(64)];
     let mut total = 0;
-    for part in parts {
-        total += part.keys.len();
-        for &rank in &part.keys {
-            bits[(rank / 64) as usize] |= 1 << (rank % 64);
-        }
+    for v in values {
+        total += 1;
+        bits[(v / 64) as usize] |= 1 << (v % 64);
     }
     let mut ranks = Vec::with_capacity(total);
     for (word_at, &word) in bits.iter().enumerate() {
