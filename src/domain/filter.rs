@@ -38,6 +38,7 @@
 //!   Enumeration values may be shortened to any unique prefix, or failing that any unique
 //!   substring (`qual:sales`, `qual:mark`, `sub:pend`); an exact spelling always wins. Codes
 //!   (currency, country) must be written in full. A comma list is an OR: `status:new,active`.
+//!   `None` of status and substatus is the service's placeholder, not offered.
 //! - **Comparisons**: `value`, `close` (`closing`), `updated`, `created` with `>`, `>=`, `<`,
 //!   `<=`, `=` (`:` means `=`). Amounts accept `_` or `,` separators, an exponent and a `k`
 //!   (thousand) or `m` (million) suffix: `value>50k`, `value<=1e6`, `value>50,000`.
@@ -52,13 +53,20 @@
 //!   years of 365 days) is the instant that long *before* `now`; `-7d` says the same explicitly
 //!   and `+30d` is that long *after* `now`. So `updated>7d` is "updated within the last 7 days"
 //!   and `close<+30d` is "closing before 30 days from now". `now` is passed to [`parse`]
-//!   (truncated to whole seconds) and relative dates are resolved there, once.
+//!   (truncated to whole seconds) and relative dates are resolved there, once. A relative
+//!   date with `=` is an error (an instant is never hit exactly); use `>` or `<`.
 //!
 //! # Ranking
 //! A row's score ([`Filter::score_row`]) is the sum over positive words of the word's best
 //! nucleo score (linear-time greedy matcher) in the name or the customer, or, for a word found
 //! only in the notes/contacts, half its substring score there: name and customer matches rank
 //! first. Highlights use nucleo's optimal matcher on the visible fields.
+//!
+//! Whether a word matches is decided here, with nucleo's folding of case and accents (a text
+//! character `c` matches a word character `n` when nucleo's lower case of `c`, accents removed
+//! unless the word has some, is `n`): nucleo-matcher 0.3's own substring search misses some
+//! matches (a match ending a non-ASCII text; a word whose first letter follows two other
+//! characters, helix-editor/nucleo#104), and a plain pass is faster on short fields.
 //!
 //! # Missing values
 //! A row without the field (no deal value, no closing date, no type) matches no exact token, and
