@@ -1,26 +1,39 @@
 //! Filtering and sorting the list quickly enough for live typing over 100,000 rows and more.
 //!
-//! [`SearchIndex`] owns the rows and keeps beside them only what makes each keystroke cheap:
-//! - the rows in the current sort order (`order`) and each row's position in it (`rank`), so a
-//!   scan in that order yields sorted results with no sort per keystroke;
+//! [`SearchIndex`] owns the rows (they are not copied) and keeps beside them only what makes
+//! each keystroke cheap:
+//! - the rows in the current sort order (`order`) and each row's position in it (`rank`): hits
+//!   are put in display order through a bitmap of their ranks (or, ranked by score, by sorting
+//!   score-and-rank integers), never by comparing rows;
 //! - the row indices sorted by id, for updates by id;
-//! - decoded text only for rows with non-ASCII text (ASCII text is matched in place, nucleo
-//!   ignores ASCII case by itself), so there is no lowercased copy of the rows.
+//! - every row's name and customer as ASCII, back to back in one buffer, so a scan reads them
+//!   in order instead of chasing two heap strings per row (non-ASCII text is stored folded,
+//!   see `fold_ascii` in the filter module: `é` as `e`, other letters as a byte no ASCII word
+//!   matches; the notes/contacts of non-ASCII rows are stored folded too);
+//! - a 40-byte signature per row (which characters the name and customer have, which
+//!   characters and pairs the notes have) that rules most rows out for a word without reading
+//!   any text.
+//!
+//! Words with non-ASCII letters decode the non-ASCII fields as they go. On generated rows
+//! shaped like the list's (a third of them with non-ASCII names or contacts) the index adds
+//! about 220 bytes per row, about 22 MB for 100,000 rows.
 //!
 //! Each [`SearchIndex::apply`] either *narrows* (the new filter refines the one of the current
-//! result, as when one more letter is typed or a token is added: only the current hits are
-//! checked) or scans every row. Large scans are split across threads with
-//! [`std::thread::scope`], each with its own reused [`Matcher`]. Exact tokens are checked before
-//! free words, and without ranking by score the first field a word matches in is enough.
+//! hits, as when one more letter is typed or a token is added: only the current hits are
+//! checked, see [`Filter::refines`]) or scans every row. Rows are visited in memory order and
+//! put in display order afterwards; scans of at least 20,000 rows are split across threads with
+//! [`std::thread::scope`], each with its own reused [`Matcher`]. Exact tokens are checked
+//! before free words, and without ranking by score the first field a word matches in is
+//! enough. `benches/search.rs` measures it.
 //!
 //! # Order (our choices)
 //! - With an explicit [`SortSpec`] the hits follow it. Missing values (no deal value, empty
 //!   currency, Marketo not checked yet…) sort last in both directions; equal keys are ordered
 //!   by id, then by position, so the order is total and stable.
 //! - With no explicit sort (`None`, the default) and positive free words, the hits are ranked
-//!   by fuzzy score, best first, ties in the default order; without free words the default
-//!   order is [`SortSpec::DEFAULT`], most recently updated first.
-//! - Text columns compare ignoring case.
+//!   by score ([`Filter::score_row`]), best first, ties in the default order; without free
+//!   words the default order is [`SortSpec::DEFAULT`], most recently updated first.
+//! - Text columns compare ignoring case (ASCII case first, then Unicode lower case).
 //!
 //! Row indices are `u32`: one index holds at most `u32::MAX` rows.
 
@@ -28,10 +41,10 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::thread;
 
-use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
+use nucleo_matcher::{Config, Matcher};
 
-use super::enums::Status;
-use super::filter::{Filter, Haystacks};
+use super::enums::{Direction, ReferralType, Status, Substatus};
+use super::filter::{Filter, Prepared, RowText, Sig, fold_ascii};
 use super::marketo::MarketoBadge;
 use super::row::ReferralRow;
 
@@ -116,10 +129,11 @@ impl SortSpec {
         descending: true,
     };
 
-    /// Reads the arguments of the `sort` command: `value desc`, `name`, `closing asc`.
-    /// The error names the fix.
+    /// Reads the arguments of the `sort` command: `value desc`, `name`, `closing asc` (a
+    /// leading `sort` is allowed). The error names the fix.
     pub fn parse(s: &str) -> Result<SortSpec, String> {
-        let mut words = s.split_whitespace();
+        let mut words = s.split_whitespace().peekable();
+        words.next_if(|w| w.eq_ignore_ascii_case("sort"));
         let columns = || {
             Column::ALL
                 .iter()
@@ -200,13 +214,10 @@ pub enum TextField {
     Customer,
 }
 
-/// Decoded text of a row with non-ASCII text: name, customer, search text.
-type Decoded = Option<Box<[Utf32String; 3]>>;
-
 /// The rows of the list with what makes filtering and sorting fast (see the module docs).
 pub struct SearchIndex {
     rows: Vec<ReferralRow>,
-    decoded: Vec<Decoded>,
+    texts: Texts,
     by_id: Vec<u32>,
     order: Vec<u32>,
     rank: Vec<u32>,
@@ -235,7 +246,7 @@ impl SearchIndex {
         );
         let threads = thread::available_parallelism().map_or(1, |n| n.get().min(8));
         let mut index = SearchIndex {
-            decoded: rows.iter().map(decode).collect(),
+            texts: Texts::new(&rows),
             by_id: (0..rows.len() as u32).collect(),
             order: (0..rows.len() as u32).collect(),
             rank: Vec::new(),
@@ -267,6 +278,11 @@ impl SearchIndex {
             .collect();
         self.parallel_min = min_candidates;
         self
+    }
+
+    /// How many threads a large scan uses.
+    pub fn threads(&self) -> usize {
+        self.matchers.len()
     }
 
     /// All rows, in the order they were added (the indices of [`SearchIndex::hits`]).
@@ -326,6 +342,12 @@ impl SearchIndex {
         &self.hits
     }
 
+    /// The hit at display position `pos`: its row index and row.
+    pub fn hit(&self, pos: usize) -> Option<(usize, &ReferralRow)> {
+        let i = *self.hits.get(pos)? as usize;
+        Some((i, &self.rows[i]))
+    }
+
     /// Status counts of the current hits.
     pub fn counts(&self) -> StatusCounts {
         self.counts
@@ -339,6 +361,9 @@ impl SearchIndex {
     /// Filters the rows and returns the hits in display order. Narrows the current hits when
     /// `filter` refines the filter they came from; otherwise scans every row.
     pub fn apply(&mut self, filter: &Filter) -> &[u32] {
+        if *filter == self.filter {
+            return &self.hits;
+        }
         let narrow = filter.refines(&self.filter);
         self.filter = filter.clone();
         if narrow {
@@ -367,14 +392,19 @@ impl SearchIndex {
     /// re-sorts and re-filters. Within `rows`, the last of equal ids wins.
     pub fn upsert(&mut self, rows: impl IntoIterator<Item = ReferralRow>) {
         let mut fresh: Vec<ReferralRow> = Vec::new();
+        let mut any = false;
         for row in rows {
+            any = true;
             match self.index_of(&row.id) {
                 Some(i) => {
-                    self.decoded[i] = decode(&row);
+                    self.texts.set(i, &row);
                     self.rows[i] = row;
                 }
                 None => fresh.push(row),
             }
+        }
+        if !any {
+            return;
         }
         // Keep the last of equal new ids: stable sort, then dedup keeping the later one.
         fresh.reverse();
@@ -386,7 +416,7 @@ impl SearchIndex {
         );
         for row in fresh {
             let i = self.rows.len() as u32;
-            self.decoded.push(decode(&row));
+            self.texts.push(&row);
             self.rows.push(row);
             self.by_id.push(i);
             self.order.push(i);
@@ -442,45 +472,49 @@ impl SearchIndex {
         found
     }
 
-    /// Bytes this index holds besides the rows themselves (decoded text, orders, hits; the
+    /// Bytes this index holds besides the rows themselves (prepared texts, orders, hits; the
     /// per-thread matchers' fixed scratch space is not included).
     pub fn heap_bytes(&self) -> usize {
         let u32s = self.by_id.capacity()
             + self.order.capacity()
             + self.rank.capacity()
             + self.hits.capacity();
-        let decoded: usize = self
-            .decoded
-            .iter()
-            .flatten()
-            .map(|d| {
-                std::mem::size_of::<[Utf32String; 3]>()
-                    + d.iter().map(utf32_heap_bytes).sum::<usize>()
-            })
-            .sum();
-        u32s * 4 + self.decoded.capacity() * std::mem::size_of::<Decoded>() + decoded
+        u32s * 4 + self.texts.heap_bytes()
     }
 
     // -----------------------------------------------------------------------------------------
 
     /// Recomputes `order` and `rank` for the current sort (adaptive: cheap when nearly sorted).
+    ///
+    /// Rows are sorted by a 128-bit key that follows the order of [`compare_rows`] (a text's
+    /// first bytes, a number's bits), which keeps the sort to compact integers; only equal keys
+    /// fall back to comparing the rows.
     fn resort(&mut self) {
         let spec = self.sort.unwrap_or(SortSpec::DEFAULT);
         let rows = &self.rows;
-        let cmp = |a: &u32, b: &u32| {
-            compare_rows(&rows[*a as usize], &rows[*b as usize], spec).then(a.cmp(b))
+        let mut keyed: Vec<(u128, u32)> = self
+            .order
+            .iter()
+            .map(|&i| (sort_key(&rows[i as usize], spec), i))
+            .collect();
+        let cmp = |a: &(u128, u32), b: &(u128, u32)| {
+            a.0.cmp(&b.0).then_with(|| {
+                compare_rows(&rows[a.1 as usize], &rows[b.1 as usize], spec).then(a.1.cmp(&b.1))
+            })
         };
         let threads = self.matchers.len();
-        if threads > 1 && self.order.len() >= self.parallel_min {
+        if threads > 1 && keyed.len() >= self.parallel_min {
             // Sort runs in parallel; the final stable sort then only merges them.
-            let run = self.order.len().div_ceil(threads);
+            let run = keyed.len().div_ceil(threads);
             thread::scope(|s| {
-                for chunk in self.order.chunks_mut(run) {
+                for chunk in keyed.chunks_mut(run) {
                     s.spawn(move || chunk.sort_by(cmp));
                 }
             });
         }
-        self.order.sort_by(cmp);
+        keyed.sort_by(cmp);
+        self.order.clear();
+        self.order.extend(keyed.iter().map(|k| k.1));
         self.rank.resize(self.order.len(), 0);
         for (pos, &i) in self.order.iter().enumerate() {
             self.rank[i as usize] = pos as u32;
@@ -499,19 +533,26 @@ impl SearchIndex {
     }
 
     /// Checks the candidates against the current filter and stores the hits, ordered.
+    ///
+    /// Candidates are visited in memory order, not display order: touching the rows in the
+    /// order they lie in memory is several times faster than jumping around. Each thread
+    /// returns the ranks of its hits, or, ranking by score, score-and-rank keys that it sorts
+    /// itself; ranks are then put in order through a bitmap, sorted keys merged, and both
+    /// mapped back to rows.
     fn scan(&mut self, which: Candidates) {
-        let previous;
-        let candidates: &[u32] = match which {
-            Candidates::All => &self.order,
+        let previous: Vec<u32>;
+        let candidates = match which {
+            Candidates::All => Rows::Range(0..self.rows.len() as u32),
             Candidates::Hits => {
-                previous = std::mem::take(&mut self.hits);
-                &previous
+                let hits = std::mem::take(&mut self.hits);
+                previous = ascending(hits.iter().copied(), self.rows.len());
+                Rows::List(&previous)
             }
         };
         let by_score = self.sort.is_none() && self.filter.has_words();
         let scanner = Scanner {
             rows: &self.rows,
-            decoded: &self.decoded,
+            texts: &self.texts,
             filter: &self.filter,
             rank: &self.rank,
             by_score,
@@ -524,26 +565,41 @@ impl SearchIndex {
         let parts = scan_parallel(&scanner, candidates, &mut self.matchers[..threads]);
         let mut counts = StatusCounts::default();
         parts.iter().for_each(|p| counts.merge(&p.counts));
-        let hits = if by_score {
+        let order = &self.order;
+        self.hits = if by_score {
             let mut keys: Vec<u64> = Vec::with_capacity(counts.total());
             parts.iter().for_each(|p| keys.extend_from_slice(&p.keys));
             // Each part is sorted; the stable sort merges the runs.
             keys.sort();
-            keys.iter()
-                .map(|k| self.order[(*k & u64::from(u32::MAX)) as usize])
-                .collect()
+            keys.iter().map(|&k| order[k as u32 as usize]).collect()
         } else {
-            let mut hits: Vec<u32> = Vec::with_capacity(counts.total());
-            parts.iter().for_each(|p| hits.extend_from_slice(&p.hits));
-            let rank = &self.rank;
-            if !hits.is_sorted_by_key(|&i| rank[i as usize]) {
-                hits.sort_unstable_by_key(|&i| rank[i as usize]);
-            }
+            let ranks = parts.iter().flat_map(|p| p.keys.iter().map(|&k| k as u32));
+            let mut hits = ascending(ranks, order.len());
+            hits.iter_mut().for_each(|r| *r = order[*r as usize]);
             hits
         };
-        self.hits = hits;
         self.counts = counts;
     }
+}
+
+/// Distinct values below `bound`, ascending: marked in a bitmap (an eighth of a byte per
+/// possible value) and read back in order, cheaper than sorting them.
+fn ascending(values: impl Iterator<Item = u32>, bound: usize) -> Vec<u32> {
+    let mut bits = vec![0u64; bound.div_ceil(64)];
+    let mut total = 0;
+    for v in values {
+        total += 1;
+        bits[(v / 64) as usize] |= 1 << (v % 64);
+    }
+    let mut ranks = Vec::with_capacity(total);
+    for (word_at, &word) in bits.iter().enumerate() {
+        let mut word = word;
+        while word != 0 {
+            ranks.push(word_at as u32 * 64 + word.trailing_zeros());
+            word &= word - 1;
+        }
+    }
+    ranks
 }
 
 /// Which rows a scan checks.
@@ -552,21 +608,51 @@ enum Candidates {
     Hits,
 }
 
-/// Splits `candidates` into one contiguous run per matcher and scans the runs on scoped
-/// threads (the first on this thread); the parts come back in candidate order.
-fn scan_parallel(scanner: &Scanner<'_>, candidates: &[u32], matchers: &mut [Matcher]) -> Vec<Part> {
+/// Row indices to check, ascending.
+#[derive(Clone)]
+enum Rows<'a> {
+    Range(std::ops::Range<u32>),
+    List(&'a [u32]),
+}
+
+impl Rows<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Rows::Range(r) => r.len(),
+            Rows::List(l) => l.len(),
+        }
+    }
+
+    /// Splits into `parts` contiguous pieces of nearly equal size.
+    fn split(&self, parts: usize) -> Vec<Rows<'_>> {
+        let size = self.len().div_ceil(parts.max(1)).max(1);
+        match self {
+            Rows::Range(r) => (r.start..r.end)
+                .step_by(size)
+                .map(|lo| Rows::Range(lo..(lo + size as u32).min(r.end)))
+                .collect(),
+            Rows::List(l) => l.chunks(size).map(Rows::List).collect(),
+        }
+    }
+}
+
+/// Scans one piece of the candidates per matcher on scoped threads (the first on this thread).
+fn scan_parallel(
+    scanner: &Scanner<'_>,
+    candidates: Rows<'_>,
+    matchers: &mut [Matcher],
+) -> Vec<Part> {
     let Some((first_matcher, others)) = matchers.split_first_mut() else {
         return Vec::new();
     };
-    let run = candidates.len().div_ceil(others.len() + 1).max(1);
-    let mut runs = candidates.chunks(run);
-    let first_run = runs.next().unwrap_or(&[]);
+    let mut pieces = candidates.split(others.len() + 1).into_iter();
+    let first = pieces.next().unwrap_or(Rows::List(&[]));
     thread::scope(|s| {
-        let handles: Vec<_> = runs
+        let handles: Vec<_> = pieces
             .zip(others.iter_mut())
             .map(|(c, m)| s.spawn(move || scanner.run(c, m)))
             .collect();
-        let mut parts = vec![scanner.run(first_run, first_matcher)];
+        let mut parts = vec![scanner.run(first, first_matcher)];
         for h in handles {
             match h.join() {
                 Ok(part) => parts.push(part),
@@ -580,9 +666,7 @@ fn scan_parallel(scanner: &Scanner<'_>, candidates: &[u32], matchers: &mut [Matc
 /// What one thread found.
 #[derive(Default)]
 struct Part {
-    /// Hits in candidate order (when not ranking by score).
-    hits: Vec<u32>,
-    /// Sorted `(u32::MAX - score) << 32 | rank` keys (when ranking by score).
+    /// The ranks of the hits, or, ranking by score, sorted `(u32::MAX - score) << 32 | rank`.
     keys: Vec<u64>,
     counts: StatusCounts,
 }
@@ -590,32 +674,39 @@ struct Part {
 /// The read-only state a scan shares between threads.
 struct Scanner<'a> {
     rows: &'a [ReferralRow],
-    decoded: &'a [Decoded],
+    texts: &'a Texts,
     filter: &'a Filter,
     rank: &'a [u32],
     by_score: bool,
 }
 
 impl Scanner<'_> {
-    fn run(&self, candidates: &[u32], matcher: &mut Matcher) -> Part {
+    fn run(&self, candidates: Rows<'_>, matcher: &mut Matcher) -> Part {
         let mut part = Part::default();
-        for &i in candidates {
-            let Some(score) = self.score(i as usize, matcher) else {
-                continue;
+        let mut scratch = Vec::new();
+        let mut visit = |i: u32| {
+            let Some(score) = self.score(i as usize, matcher, &mut scratch) else {
+                return;
             };
             part.counts.add(&self.rows[i as usize].status);
-            if self.by_score {
-                let key = (u64::from(u32::MAX - score) << 32) | u64::from(self.rank[i as usize]);
-                part.keys.push(key);
+            let rank = u64::from(self.rank[i as usize]);
+            part.keys.push(if self.by_score {
+                (u64::from(u32::MAX - score) << 32) | rank
             } else {
-                part.hits.push(i);
-            }
+                rank
+            });
+        };
+        match candidates {
+            Rows::Range(r) => r.for_each(&mut visit),
+            Rows::List(l) => l.iter().copied().for_each(&mut visit),
         }
-        part.keys.sort_unstable();
+        if self.by_score {
+            part.keys.sort_unstable();
+        }
         part
     }
 
-    fn score(&self, i: usize, matcher: &mut Matcher) -> Option<u32> {
+    fn score(&self, i: usize, matcher: &mut Matcher, scratch: &mut Vec<char>) -> Option<u32> {
         let row = &self.rows[i];
         if !self.filter.matches_terms(row) {
             return None;
@@ -623,42 +714,155 @@ impl Scanner<'_> {
         if self.filter.words.is_empty() {
             return Some(0);
         }
-        let hay = match &self.decoded[i] {
-            Some(d) => Haystacks {
-                name: d[0].slice(..),
-                customer: d[1].slice(..),
-                text: d[2].slice(..),
-            },
-            None => Haystacks {
-                name: Utf32Str::Ascii(row.name.as_bytes()),
-                customer: Utf32Str::Ascii(row.customer.as_bytes()),
-                text: Utf32Str::Ascii(row.search_text.as_bytes()),
-            },
-        };
-        self.filter.score_words(&hay, matcher, self.by_score)
-    }
-}
-
-/// Decoded text for rows with non-ASCII text; `None` (nothing stored) for ASCII rows.
-fn decode(row: &ReferralRow) -> Decoded {
-    let fields = [&row.name, &row.customer, &row.search_text];
-    if fields.iter().all(|f| f.is_ascii()) {
-        return None;
-    }
-    Some(Box::new(fields.map(|f| {
-        if f.is_ascii() {
-            Utf32String::Ascii(f.as_str().into())
-        } else {
-            Utf32String::Unicode(f.chars().collect())
+        let prepared = self.texts.prepared(i);
+        if !self.filter.admits(prepared.sig) {
+            return None;
         }
-    })))
+        let text = RowText {
+            row,
+            prepared: Some(prepared),
+        };
+        self.filter
+            .score_words(&text, matcher, scratch, self.by_score)
+    }
 }
 
-fn utf32_heap_bytes(s: &Utf32String) -> usize {
-    match s {
-        Utf32String::Ascii(b) => b.len(),
-        Utf32String::Unicode(c) => c.len() * 4,
+/// What the index keeps to match free words fast (see the module docs): name and customer of
+/// every row as ASCII, back to back in one buffer so a scan reads them in order; folded copies
+/// of non-ASCII texts; and each row's [`Sig`].
+struct Texts {
+    /// Names and customers, ASCII or folded, in row order (rows updated later at the end).
+    arena: Vec<u8>,
+    /// Row `i`'s name is `arena[start..name_end]`, its customer `arena[name_end..end]`.
+    spans: Vec<Span>,
+    /// Per row: the folded text and which fields are not ASCII; `None` for an ASCII row.
+    non_ascii: Vec<Option<Box<NonAscii>>>,
+    sigs: Vec<Sig>,
+    /// Bytes of `arena` no span points to any more.
+    garbage: usize,
+}
+
+#[derive(Clone, Copy)]
+struct Span {
+    start: u32,
+    name_end: u32,
+    end: u32,
+}
+
+struct NonAscii {
+    text: Option<Box<[u8]>>,
+    fields: [bool; 3],
+}
+
+impl Texts {
+    fn new(rows: &[ReferralRow]) -> Texts {
+        let mut texts = Texts {
+            arena: Vec::new(),
+            spans: Vec::with_capacity(rows.len()),
+            non_ascii: Vec::with_capacity(rows.len()),
+            sigs: Vec::with_capacity(rows.len()),
+            garbage: 0,
+        };
+        rows.iter().for_each(|row| texts.push(row));
+        texts
     }
+
+    /// Adds the texts of a new last row.
+    fn push(&mut self, row: &ReferralRow) {
+        self.spans.push(Span {
+            start: 0,
+            name_end: 0,
+            end: 0,
+        });
+        self.non_ascii.push(None);
+        self.sigs.push(Sig::default());
+        self.set(self.spans.len() - 1, row);
+    }
+
+    /// Replaces the texts of row `i`. The old name and customer stay in the buffer as garbage
+    /// until it is more than half garbage, then it is rebuilt.
+    fn set(&mut self, i: usize, row: &ReferralRow) {
+        let fields = [&row.name, &row.customer, &row.search_text];
+        let non_ascii = fields.map(|f| !f.is_ascii());
+        let folded = [0, 1, 2].map(|k| non_ascii[k].then(|| fold_ascii(fields[k])));
+        let [name, customer, text] =
+            [0, 1, 2].map(|k| folded[k].as_deref().unwrap_or(fields[k].as_bytes()));
+        self.sigs[i] = Sig::of_row(name, customer, text);
+        let old = self.spans[i];
+        self.garbage += (old.end - old.start) as usize;
+        let start = self.arena.len();
+        self.arena.extend_from_slice(name);
+        self.arena.extend_from_slice(customer);
+        self.spans[i] = Span {
+            start: offset(start),
+            name_end: offset(start + name.len()),
+            end: offset(self.arena.len()),
+        };
+        let [_, _, text] = folded;
+        self.non_ascii[i] = non_ascii.contains(&true).then(|| {
+            Box::new(NonAscii {
+                text,
+                fields: non_ascii,
+            })
+        });
+        if self.garbage > self.arena.len() / 2 {
+            self.compact();
+        }
+    }
+
+    /// Rewrites the buffer in row order without garbage.
+    fn compact(&mut self) {
+        let mut arena = Vec::with_capacity(self.arena.len() / 2);
+        for span in &mut self.spans {
+            let start = arena.len();
+            arena.extend_from_slice(&self.arena[span.start as usize..span.end as usize]);
+            let name_len = (span.name_end - span.start) as usize;
+            *span = Span {
+                start: offset(start),
+                name_end: offset(start + name_len),
+                end: offset(arena.len()),
+            };
+        }
+        self.arena = arena;
+        self.garbage = 0;
+    }
+
+    fn prepared(&self, i: usize) -> Prepared<'_> {
+        let span = self.spans[i];
+        let (name, customer) = (
+            &self.arena[span.start as usize..span.name_end as usize],
+            &self.arena[span.name_end as usize..span.end as usize],
+        );
+        let extra = self.non_ascii[i].as_deref();
+        Prepared {
+            primary: [name, customer],
+            folded_text: extra.and_then(|e| e.text.as_deref()),
+            non_ascii: extra.map_or([false; 3], |e| e.fields),
+            sig: &self.sigs[i],
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        let extra: usize = self
+            .non_ascii
+            .iter()
+            .flatten()
+            .map(|e| std::mem::size_of::<NonAscii>() + e.text.as_ref().map_or(0, |t| t.len()))
+            .sum();
+        self.arena.capacity()
+            + self.spans.capacity() * std::mem::size_of::<Span>()
+            + self.non_ascii.capacity() * std::mem::size_of::<Option<Box<NonAscii>>>()
+            + extra
+            + self.sigs.capacity() * std::mem::size_of::<Sig>()
+    }
+}
+
+/// An offset into the name/customer buffer.
+///
+/// # Panics
+/// Past 4 GiB of names and customers (some 80 million rows).
+fn offset(n: usize) -> u32 {
+    u32::try_from(n).expect("names and customers exceed 4 GiB")
 }
 
 /// Orders two rows by the sort column (missing values last), then by id.
@@ -701,6 +905,67 @@ pub fn compare_rows(a: &ReferralRow, b: &ReferralRow, spec: SortSpec) -> Orderin
 /// Text as a sort key: empty is missing.
 fn text(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
+}
+
+/// A key whose order is that of [`compare_rows`] where keys differ: the top bit says the value
+/// is missing (last either way), the other 127 bits hold the value, inverted when descending.
+fn sort_key(row: &ReferralRow, spec: SortSpec) -> u128 {
+    const VALUE: u128 = u128::MAX >> 1;
+    let text = |s: &str| {
+        // The first 15 bytes of the lower-cased text, big-endian: byte order is char order.
+        let mut key = [0u8; 16];
+        let lower = s.chars().flat_map(char::to_lowercase);
+        let mut at = 1;
+        for c in lower {
+            let mut buf = [0u8; 4];
+            for &b in c.encode_utf8(&mut buf).as_bytes() {
+                if at == 16 {
+                    return Some(u128::from_be_bytes(key));
+                }
+                key[at] = b;
+                at += 1;
+            }
+        }
+        (!s.is_empty()).then_some(u128::from_be_bytes(key))
+    };
+    let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| u128::from((t.timestamp() as u64) ^ (1 << 63)))
+    };
+    let value = match spec.column {
+        Column::Name => text(&row.name),
+        Column::Customer => text(&row.customer),
+        Column::Status => {
+            Some(ordinal(&row.status, Status::ALL) << 8 | ordinal(&row.substatus, Substatus::ALL))
+        }
+        Column::Type => row
+            .referral_type
+            .as_ref()
+            .map(|t| ordinal(t, ReferralType::ALL)),
+        Column::Direction => row.direction.as_ref().map(|d| ordinal(d, Direction::ALL)),
+        Column::Value => row.deal_value.map(|v| {
+            // The bits of an f64 in `total_cmp` order.
+            let bits = v.to_bits();
+            u128::from(if bits >> 63 == 1 {
+                !bits
+            } else {
+                bits | 1 << 63
+            })
+        }),
+        Column::Currency => text(&row.currency),
+        Column::Closing => time(row.closing),
+        Column::Updated => time(row.updated),
+        Column::Marketo => (row.marketo != MarketoBadge::Unknown).then_some(row.marketo as u128),
+    };
+    match value {
+        None => !VALUE,
+        Some(v) if spec.descending => !v & VALUE,
+        Some(v) => v & VALUE,
+    }
+}
+
+/// Position of a value among the known ones; unknown values after them.
+fn ordinal<T: PartialEq>(value: &T, all: &[T]) -> u128 {
+    all.iter().position(|v| v == value).unwrap_or(all.len()) as u128
 }
 
 /// Compares present values (reversed when descending); absent ones come last either way.
@@ -861,6 +1126,13 @@ mod tests {
             Ok(SortSpec {
                 column: Column::Value,
                 descending: true
+            })
+        );
+        assert_eq!(
+            SortSpec::parse("sort closing"),
+            Ok(SortSpec {
+                column: Column::Closing,
+                descending: false
             })
         );
         assert_eq!(
@@ -1069,11 +1341,8 @@ mod tests {
     fn extra_memory_stays_small() {
         let rows: Vec<ReferralRow> = (0..1000).map(|i| row(&i.to_string(), "Name")).collect();
         let index = SearchIndex::new(rows);
-        // Four u32 vectors and one pointer per ASCII row.
-        assert!(
-            index.heap_bytes() <= 1000 * 24 + 64,
-            "{}",
-            index.heap_bytes()
-        );
+        // Per row: four u32 vectors (16 bytes), a signature (40), a span (12), a pointer (8)
+        // and the name and customer (13).
+        assert!(index.heap_bytes() <= 1000 * 95, "{}", index.heap_bytes());
     }
 }
