@@ -46,7 +46,7 @@ pub mod key {
 
 const TRANSACTED: &str = "isMarketplaceTransacted";
 const TRANSACTED_ON: &str = "marketplaceTransactionDateTime";
-const NOT_TRANSACTED: &str = "only for a solution transacted through the marketplace";
+const NOT_TRANSACTED: &str = "only for marketplace-transacted solutions";
 const PERPETUAL_NO_END: &str = "a Perpetual contract has no end date";
 
 /// Which registration a draft becomes.

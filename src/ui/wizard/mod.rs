@@ -205,7 +205,8 @@ impl Wizard {
         if let Target::Update(n) = target {
             let reg = &self.referral.registrations()[n];
             if !rules::registration_is_updatable(reg) {
-                let text = format!("registration {}: {}", n + 1, view::updatable_note(reg));
+                let status = reg.status.clone().unwrap_or_default();
+                let text = format!("registration {} is {status}: it cannot be updated", n + 1);
                 self.say(Level::Warning, text);
                 return Flow::Handled;
             }
@@ -278,7 +279,7 @@ impl Wizard {
             let text = if errors.len() == 1 {
                 first.to_string()
             } else {
-                format!("{} fields need attention; first {first}", errors.len())
+                format!("{} fields need attention — {first}", errors.len())
             };
             self.say(Level::Error, text);
             return false;
@@ -458,6 +459,7 @@ impl Wizard {
 
     fn hints(&self) -> Vec<(&'static str, &'static str)> {
         match self.step {
+            Step::Start if self.choices().is_empty() => vec![("esc", "close"), ("f1", "help")],
             Step::Start => vec![
                 ("enter", "open"),
                 ("↑↓", "choose"),
@@ -497,7 +499,6 @@ impl Wizard {
     /// Returns the lines and the range that should stay in view.
     fn start_lines(&self, width: usize, cx: &RenderCx<'_>) -> (Vec<Line<'static>>, usize, usize) {
         let mut lines = view::eligibility(&self.referral, &self.ineligible, width, cx);
-        lines.push(Line::raw(""));
         lines.push(Line::styled("Registrations", cx.theme.header));
         let regs = self.referral.registrations();
         let choices = self.choices();
@@ -528,17 +529,18 @@ impl Wizard {
         let mut end = cursor_line + 1;
         if let Some(Target::Update(n)) = choices.get(self.cursor) {
             let reg = &regs[*n];
-            lines.push(Line::raw(""));
-            lines.push(Line::styled(
-                format!("── Registration {} ", n + 1),
-                cx.theme.header,
-            ));
             let style = if rules::registration_is_updatable(reg) {
                 cx.theme.ok
             } else {
                 cx.theme.warning
             };
-            lines.extend(view::paragraph(&view::updatable_note(reg), width, 2, style));
+            lines.extend(view::bullet(
+                &format!("── Registration {} ·", n + 1),
+                &view::updatable_note(reg),
+                width,
+                0,
+                style,
+            ));
             lines.extend(view::registration_detail(reg, width, cx));
             end = lines.len();
         }
@@ -780,10 +782,16 @@ impl Pane for Wizard {
         let block = widgets::pane_block(format!(" {} ", self.title_text()), cx);
         let inner = block.inner(area);
         frame.render_widget(block, area);
+        let message: Vec<String> = self
+            .message
+            .as_ref()
+            .map(|(_, text)| widgets::wrap(text, inner.width.max(8) as usize))
+            .unwrap_or_default();
+        let msg_h = message.len().clamp(1, 3) as u16;
         let [bar, body, msg, hint] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Min(1),
-            Constraint::Length(1),
+            Constraint::Length(msg_h),
             Constraint::Length(1),
         ])
         .areas(inner);
@@ -826,20 +834,18 @@ impl Pane for Wizard {
                 self.draw_scrolled(frame, body, lines);
             }
         }
-        if let Some((level, text)) = &self.message {
+        if let Some((level, _)) = &self.message {
             let style = match level {
                 Level::Error => cx.theme.error,
                 Level::Warning => cx.theme.warning,
                 Level::Success => cx.theme.ok,
                 Level::Info => cx.theme.info,
             };
-            frame.render_widget(
-                Paragraph::new(Line::styled(
-                    widgets::truncate(text, msg.width as usize),
-                    style,
-                )),
-                msg,
-            );
+            let lines: Vec<Line> = message
+                .into_iter()
+                .map(|l| Line::styled(l, style))
+                .collect();
+            frame.render_widget(Paragraph::new(lines), msg);
         }
         let hints: Vec<(String, String)> = self
             .hints()

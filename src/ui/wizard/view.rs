@@ -65,6 +65,29 @@ pub fn paragraph(text: &str, width: usize, indent: usize, style: Style) -> Vec<L
         .collect()
 }
 
+/// `mark text` wrapped with the continuation lines under the text, indented by `indent`.
+pub fn bullet(
+    mark: &str,
+    text: &str,
+    width: usize,
+    indent: usize,
+    style: Style,
+) -> Vec<Line<'static>> {
+    let hang = indent + mark.chars().count() + 1;
+    widgets::wrap(text, width.saturating_sub(hang).max(8))
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let lead = if i == 0 {
+                format!("{}{mark} ", " ".repeat(indent))
+            } else {
+                " ".repeat(hang)
+            };
+            Line::styled(format!("{lead}{l}"), style)
+        })
+        .collect()
+}
+
 /// The facts behind an eligible referral's "yes", one per rule.
 fn eligible_facts(r: &Referral) -> Vec<String> {
     let ids: Vec<&str> = r
@@ -111,7 +134,7 @@ pub fn eligibility(
             cx.theme.ok,
         ));
         for fact in eligible_facts(r) {
-            lines.extend(paragraph(&format!("✓ {fact}"), width, 2, Style::new()));
+            lines.extend(bullet("✓", &fact, width, 2, Style::new()));
         }
     } else {
         lines.push(Line::styled(
@@ -119,7 +142,7 @@ pub fn eligibility(
             cx.theme.error,
         ));
         for reason in ineligible {
-            lines.extend(paragraph(&format!("✗ {reason}"), width, 2, Style::new()));
+            lines.extend(bullet("✗", reason, width, 2, Style::new()));
         }
     }
     lines
@@ -134,7 +157,7 @@ pub fn registration_item(n: usize, reg: &Registration) -> String {
         .map(|c| money(c.value, c.currency.as_deref().unwrap_or("")))
         .unwrap_or_else(|| "—".into());
     format!(
-        "Registration {n} · {} · registered {} · {value} · {count} solution{}",
+        "Registration {n} · {} · {} · {value} · {count} solution{}",
         status_of(reg),
         widgets::date(reg.registration_date_time),
         if count == 1 { "" } else { "s" }
@@ -151,7 +174,7 @@ fn status_of(reg: &Registration) -> String {
 /// Why a registration can or cannot be updated.
 pub fn updatable_note(reg: &Registration) -> String {
     if rules::registration_is_updatable(reg) {
-        "can be updated (enter)".into()
+        format!("{}: can be updated (enter)", status_of(reg))
     } else {
         format!(
             "{}: no longer updatable (only ReviewPending or ActionRequired registrations can change)",
@@ -168,7 +191,6 @@ pub fn registration_detail(
 ) -> Vec<Line<'static>> {
     let dim = cx.theme.dim;
     let mut lines = Vec::new();
-    lines.extend(labelled("status", &status_of(reg), width, dim));
     if let Some(id) = reg.id.as_deref() {
         lines.extend(labelled("id", id, width, dim));
     }
