@@ -664,3 +664,50 @@ fn an_approved_registration_is_not_offered_for_update() {
     assert!(screen.contains("Approved: no longer updatable"), "{screen}");
     assert!(!title(&h).starts_with("Update"));
 }
+
+#[test]
+fn the_result_follows_its_outbox_entry_through_retries_and_conflicts() {
+    let mut h = Harness::new(DEMO, 80, 24);
+    let r = open_new(&mut h);
+    fill_solutions(&mut h, &r);
+    fill_contract(&mut h);
+    h.key(KeyCode::Enter);
+    let (_, _, _, _, summary) = last_patch(&h);
+    assert!(
+        summary.starts_with("deal registration: 3 solutions, 1,375,000.50"),
+        "{summary}"
+    );
+    server_refuses(&mut h, "Partner Center did not answer");
+    // Another entry's answer is not ours.
+    h.event(Event::SaveFailed {
+        seq: 99,
+        id: Some(r.id().into()),
+        message: "someone else's edit".into(),
+    });
+    assert!(!h.screen().contains("someone else's edit"));
+    // Retried from the outbox, it conflicts, then goes through once resolved.
+    let mut theirs = r.clone();
+    theirs.etag = Some("\"theirs\"".into());
+    h.event(Event::Conflict {
+        seq: 8,
+        base: Box::new(r.clone()),
+        mine: Box::new(r.clone()),
+        theirs: Box::new(theirs),
+    });
+    h.key(KeyCode::Esc); // set the conflict view aside to look at the wizard
+    let screen = h.screen();
+    assert!(screen.contains("Someone changed this referral"), "{screen}");
+    let mut saved = r.clone();
+    saved.registrations = Some(vec![Registration {
+        id: Some("reg-9".into()),
+        status: Some(RegistrationStatus::ReviewPending),
+        ..Default::default()
+    }]);
+    h.event(Event::Saved {
+        seq: 8,
+        referral: Box::new(saved),
+    });
+    let screen = h.screen();
+    assert!(screen.contains("✓ Registered"), "{screen}");
+    assert!(screen.contains("reg-9"), "{screen}");
+}

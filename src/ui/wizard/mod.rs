@@ -39,7 +39,7 @@ mod view;
 pub use draft::{Draft, Part, Target, form_key, patch_ops};
 
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -71,7 +71,8 @@ pub enum Step {
     Result,
 }
 
-/// Where a submitted registration stands.
+/// Where a submitted registration stands. `seq` is its outbox entry: a retry from the outbox
+/// or a resolved conflict answers under the same number, and the result follows it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// Handed to the backend, not yet in the outbox.
@@ -81,9 +82,26 @@ pub enum Outcome {
     /// Partner Center took it.
     Saved,
     /// Partner Center refused it; the message is the server's.
-    Refused { message: String },
+    Refused { seq: i64, message: String },
     /// Someone changed the referral meanwhile; the conflict view decides.
-    Conflict,
+    Conflict { seq: i64 },
+}
+
+impl Outcome {
+    /// The outbox entry, once known.
+    pub fn seq(&self) -> Option<i64> {
+        match self {
+            Outcome::Queued { seq } | Outcome::Refused { seq, .. } | Outcome::Conflict { seq } => {
+                Some(*seq)
+            }
+            Outcome::Sending | Outcome::Saved => None,
+        }
+    }
+
+    /// True when the user can go back to fix the registration and send it again.
+    fn can_fix(&self) -> bool {
+        matches!(self, Outcome::Refused { .. } | Outcome::Conflict { .. })
+    }
 }
 
 /// The wizard pane.
@@ -243,10 +261,7 @@ impl Wizard {
             Step::Contract => Step::Solutions,
             Step::Review => Step::Contract,
             Step::Result => {
-                if matches!(
-                    self.outcome,
-                    Some(Outcome::Refused { .. } | Outcome::Conflict)
-                ) {
+                if self.outcome.as_ref().is_some_and(Outcome::can_fix) {
                     self.outcome = None;
                     Step::Review
                 } else {
@@ -321,22 +336,20 @@ impl Wizard {
         self.ops = ops;
     }
 
+    /// The outbox's one-line description of the change.
     fn summary(&self) -> String {
         match self.target {
             Target::New => {
-                let n = self.draft().map(Draft::solution_count).unwrap_or(0);
-                let value = self
-                    .draft()
-                    .map(|d| d.contract.value(draft::key::VALUE))
-                    .unwrap_or_default();
-                let cur = self
-                    .draft()
-                    .map(|d| d.contract.value(draft::key::CURRENCY))
-                    .unwrap_or_default();
+                let reg = self.draft().and_then(|d| d.registration().ok());
+                let n = reg
+                    .as_ref()
+                    .and_then(|r| r.solution_details.as_ref())
+                    .map_or(0, Vec::len);
+                let c = reg.and_then(|r| r.contract).unwrap_or_default();
                 format!(
                     "deal registration: {n} solution{}, {}",
                     if n == 1 { "" } else { "s" },
-                    money(value.replace([',', '_'], "").parse().ok(), &cur)
+                    money(c.value, c.currency.as_deref().unwrap_or(""))
                 )
             }
             Target::Update(n) => format!("update deal registration {}", n + 1),
@@ -486,12 +499,10 @@ impl Wizard {
                 ("↑↓", "scroll"),
                 ("esc", "cancel"),
             ],
-            Step::Result => match self.outcome {
-                Some(Outcome::Refused { .. } | Outcome::Conflict) => {
-                    vec![("ctrl-p", "back to fix"), ("esc", "close")]
-                }
-                _ => vec![("enter", "registrations"), ("esc", "close")],
-            },
+            Step::Result if self.outcome.as_ref().is_some_and(Outcome::can_fix) => {
+                vec![("ctrl-p", "back to fix"), ("esc", "close")]
+            }
+            Step::Result => vec![("enter", "registrations"), ("esc", "close")],
         }
     }
 
@@ -582,7 +593,7 @@ impl Wizard {
                     lines.extend(view::registration_detail(reg, width, cx));
                 }
             }
-            Some(Outcome::Refused { message }) => {
+            Some(Outcome::Refused { message, .. }) => {
                 lines.push(Line::styled(
                     "✗ Partner Center refused the registration:",
                     cx.theme.error,
@@ -595,7 +606,7 @@ impl Wizard {
                     cx.theme.dim,
                 ));
             }
-            Some(Outcome::Conflict) => {
+            Some(Outcome::Conflict { .. }) => {
                 lines.extend(para(
                     "⚠ Someone changed this referral meanwhile. Nothing was overwritten: choose \
                      per field in the conflict view.",
@@ -717,48 +728,62 @@ impl Pane for Wizard {
 
     fn on_event(&mut self, event: &Event, _cx: &mut Cx<'_>) -> Flow {
         let mine = |id: &str| id == self.referral.id();
-        match (event, &self.outcome) {
-            (
-                Event::Queued {
-                    id: Some(id), seq, ..
-                },
-                Some(Outcome::Sending),
-            ) if mine(id) => {
+        let seq = self.outcome.as_ref().and_then(Outcome::seq);
+        let sending = self.outcome == Some(Outcome::Sending);
+        match event {
+            Event::Queued {
+                id: Some(id), seq, ..
+            } if sending && mine(id) => {
                 self.outcome = Some(Outcome::Queued { seq: *seq });
             }
-            (Event::Saved { seq, referral }, Some(Outcome::Queued { seq: s }))
-                if seq == s && mine(referral.id()) =>
+            Event::Saved { seq: s, referral }
+                if mine(referral.id()) && (Some(*s) == seq || sending) =>
             {
                 self.rebase(referral.as_ref().clone());
                 self.outcome = Some(Outcome::Saved);
             }
-            (Event::Saved { referral, .. }, Some(Outcome::Sending)) if mine(referral.id()) => {
-                self.rebase(referral.as_ref().clone());
-                self.outcome = Some(Outcome::Saved);
-            }
-            (Event::SaveFailed { seq, message, .. }, Some(Outcome::Queued { seq: s }))
-                if seq == s =>
-            {
+            Event::SaveFailed {
+                seq: s, message, ..
+            } if Some(*s) == seq => {
                 self.outcome = Some(Outcome::Refused {
+                    seq: *s,
                     message: message.clone(),
                 });
             }
-            (Event::Conflict { seq, .. }, Some(Outcome::Queued { seq: s })) if seq == s => {
-                self.outcome = Some(Outcome::Conflict);
+            Event::Conflict { seq: s, .. } if Some(*s) == seq => {
+                self.outcome = Some(Outcome::Conflict { seq: *s });
             }
             // A newer copy while nothing is typed or in flight replaces the base.
-            (
-                Event::Detail {
-                    referral,
-                    fresh: true,
-                    ..
-                }
-                | Event::Saved { referral, .. },
-                None,
-            ) if mine(referral.id()) && !self.drafts.iter().any(|(_, d)| d.typed) => {
+            Event::Detail {
+                referral,
+                fresh: true,
+                ..
+            }
+            | Event::Saved { referral, .. }
+                if self.outcome.is_none()
+                    && mine(referral.id())
+                    && !self.drafts.iter().any(|(_, d)| d.typed) =>
+            {
                 self.rebase(referral.as_ref().clone());
             }
             _ => return Flow::Ignored,
+        }
+        Flow::Handled
+    }
+
+    fn on_mouse(&mut self, mouse: &MouseEvent, _area: Rect, _cx: &mut Cx<'_>) -> Flow {
+        let delta = match mouse.kind {
+            MouseEventKind::ScrollDown => 1,
+            MouseEventKind::ScrollUp => -1,
+            _ => return Flow::Ignored,
+        };
+        match self.step {
+            Step::Start => {
+                let last = self.choices().len().saturating_sub(1) as isize;
+                self.cursor = (self.cursor as isize + delta).clamp(0, last) as usize;
+            }
+            Step::Review | Step::Result => self.scroll_by(3 * delta),
+            Step::Solutions | Step::Contract => return Flow::Ignored,
         }
         Flow::Handled
     }
