@@ -7,124 +7,29 @@
 //! (the patch applied, the new registration given an id, ReviewPending status and history).
 
 mod support;
+mod wizard_support;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use refdeck::app::Action;
-use refdeck::backend::protocol::{Command, Event};
+use crossterm::event::KeyCode;
+use refdeck::backend::protocol::Event;
 use refdeck::domain::patch::{self, Op, PatchOp};
 use refdeck::domain::rules;
 use refdeck::domain::*;
 use support::{Harness, now};
+use wizard_support::*;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 const DEMO: usize = 60;
 
-/// Filters the list with `filter` and moves down to the first row whose referral matches.
-fn select(h: &mut Harness, filter: &str, pred: impl Fn(&Referral) -> bool) -> Referral {
-    h.key(KeyCode::Char('/'));
-    h.keys(filter);
-    h.key(KeyCode::Enter);
-    for _ in 0..h.app.list.visible_len() {
-        let id = h.app.list.selected_id().expect("a row").to_string();
-        let r = h.referral(&id);
-        if pred(&r) {
-            return r;
-        }
-        h.key(KeyCode::Char('j'));
-    }
-    panic!("no referral under `{filter}` fits");
-}
-
-/// Presses `r` on the selected referral and answers the detail request, so the wizard opens.
-fn press_register(h: &mut Harness) {
-    if h.app.is_split() {
-        // The detail follows the selection beside the list; answer it first.
-        h.answer_detail();
-        h.key(KeyCode::Char('r'));
-    } else {
-        h.key(KeyCode::Char('r'));
-        h.answer_detail();
-    }
-    let title = h.app.right.last().map(|p| p.title()).unwrap_or_default();
-    assert!(title.starts_with("Register"), "wizard not open: {title}");
-}
-
-fn eligible_without_registrations(r: &Referral) -> bool {
-    rules::registration_ineligibility(r).is_empty() && r.registrations().is_empty()
-}
-
-fn with_open_registration(r: &Referral) -> bool {
-    r.registrations()
-        .last()
-        .is_some_and(rules::registration_is_updatable)
-}
-
-/// The wizard on an eligible referral without registrations.
-fn open_new(h: &mut Harness) -> Referral {
-    let r = select(
-        h,
-        "status:closed sub:won reg:none",
-        eligible_without_registrations,
-    );
-    press_register(h);
-    r
-}
-
-fn ctrl(h: &mut Harness, c: char) {
-    h.ctrl(c);
-}
-
-fn alt(h: &mut Harness, code: KeyCode) {
-    h.act(Action::Key(KeyEvent::new(code, KeyModifiers::ALT)));
-}
-
-/// From the eligibility page of a new registration to the contract step: every solution gets
-/// a value (the cursor jumps to each missing one when the step is checked).
-fn fill_solutions(h: &mut Harness, r: &Referral) {
-    h.key(KeyCode::Enter);
-    let values = ["1,000,000", "250000", "125000.50"];
-    for v in values.iter().take(r.solutions().len()) {
-        ctrl(h, 's');
-        h.keys(v);
-    }
-    ctrl(h, 's');
-}
-
-/// Types the end date the contract needs and opens the review.
-fn fill_contract(h: &mut Harness) {
-    ctrl(h, 's');
-    h.keys("2027-12-31");
-    ctrl(h, 's');
-}
-
-/// The last patch the app sent.
-fn last_patch(h: &Harness) -> (String, Vec<PatchOp>, Option<String>, Referral, String) {
-    h.sent
-        .iter()
-        .rev()
-        .find_map(|c| match c {
-            Command::Patch {
-                id,
-                ops,
-                etag,
-                base,
-                summary,
-            } => Some((
-                id.clone(),
-                ops.clone(),
-                etag.clone(),
-                (**base).clone(),
-                summary.clone(),
-            )),
-            _ => None,
-        })
-        .expect("a patch was sent")
-}
-
 /// Answers the last patch as the service does: applied, with the new registration's id,
 /// status and history set by the server.
 fn server_saves(h: &mut Harness) -> Referral {
-    let (id, ops, _, base, summary) = last_patch(h);
+    let SentPatch {
+        id,
+        ops,
+        base,
+        summary,
+        ..
+    } = last_patch(h);
     let mut doc = base.to_value();
     // The service keeps an empty list where a referral has no registrations yet.
     if let Some(obj) = doc.as_object_mut() {
@@ -158,7 +63,7 @@ fn server_saves(h: &mut Harness) -> Referral {
 }
 
 fn server_refuses(h: &mut Harness, message: &str) {
-    let (id, _, _, _, summary) = last_patch(h);
+    let SentPatch { id, summary, .. } = last_patch(h);
     h.event(Event::Queued {
         id: Some(id.clone()),
         seq: 8,
@@ -210,7 +115,7 @@ fn snapshot_solutions_errors() {
     snap("wizard_solutions_errors", |h| {
         open_new(h);
         h.key(KeyCode::Enter);
-        ctrl(h, 's');
+        h.ctrl('s');
     });
 }
 
@@ -227,7 +132,7 @@ fn snapshot_contract_errors() {
     snap("wizard_contract_errors", |h| {
         let r = open_new(h);
         fill_solutions(h, &r);
-        ctrl(h, 's');
+        h.ctrl('s');
     });
 }
 
@@ -247,7 +152,7 @@ fn snapshot_result_saving() {
         fill_solutions(h, &r);
         fill_contract(h);
         h.key(KeyCode::Enter);
-        let (id, ..) = last_patch(h);
+        let id = last_patch(h).id;
         h.event(Event::Queued {
             id: Some(id),
             seq: 7,
@@ -324,13 +229,10 @@ fn snapshot_update() {
         );
         press_register(h);
         h.key(KeyCode::Enter);
-        ctrl(h, 's');
+        h.ctrl('s');
         // The contract value is the first field of the contract step.
-        for _ in 0..12 {
-            h.key(KeyCode::Backspace);
-        }
-        h.keys("910000");
-        ctrl(h, 's');
+        retype_contract_value(h, "910000");
+        h.ctrl('s');
     });
     snap("wizard_update_saved", |h| {
         select(
@@ -340,26 +242,15 @@ fn snapshot_update() {
         );
         press_register(h);
         h.key(KeyCode::Enter);
-        ctrl(h, 's');
-        for _ in 0..12 {
-            h.key(KeyCode::Backspace);
-        }
-        h.keys("910000");
-        ctrl(h, 's');
+        h.ctrl('s');
+        retype_contract_value(h, "910000");
+        h.ctrl('s');
         h.key(KeyCode::Enter);
         server_saves(h);
     });
 }
 
 // ── behaviour ────────────────────────────────────────────────────────────────────────────
-
-fn title(h: &Harness) -> String {
-    h.app.right.last().map(|p| p.title()).unwrap_or_default()
-}
-
-fn overlay(h: &Harness) -> Option<String> {
-    h.app.overlays.last().map(|p| p.title())
-}
 
 #[test]
 fn an_ineligible_referral_lists_every_unmet_rule_and_offers_nothing_new() {
@@ -396,7 +287,7 @@ fn each_step_checks_before_the_next_and_back_keeps_what_was_typed() {
         "the demo referral has several solutions"
     );
     h.key(KeyCode::Enter);
-    ctrl(&mut h, 's');
+    h.ctrl('s');
     let screen = h.screen();
     assert!(screen.contains("fields need attention"), "{screen}");
     assert!(screen.contains("Solutions"), "{screen}");
@@ -408,7 +299,7 @@ fn each_step_checks_before_the_next_and_back_keeps_what_was_typed() {
     fill_values(&mut h, r.solutions().len());
     assert!(h.screen().contains("Contract value"));
     // Back to the solutions: the values are still there; forward again: so is the contract.
-    ctrl(&mut h, 'p');
+    h.ctrl('p');
     assert!(
         h.screen().contains("125000.50"),
         "the last value typed is still there"
@@ -421,7 +312,7 @@ fn each_step_checks_before_the_next_and_back_keeps_what_was_typed() {
         "contract value is the sum of the solutions:\n{screen}"
     );
     // Without an end date the review does not open.
-    ctrl(&mut h, 's');
+    h.ctrl('s');
     let screen = h.screen();
     assert!(
         screen.contains("end date: enter the end date, or choose the Perpetual term"),
@@ -429,23 +320,16 @@ fn each_step_checks_before_the_next_and_back_keeps_what_was_typed() {
     );
     assert!(!screen.contains("PATCH /referrals"));
     h.keys("2027-12-31");
-    ctrl(&mut h, 's');
+    h.ctrl('s');
     assert!(h.screen().contains("PATCH /referrals"));
     alt(&mut h, KeyCode::Left);
     assert!(h.screen().contains("2027-12-31"), "back keeps the end date");
-    ctrl(&mut h, 'p');
-    ctrl(&mut h, 'p');
+    h.ctrl('p');
+    h.ctrl('p');
     let screen = h.screen();
     assert!(screen.contains("+ New registration"), "{screen}");
     h.key(KeyCode::Enter);
     assert!(h.screen().contains("125000.50"), "the draft is kept");
-}
-
-fn fill_values(h: &mut Harness, n: usize) {
-    for v in ["1,000,000", "250000", "125000.50"].iter().take(n) {
-        h.keys(v);
-        ctrl(h, 's');
-    }
 }
 
 #[test]
@@ -478,7 +362,13 @@ fn submit_sends_the_reviewed_patch_through_the_outbox() {
     fill_contract(&mut h);
     let before = h.sent.len();
     h.key(KeyCode::Enter);
-    let (id, ops, etag, base, summary) = last_patch(&h);
+    let SentPatch {
+        id,
+        ops,
+        etag,
+        base,
+        summary,
+    } = last_patch(&h);
     assert!(h.sent.len() > before);
     assert_eq!(id, r.id());
     assert_eq!(etag, r.etag);
@@ -533,7 +423,7 @@ fn the_review_shows_the_exact_json_sent() {
     fill_contract(&mut h);
     let screen = h.screen();
     h.key(KeyCode::Enter);
-    let (_, ops, ..) = last_patch(&h);
+    let ops = last_patch(&h).ops;
     let pretty = serde_json::to_string_pretty(&ops).unwrap();
     // Every line of the JSON that fits on the screen is shown as it is.
     let shown: Vec<&str> = pretty.lines().take(30).collect();
@@ -563,7 +453,7 @@ fn a_refusal_shows_the_server_message_and_allows_a_fix() {
     h.key(KeyCode::Esc);
     assert_eq!(overlay(&h).as_deref(), Some("Discard?"));
     h.key(KeyCode::Char('n'));
-    ctrl(&mut h, 'p');
+    h.ctrl('p');
     assert!(h.screen().contains("PATCH /referrals"));
 }
 
@@ -573,10 +463,10 @@ fn solutions_can_be_added_and_removed() {
     let r = open_new(&mut h);
     let n = r.solutions().len();
     h.key(KeyCode::Enter);
-    ctrl(&mut h, 'n');
+    h.ctrl('n');
     let screen = h.screen();
     assert!(screen.contains(&format!("{} solutions", n + 1)), "{screen}");
-    ctrl(&mut h, 'd');
+    h.ctrl('d');
     assert!(h.screen().contains(&format!("{n} solutions")));
 }
 
@@ -597,17 +487,14 @@ fn open_registrations_can_be_updated_and_settled_ones_cannot() {
         "{}",
         title(&h)
     );
-    ctrl(&mut h, 's');
-    ctrl(&mut h, 's');
+    h.ctrl('s');
+    h.ctrl('s');
     let screen = h.screen();
     assert!(screen.contains("nothing changed"), "{screen}");
-    for _ in 0..12 {
-        h.key(KeyCode::Backspace);
-    }
-    h.keys("910000");
-    ctrl(&mut h, 's');
+    retype_contract_value(&mut h, "910000");
+    h.ctrl('s');
     h.key(KeyCode::Enter);
-    let (_, ops, ..) = last_patch(&h);
+    let ops = last_patch(&h).ops;
     assert_eq!(
         ops,
         vec![PatchOp::replace(
@@ -672,7 +559,7 @@ fn the_result_follows_its_outbox_entry_through_retries_and_conflicts() {
     fill_solutions(&mut h, &r);
     fill_contract(&mut h);
     h.key(KeyCode::Enter);
-    let (_, _, _, _, summary) = last_patch(&h);
+    let summary = last_patch(&h).summary;
     assert!(
         summary.starts_with("deal registration: 3 solutions, 1,375,000.50"),
         "{summary}"
