@@ -598,3 +598,12 @@ fn the_result_follows_its_outbox_entry_through_retries_and_conflicts() {
     assert!(screen.contains("✓ Registered"), "{screen}");
     assert!(screen.contains("reg-9"), "{screen}");
 }
+
+#[test]
+fn snapshot_help() {
+    snap("wizard_help", |h| {
+        open_new(h);
+        h.key(KeyCode::Enter);
+        h.key(KeyCode::F(1));
+    });
+}

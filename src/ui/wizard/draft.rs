@@ -743,6 +743,16 @@ impl Draft {
         }
     }
 
+    /// After the user changed a value of `part`: marks the draft typed, locks what no longer
+    /// applies and lets the contract's defaults follow.
+    pub fn changed(&mut self, part: Part) {
+        self.typed = true;
+        self.sync_locks();
+        if part == Part::Contract {
+            self.follow_defaults();
+        }
+    }
+
     /// Locks the fields that do not apply (see the notes); a locked field whose text is not a
     /// date is emptied so it cannot block the step.
     pub fn sync_locks(&mut self) {

@@ -444,11 +444,7 @@ impl Wizard {
             FormEvent::Submit => self.next(),
             FormEvent::Cancel => return self.cancel(),
             FormEvent::Changed => {
-                d.typed = true;
-                d.sync_locks();
-                if part == Part::Contract {
-                    d.follow_defaults();
-                }
+                d.changed(part);
                 self.message = None;
             }
             FormEvent::Handled | FormEvent::Ignored => {}
@@ -797,8 +793,7 @@ impl Pane for Wizard {
         if let Some(d) = self.draft_mut()
             && d.form_mut(part).paste(text)
         {
-            d.typed = true;
-            d.sync_locks();
+            d.changed(part);
         }
         Flow::Handled
     }
@@ -885,28 +880,16 @@ impl Pane for Wizard {
 
     fn help(&self, _keymap: &Keymap) -> Vec<(String, String)> {
         [
-            (
-                "↑/↓, j/k",
-                "eligibility page: choose new or an existing registration",
-            ),
-            (
-                "enter",
-                "open the chosen registration; on the last field: next step; on the review: submit",
-            ),
-            (
-                "ctrl-s, alt-→",
-                "next step (checks this step first); on the review: submit",
-            ),
-            ("ctrl-p, alt-←", "previous step (keeps what was typed)"),
-            ("tab/↓, shift-tab/↑", "next / previous field"),
-            ("space, ←/→", "change a choice or toggle"),
-            ("ctrl-n", "add a solution after the one under the cursor"),
-            ("ctrl-d", "remove the solution under the cursor"),
+            ("j/k ↑/↓", "choose a registration"),
+            ("enter", "open · next · submit"),
+            ("ctrl-s alt-→", "next step (checked)"),
+            ("ctrl-p alt-←", "back (keeps input)"),
+            ("tab shift-tab", "next / previous field"),
+            ("space ←/→", "change choice/toggle"),
+            ("ctrl-n", "add a solution"),
+            ("ctrl-d", "remove this solution"),
             ("pgup/pgdn", "scroll the review"),
-            (
-                "esc",
-                "close the wizard (asks when something typed is not sent)",
-            ),
+            ("esc", "close (asks if typed)"),
         ]
         .into_iter()
         .map(|(k, w)| (k.to_string(), w.to_string()))
