@@ -36,7 +36,7 @@
 mod draft;
 mod view;
 
-pub use draft::{Draft, Part, Target, form_key, patch_ops};
+pub use draft::{Draft, Part, Target, form_key, key, patch_ops};
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
@@ -164,21 +164,8 @@ impl Wizard {
         w
     }
 
-    pub fn step(&self) -> Step {
-        self.step
-    }
-
-    pub fn outcome(&self) -> Option<&Outcome> {
-        self.outcome.as_ref()
-    }
-
-    /// The patch under review or sent.
-    pub fn ops(&self) -> &[PatchOp] {
-        &self.ops
-    }
-
     /// The draft of the current target, if one was opened.
-    pub fn draft(&self) -> Option<&Draft> {
+    fn draft(&self) -> Option<&Draft> {
         self.drafts
             .iter()
             .find(|(t, _)| *t == self.target)
