@@ -83,7 +83,7 @@ pub struct MarketoSection {
     /// Name of an environment variable holding the client secret.
     pub client_secret_env: Option<String>,
     /// How Partner Center records map onto Marketo records.
-    pub mapping: toml::Table,
+    pub mapping: crate::domain::marketo::MarketoMapping,
 }
 
 impl MarketoSection {
@@ -264,6 +264,12 @@ impl Config {
                     .into(),
             ));
         }
+        if let Err(mapping_errors) = config.marketo.mapping.validate() {
+            for e in mapping_errors {
+                let span = find_key(text, &format!("marketo.mapping.{}", e.field));
+                errors.push(at(span, format!("marketo.mapping.{e}")));
+            }
+        }
         if let Err(e) = check_log_level(&config.log.level) {
             errors.push(at(find_key(text, "log.level"), format!("log.level: {e}")));
         }
@@ -438,6 +444,18 @@ mod tests {
                 .any(|e| e.contains(":11:") && e.contains("log.level")),
             "{text:?}"
         );
+    }
+
+    #[test]
+    fn bad_marketo_mapping_is_reported_on_its_line() {
+        let errs =
+            parse("[marketo.mapping]\nlowercase_ids = true\nsales_person_id = \"{nickname}\"\n")
+                .unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].line, 3, "{errs:?}");
+        assert!(errs[0].message.starts_with("marketo.mapping."), "{errs:?}");
+        let typo = parse("[marketo.mapping]\nsales_persn_id = \"x\"\n").unwrap_err();
+        assert_eq!(typo[0].line, 2, "{typo:?}");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod export;
 pub mod limiter;
+pub mod marketo;
 pub mod protocol;
 pub mod secure_file;
 pub mod store;

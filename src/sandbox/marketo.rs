@@ -1,0 +1,796 @@
+//! The Marketo REST emulator: identity, the five lead-database objects refdeck syncs, and
+//! Marketo's limits, served at their real paths (`../shared/spec/marketo.md`).
+//!
+//! | path | GET | POST |
+//! |---|---|---|
+//! | `/identity/oauth/token` | token (query parameters) | token (query or form body) |
+//! | `/rest/v1/salespersons.json`, `companies.json` | query | query with `_method=GET` |
+//! | `/rest/v1/salespersons/sync.json`, `companies/sync.json` | – | sync |
+//! | `/rest/v1/leads.json`, `opportunities.json`, `opportunities/roles.json` | query | sync, or query with `_method=GET` |
+//! | `/rest/v1/{object}/describe.json` | describe | – |
+//!
+//! # Behaviour
+//! - Every REST answer is HTTP 200 with Marketo's envelope (`requestId` like
+//!   `e42b#14272d07d78`, `success`, `result`, `errors`, `moreResult`, `nextPageToken`), auth
+//!   failures included. Only the URI limit (414, more than 8 KB) and the identity endpoint
+//!   (400/401 with `error`/`error_description`) answer otherwise, as Marketo does.
+//! - Identity: any non-empty `client_id`/`client_secret` is accepted. A client asking again
+//!   while its token lives gets the same token with the remaining `expires_in` (Marketo does
+//!   this). Lifetime 3600 s on the sandbox [`Clock`].
+//! - REST calls are checked in this order: concurrency (more than `max_concurrent` in flight →
+//!   615), the token (`Authorization: Bearer` or `access_token=`; missing or unknown → 601,
+//!   expired → 602), the rate (more than `max_calls` per `window` per client → 606, on the
+//!   Clock). Rejected calls do not count against the rate.
+//! - Sync: body `{action, dedupeBy | lookupField, input}`. More than 300 records, an empty or
+//!   missing `input`, an unknown `action`/`dedupeBy`/`lookupField` → 1003; a body that is not
+//!   JSON → 609; a content type other than JSON → 612. Each record gets a `result` element with
+//!   its `seq` and `created`/`updated` plus Marketo's id, or `skipped` with `reasons`:
+//!   unknown field 1006; read-only field, wrong type or missing key 1003; a referenced
+//!   `externalSalesPersonId`/`externalCompanyId`/`externalOpportunityId` not synced 1013; a
+//!   referenced `leadId` not there 1004; `updateOnly` on a record that does not exist 1004 for
+//!   leads, 1013 for the other objects; `createOnly` on one that does 1005 (leads) / 1017.
+//! - Query: `filterType` (a single searchable field), `filterValues` (comma separated, at most
+//!   300), `fields`, `batchSize` (1–300, default 300), `nextPageToken`. A bad or missing
+//!   parameter → 1003; an unknown name in `fields` → 1006. No match is `success: true` with an
+//!   empty `result`. Results follow the order of `filterValues`; the token is opaque and bound
+//!   to the query it came from. Leads without `fields` give id, email, names and timestamps;
+//!   the other objects give every field.
+//! - An unknown path under `/rest` → 610; a method a path does not serve → 605.
+//! - Text keys match trimmed and ignoring case.
+
+mod objects;
+mod seed;
+mod store;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, any};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use self::objects::{ObjectSpec, spec};
+use self::store::{KeyBy, Store};
+use super::clock::Clock;
+use crate::domain::marketo::{
+    ApiError, Envelope, MAX_BATCH, MarketoMapping, MarketoObject, SyncAction, codes,
+};
+use crate::domain::referral::Referral;
+
+/// Longest URI (path and query) Marketo serves; longer GETs are 414.
+const MAX_URI: usize = 8 * 1024;
+
+/// The sandbox's Marketo instance; cheap to clone (clones share everything).
+#[derive(Clone)]
+pub struct MarketoState {
+    shared: Arc<Shared>,
+}
+
+/// Shows the record counts, never the tokens.
+impl std::fmt::Debug for MarketoState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let store = lock(&self.shared.store);
+        let mut d = f.debug_struct("MarketoState");
+        for o in MarketoObject::ALL {
+            d.field(o.name(), &store.count(o));
+        }
+        d.field("tokens_issued", &lock(&self.shared.auth).issued)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Shared {
+    clock: Clock,
+    store: Mutex<Store>,
+    auth: Mutex<Auth>,
+    rate: Mutex<Rate>,
+    max_concurrent: AtomicUsize,
+    in_flight: AtomicUsize,
+    latency_ms: AtomicU64,
+    request_seq: AtomicU64,
+    log: Mutex<Vec<String>>,
+    rejections: Mutex<HashMap<String, u64>>,
+}
+
+struct Auth {
+    ttl: Duration,
+    /// token → (client id, expiry).
+    tokens: HashMap<String, (String, DateTime<Utc>)>,
+    /// client id → its current token.
+    current: HashMap<String, String>,
+    issued: u64,
+}
+
+struct Rate {
+    max_calls: usize,
+    window: Duration,
+    calls: HashMap<String, VecDeque<DateTime<Utc>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl MarketoState {
+    /// An empty instance with Marketo's limits: 100 calls per 20 s, 10 in flight, tokens for an
+    /// hour.
+    pub fn new(clock: Clock) -> MarketoState {
+        Self::with_store(clock, Store::new(0))
+    }
+
+    fn with_store(clock: Clock, store: Store) -> MarketoState {
+        MarketoState {
+            shared: Arc::new(Shared {
+                clock,
+                store: Mutex::new(store),
+                auth: Mutex::new(Auth {
+                    ttl: Duration::from_secs(3600),
+                    tokens: HashMap::new(),
+                    current: HashMap::new(),
+                    issued: 0,
+                }),
+                rate: Mutex::new(Rate {
+                    max_calls: 100,
+                    window: Duration::from_secs(20),
+                    calls: HashMap::new(),
+                }),
+                max_concurrent: AtomicUsize::new(10),
+                in_flight: AtomicUsize::new(0),
+                latency_ms: AtomicU64::new(0),
+                request_seq: AtomicU64::new(0xe42b),
+                log: Mutex::new(Vec::new()),
+                rejections: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// An instance holding part of `referrals` (see the `seed` module: ~40% fully synced,
+    /// ~25% partial, ~25% missing, ~10% with a sales person whose email differs), the same for
+    /// the same referrals, seed and clock.
+    pub fn seeded(
+        referrals: &[Referral],
+        seed: u64,
+        clock: Clock,
+        mapping: &MarketoMapping,
+    ) -> MarketoState {
+        let mut store = Store::new(seed);
+        seed::seed(&mut store, referrals, seed, clock.now(), mapping);
+        Self::with_store(clock, store)
+    }
+
+    /// The clock tokens and the rate window run on.
+    pub fn clock(&self) -> &Clock {
+        &self.shared.clock
+    }
+
+    /// Sets the rate limit (Marketo: 100 calls per 20 s per client).
+    pub fn set_rate_limit(&self, max_calls: usize, window: Duration) {
+        let mut r = lock(&self.shared.rate);
+        r.max_calls = max_calls.max(1);
+        r.window = window;
+        r.calls.clear();
+    }
+
+    /// Sets how many calls may be in flight at once (Marketo: 10).
+    pub fn set_max_concurrent(&self, n: usize) {
+        self.shared.max_concurrent.store(n.max(1), Ordering::SeqCst);
+    }
+
+    /// Makes every REST call take at least this long (to provoke 615 in tests).
+    pub fn set_latency(&self, latency: Duration) {
+        self.shared
+            .latency_ms
+            .store(latency.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// Sets the lifetime of tokens issued from now on (Marketo: 3600 s).
+    pub fn set_token_ttl(&self, ttl: Duration) {
+        lock(&self.shared.auth).ttl = ttl;
+    }
+
+    /// Forgets every token: the next call with one is 601.
+    pub fn revoke_tokens(&self) {
+        let mut a = lock(&self.shared.auth);
+        a.tokens.clear();
+        a.current.clear();
+    }
+
+    /// How many new tokens the identity endpoint has issued.
+    pub fn tokens_issued(&self) -> u64 {
+        lock(&self.shared.auth).issued
+    }
+
+    /// `METHOD path` of every REST call executed (past the token, rate and concurrency checks),
+    /// in order; a query sent as POST reads `POST path?_method=GET`.
+    pub fn request_log(&self) -> Vec<String> {
+        lock(&self.shared.log).clone()
+    }
+
+    /// How many calls were refused with `code` (601, 602, 606, 615).
+    pub fn rejections(&self, code: &str) -> u64 {
+        lock(&self.shared.rejections)
+            .get(code)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Records held of `object`.
+    pub fn count(&self, object: MarketoObject) -> usize {
+        lock(&self.shared.store).count(object)
+    }
+
+    fn request_id(&self) -> String {
+        let n = self.shared.request_seq.fetch_add(1, Ordering::SeqCst) & 0xffff;
+        format!("{n:04x}#{:x}", self.shared.clock.now().timestamp_millis())
+    }
+
+    fn reject(&self, request_id: String, code: &str, message: &str) -> Response {
+        *lock(&self.shared.rejections)
+            .entry(code.to_string())
+            .or_default() += 1;
+        failure(request_id, ApiError::new(code, message))
+    }
+}
+
+/// The Marketo routes, with `state` applied; merge into the sandbox server.
+pub fn router(state: MarketoState) -> Router {
+    let mut routes = Vec::new();
+    for object in MarketoObject::ALL {
+        let ep = Endpoint {
+            object,
+            query: false,
+            sync: false,
+            describe: false,
+        };
+        let shared = object.sync_path() == object.query_path();
+        routes.push((
+            object.query_path(),
+            Endpoint {
+                query: true,
+                sync: shared,
+                ..ep
+            },
+        ));
+        if !shared {
+            routes.push((object.sync_path(), Endpoint { sync: true, ..ep }));
+        }
+        routes.push((
+            object.describe_path(),
+            Endpoint {
+                describe: true,
+                ..ep
+            },
+        ));
+    }
+    routes
+        .into_iter()
+        .fold(
+            Router::new().route("/identity/oauth/token", any(token)),
+            |r, (path, ep)| r.route(path, endpoint(ep)),
+        )
+        .route("/rest/{*rest}", any(unknown_resource))
+        .with_state(state)
+}
+
+/// What one path serves.
+#[derive(Debug, Clone, Copy)]
+struct Endpoint {
+    object: MarketoObject,
+    query: bool,
+    sync: bool,
+    describe: bool,
+}
+
+fn endpoint(ep: Endpoint) -> MethodRouter<MarketoState> {
+    any(
+        move |State(s): State<MarketoState>,
+              method: Method,
+              uri: Uri,
+              headers: HeaderMap,
+              body: Bytes| async move { serve(s, ep, method, uri, headers, body).await },
+    )
+}
+
+fn envelope(e: Envelope<Value>) -> Response {
+    (StatusCode::OK, axum::Json(e)).into_response()
+}
+
+fn failure(request_id: String, error: ApiError) -> Response {
+    envelope(Envelope {
+        request_id,
+        success: false,
+        result: Vec::new(),
+        errors: vec![error],
+        warnings: Vec::new(),
+        more_result: None,
+        next_page_token: None,
+    })
+}
+
+fn success(request_id: String, result: Vec<Value>, next: Option<String>) -> Response {
+    envelope(Envelope {
+        request_id,
+        success: true,
+        result,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        more_result: next.as_ref().map(|_| true),
+        next_page_token: next,
+    })
+}
+
+/// Decoded `a=1&b=2` pairs (query string or form body).
+fn params(text: &str) -> HashMap<String, String> {
+    url::form_urlencoded::parse(text.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// Decrements the in-flight count when the call ends, however it ends.
+struct Slot(Arc<Shared>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl MarketoState {
+    fn enter(&self) -> Option<Slot> {
+        let s = &self.shared;
+        let n = s.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        let slot = Slot(s.clone());
+        (n <= s.max_concurrent.load(Ordering::SeqCst)).then_some(slot)
+    }
+
+    /// The client id behind the call's token, or the error to answer.
+    fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        query: &HashMap<String, String>,
+    ) -> Result<String, (&'static str, &'static str)> {
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.split_once(' ')
+                    .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                    .map(|(_, t)| t.trim().to_string())
+            });
+        let Some(token) = bearer.or_else(|| query.get("access_token").cloned()) else {
+            return Err((codes::TOKEN_INVALID, "Access token not specified"));
+        };
+        let auth = lock(&self.shared.auth);
+        match auth.tokens.get(&token) {
+            None => Err((codes::TOKEN_INVALID, "Access token invalid")),
+            Some((_, expiry)) if *expiry <= self.shared.clock.now() => {
+                Err((codes::TOKEN_EXPIRED, "Access token expired"))
+            }
+            Some((client, _)) => Ok(client.clone()),
+        }
+    }
+
+    /// Counts the call against the client's window, or says it is over the limit.
+    fn admit(&self, client: &str) -> Result<(), String> {
+        let now = self.shared.clock.now();
+        let mut rate = lock(&self.shared.rate);
+        let window = chrono::Duration::from_std(rate.window).unwrap_or(chrono::Duration::MAX);
+        let max = rate.max_calls;
+        let calls = rate.calls.entry(client.to_string()).or_default();
+        while calls.front().is_some_and(|t| now - *t >= window) {
+            calls.pop_front();
+        }
+        if calls.len() >= max {
+            return Err(format!(
+                "Max rate limit '{max}' exceeded with in '{}' secs",
+                window.num_seconds()
+            ));
+        }
+        calls.push_back(now);
+        Ok(())
+    }
+}
+
+async fn serve(
+    s: MarketoState,
+    ep: Endpoint,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let uri_len = uri.path_and_query().map_or(0, |p| p.as_str().len());
+    if uri_len > MAX_URI {
+        return (StatusCode::URI_TOO_LONG, "414 Request-URI Too Long").into_response();
+    }
+    let rid = s.request_id();
+    let Some(_slot) = s.enter() else {
+        return s.reject(rid, codes::CONCURRENCY, "Concurrent access limit reached");
+    };
+    let latency = s.shared.latency_ms.load(Ordering::SeqCst);
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    let query = params(uri.query().unwrap_or(""));
+    let client = match s.authenticate(&headers, &query) {
+        Ok(c) => c,
+        Err((code, message)) => return s.reject(rid, code, message),
+    };
+    if let Err(message) = s.admit(&client) {
+        return s.reject(rid, codes::RATE_LIMIT, &message);
+    }
+    let as_get = query
+        .get("_method")
+        .is_some_and(|m| m.eq_ignore_ascii_case("GET"));
+    let shown = if as_get { "?_method=GET" } else { "" };
+    lock(&s.shared.log).push(format!("{method} {}{shown}", uri.path()));
+    let sp = spec(ep.object);
+    let answer = match method {
+        Method::GET if ep.describe => Ok((vec![sp.describe()], None)),
+        Method::GET if ep.query => run_query(&s, sp, &query),
+        Method::POST if ep.query && as_get => {
+            let mut all = query.clone();
+            all.extend(params(&String::from_utf8_lossy(&body)));
+            run_query(&s, sp, &all)
+        }
+        Method::POST if ep.sync => run_sync(&s, sp, &headers, &body),
+        _ => Err(ApiError::new(
+            codes::METHOD_NOT_SUPPORTED,
+            format!("HTTP method {method} not supported on {}", uri.path()),
+        )),
+    };
+    match answer {
+        Ok((result, next)) => success(rid, result, next),
+        Err(e) => failure(rid, e),
+    }
+}
+
+async fn unknown_resource(State(s): State<MarketoState>, uri: Uri) -> Response {
+    let rid = s.request_id();
+    failure(
+        rid,
+        ApiError::new(
+            codes::RESOURCE_NOT_FOUND,
+            format!("Requested resource not found: {}", uri.path()),
+        ),
+    )
+}
+
+fn bad(message: impl Into<String>) -> ApiError {
+    ApiError::new(codes::INVALID_DATA, message)
+}
+
+type Answer = Result<(Vec<Value>, Option<String>), ApiError>;
+
+fn run_sync(s: &MarketoState, sp: &ObjectSpec, headers: &HeaderMap, body: &[u8]) -> Answer {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("application/json")
+    {
+        return Err(ApiError::new(
+            codes::INVALID_CONTENT_TYPE,
+            format!("Invalid Content Type '{content_type}'; send application/json"),
+        ));
+    }
+    let req: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::new(codes::INVALID_JSON, format!("Invalid JSON: {e}")))?;
+    let action = match req.get("action").and_then(Value::as_str) {
+        None => SyncAction::CreateOrUpdate,
+        Some("createOrUpdate") => SyncAction::CreateOrUpdate,
+        Some("createOnly") => SyncAction::CreateOnly,
+        Some("updateOnly") => SyncAction::UpdateOnly,
+        Some(other) => {
+            return Err(bad(format!(
+                "Invalid action '{other}'; use createOrUpdate, createOnly or updateOnly"
+            )));
+        }
+    };
+    let key = sync_key(sp, &req, action)?;
+    let input = req
+        .get("input")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("The body needs an 'input' array of records"))?;
+    if input.is_empty() {
+        return Err(bad("'input' is empty; send 1 to 300 records"));
+    }
+    if input.len() > MAX_BATCH {
+        return Err(bad(format!(
+            "Batch of {} records exceeds the limit of {MAX_BATCH}",
+            input.len()
+        )));
+    }
+    let now = s.shared.clock.now();
+    let mut store = lock(&s.shared.store);
+    let result = input
+        .iter()
+        .enumerate()
+        .map(|(seq, rec)| store.upsert(sp, action, &key, seq, rec, now))
+        .collect();
+    Ok((result, None))
+}
+
+/// How the sync call identifies records: `lookupField` for leads, `dedupeBy` otherwise.
+fn sync_key(sp: &ObjectSpec, req: &Value, action: SyncAction) -> Result<KeyBy, ApiError> {
+    if sp.object == MarketoObject::Lead {
+        let field = req
+            .get("lookupField")
+            .and_then(Value::as_str)
+            .unwrap_or("email");
+        return match sp.lookup_fields.iter().find(|f| **f == field) {
+            Some(&"id") if action != SyncAction::UpdateOnly => {
+                Err(bad("lookupField 'id' needs the action updateOnly"))
+            }
+            Some(&"id") => Ok(KeyBy::Id),
+            Some(f) => Ok(KeyBy::Fields(vec![f])),
+            None => Err(bad(format!(
+                "Invalid lookupField '{field}'; use one of {}",
+                sp.lookup_fields.join(", ")
+            ))),
+        };
+    }
+    match req.get("dedupeBy").and_then(Value::as_str) {
+        None | Some("dedupeFields") => Ok(KeyBy::Fields(sp.dedupe.to_vec())),
+        Some("idField") if action == SyncAction::UpdateOnly => Ok(KeyBy::Id),
+        Some("idField") => Err(bad("dedupeBy 'idField' needs the action updateOnly")),
+        Some(other) => Err(bad(format!(
+            "Invalid dedupeBy '{other}'; use dedupeFields or idField"
+        ))),
+    }
+}
+
+/// The opaque page token: the offset and a fingerprint of the query it belongs to.
+fn page_token(offset: usize, fingerprint: u64) -> String {
+    format!("{:08X}{:016X}", offset, fingerprint)
+}
+
+fn read_page_token(token: &str, fingerprint: u64) -> Option<usize> {
+    let t = token.trim();
+    if t.len() != 24 || !t.is_ascii() {
+        return None;
+    }
+    let offset = usize::from_str_radix(&t[..8], 16).ok()?;
+    let fp = u64::from_str_radix(&t[8..], 16).ok()?;
+    (fp == fingerprint).then_some(offset)
+}
+
+fn run_query(s: &MarketoState, sp: &ObjectSpec, q: &HashMap<String, String>) -> Answer {
+    let filter_type = q
+        .get("filterType")
+        .map(|f| f.trim())
+        .filter(|f| !f.is_empty())
+        .ok_or_else(|| bad("filterType is required"))?;
+    let Some(field) = sp.filter_types().find(|f| *f == filter_type) else {
+        return Err(bad(format!(
+            "Invalid filterType '{filter_type}' for {}; use one of {}",
+            sp.display,
+            sp.filter_types().collect::<Vec<_>>().join(", ")
+        )));
+    };
+    let raw: Vec<&str> = q
+        .get("filterValues")
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if raw.is_empty() {
+        return Err(bad(
+            "filterValues is required: 1 to 300 comma-separated values",
+        ));
+    }
+    if raw.len() > MAX_BATCH {
+        return Err(bad(format!(
+            "{} filterValues exceed the limit of {MAX_BATCH}",
+            raw.len()
+        )));
+    }
+    let ty = sp.field(field).map(|f| f.ty);
+    let values = raw
+        .iter()
+        .map(|v| match ty {
+            Some(objects::FieldType::Int) => v
+                .parse::<i64>()
+                .map(Value::from)
+                .map_err(|_| bad(format!("filterValues for {field} must be integers: '{v}'"))),
+            _ => Ok(Value::String((*v).to_string())),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let fields = query_fields(sp, q.get("fields"))?;
+    let batch = match q.get("batchSize").map(|b| b.trim()) {
+        None | Some("") => MAX_BATCH,
+        Some(b) => b
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_BATCH).contains(n))
+            .ok_or_else(|| bad(format!("batchSize must be 1 to {MAX_BATCH}, not '{b}'")))?,
+    };
+    let fingerprint = seed::fnv(
+        0,
+        &format!(
+            "{}|{filter_type}|{}|{}",
+            sp.object.name(),
+            raw.join(","),
+            fields.join(",")
+        ),
+    );
+    let offset = match q
+        .get("nextPageToken")
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+    {
+        None => 0,
+        Some(t) => read_page_token(t, fingerprint)
+            .ok_or_else(|| bad(format!("Invalid nextPageToken '{t}' for this query")))?,
+    };
+    let store = lock(&s.shared.store);
+    let rows = store.query(sp, field, &values);
+    let page: Vec<Value> = rows
+        .iter()
+        .skip(offset)
+        .take(batch)
+        .enumerate()
+        .map(|(seq, id)| {
+            let mut v = store.project(sp, *id, &fields);
+            if !sp.int_id() {
+                v["seq"] = Value::from(seq);
+            }
+            v
+        })
+        .collect();
+    let end = offset + page.len();
+    let next = (end < rows.len()).then(|| page_token(end, fingerprint));
+    Ok((page, next))
+}
+
+/// The `fields` parameter, checked; the object's default when absent.
+fn query_fields(sp: &ObjectSpec, given: Option<&String>) -> Result<Vec<&'static str>, ApiError> {
+    let names: Vec<&str> = given
+        .map(|f| {
+            f.split(',')
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if names.is_empty() {
+        return Ok(match sp.default_fields {
+            Some(d) => d.to_vec(),
+            None => sp.fields.iter().map(|f| f.name).collect(),
+        });
+    }
+    names
+        .into_iter()
+        .filter(|n| *n != sp.id_field())
+        .map(|n| {
+            sp.field(n).map(|f| f.name).ok_or_else(|| {
+                ApiError::new(
+                    codes::FIELD_NOT_FOUND,
+                    format!("Field '{n}' not found on {}", sp.display),
+                )
+            })
+        })
+        .collect()
+}
+
+/// `GET|POST /identity/oauth/token`.
+async fn token(State(s): State<MarketoState>, RawQuery(q): RawQuery, body: Bytes) -> Response {
+    let mut p = params(q.as_deref().unwrap_or(""));
+    p.extend(params(&String::from_utf8_lossy(&body)));
+    let oauth_error = |status: StatusCode, error: &str, description: &str| {
+        (
+            status,
+            axum::Json(json!({"error": error, "error_description": description})),
+        )
+            .into_response()
+    };
+    match p.get("grant_type").map(String::as_str) {
+        Some("client_credentials") => {}
+        Some(other) => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                &format!("grant_type '{other}' is not supported; use client_credentials"),
+            );
+        }
+        None => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "Missing grant type; use grant_type=client_credentials",
+            );
+        }
+    }
+    let non_empty = |k: &str| p.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let (Some(client), Some(_secret)) = (non_empty("client_id"), non_empty("client_secret")) else {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "client_id and client_secret are required",
+        );
+    };
+    let now = s.shared.clock.now();
+    let mut auth = lock(&s.shared.auth);
+    let live = auth
+        .current
+        .get(client)
+        .and_then(|t| auth.tokens.get(t).map(|(_, exp)| (t.clone(), *exp)))
+        .filter(|(_, exp)| *exp > now);
+    let (token, expiry) = match live {
+        Some(t) => t,
+        None => {
+            let token = format!("{}:sb", uuid::Uuid::new_v4());
+            let ttl = chrono::Duration::from_std(auth.ttl).unwrap_or(chrono::Duration::hours(1));
+            let expiry = now
+                .checked_add_signed(ttl)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
+            auth.tokens
+                .insert(token.clone(), (client.to_string(), expiry));
+            auth.current.insert(client.to_string(), token.clone());
+            auth.issued += 1;
+            (token, expiry)
+        }
+    };
+    let expires_in = ((expiry - now).num_milliseconds() / 1000).max(0);
+    (
+        StatusCode::OK,
+        axum::Json(json!({
+            "access_token": token,
+            "token_type": "bearer",
+            "expires_in": expires_in,
+            "scope": format!("{client}@sandbox"),
+        })),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_tokens_are_bound_to_their_query() {
+        let t = page_token(300, 42);
+        assert_eq!(read_page_token(&t, 42), Some(300));
+        assert_eq!(read_page_token(&t, 43), None);
+        assert_eq!(read_page_token("garbage", 42), None);
+        assert_eq!(read_page_token("ÄÄÄÄÄÄÄÄÄÄÄÄ", 42), None);
+    }
+
+    #[test]
+    fn debug_shows_counts_not_tokens() {
+        let s = MarketoState::new(Clock::new());
+        lock(&s.shared.auth)
+            .tokens
+            .insert("tok-secret".into(), ("app".into(), Utc::now()));
+        let text = format!("{s:?}");
+        assert!(
+            text.contains("lead: 0") && !text.contains("tok-secret"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn request_ids_look_like_marketo_ones() {
+        let s = MarketoState::new(Clock::new());
+        let id = s.request_id();
+        let (a, b) = id.split_once('#').unwrap();
+        assert_eq!(a, "e42b");
+        assert!(
+            b.len() >= 11 && b.chars().all(|c| c.is_ascii_hexdigit()),
+            "{id}"
+        );
+    }
+}
