@@ -663,16 +663,27 @@ impl App {
     }
 
     fn on_backend(&mut self, event: Event, commands: &mut Vec<Command>) {
-        match &event {
-            Event::PartnerCenter(c) => self.top.partner_center = c.clone(),
-            Event::Marketo(c) => self.top.marketo = c.clone(),
+        // List rows can be many: they move into the list and concern no pane.
+        let event = match event {
             Event::Rows { rows, complete } => {
-                self.list.set_rows(rows.clone(), *complete);
+                self.list.set_rows(rows, complete);
                 if self.right.is_empty() {
                     self.follow_selection(commands);
                 }
+                return;
             }
-            Event::RowsChanged { rows } => self.list.upsert_rows(rows.clone()),
+            Event::RowsChanged { rows } => {
+                self.list.upsert_rows(rows);
+                if self.right.is_empty() {
+                    self.follow_selection(commands);
+                }
+                return;
+            }
+            other => other,
+        };
+        match &event {
+            Event::PartnerCenter(c) => self.top.partner_center = c.clone(),
+            Event::Marketo(c) => self.top.marketo = c.clone(),
             Event::RefreshStarted { .. } => self.top.refreshing = Some((0, None)),
             Event::RefreshProgress { fetched, total } => {
                 self.top.refreshing = Some((*fetched, *total))

@@ -10,5 +10,6 @@ pub mod backend;
 pub mod config;
 pub mod domain;
 pub mod sandbox;
+pub mod setup;
 pub mod tui;
 pub mod ui;

@@ -1,3 +1,346 @@
-fn main() {
-    println!("refdeck");
+//! The `refdeck` command line: parsing and wiring only; the work lives in the library.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use refdeck::app::{App, AppOptions};
+use refdeck::sandbox::{self, SandboxConfig};
+use refdeck::setup::{self, Overrides};
+
+/// A keyboard-driven dashboard for Partner Center co-sell referrals and their Marketo sync.
+///
+/// With no credentials configured, refdeck starts its sandbox in-process and shows demo data.
+#[derive(Debug, Parser)]
+#[command(name = "refdeck", version, about)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+struct Global {
+    /// The config file (default: refdeck.toml in the platform config dir).
+    #[arg(long, env = "REFDECK_CONFIG", global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Where the local store, token cache and logs live.
+    #[arg(long, env = "REFDECK_DATA_DIR", global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Partner Center Referrals API base (without credentials: a refdeck sandbox there).
+    #[arg(
+        long,
+        env = "REFDECK_PARTNER_CENTER_URL",
+        global = true,
+        value_name = "URL"
+    )]
+    partner_center_url: Option<String>,
+    /// Marketo REST base (without credentials: a refdeck sandbox there).
+    #[arg(long, env = "REFDECK_MARKETO_URL", global = true, value_name = "URL")]
+    marketo_url: Option<String>,
+    /// Demo referrals of the in-process sandbox (default 500).
+    #[arg(long, value_name = "N")]
+    referrals: Option<usize>,
+    /// Log filter (error, warn, info, debug, trace); overrides `[log] level`.
+    #[arg(long, env = "REFDECK_LOG", global = true, value_name = "LEVEL")]
+    log: Option<String>,
+}
+
+impl Global {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            config: self.config.clone(),
+            data_dir: self.data_dir.clone(),
+            partner_center_url: self.partner_center_url.clone(),
+            marketo_url: self.marketo_url.clone(),
+            referrals: self.referrals,
+            seed: None,
+            log: self.log.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the loopback sandbox (Partner Center Referrals API, sign-in, Marketo REST API).
+    Sandbox(SandboxArgs),
+    /// Check or locate the config file.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Wipe the cached customer data (referrals, Marketo reports) from the local store.
+    Purge(PurgeArgs),
+    /// Print shell completions.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigAction {
+    /// Report every problem in the config file, by line.
+    Check,
+    /// Print where the config file is read from.
+    Path,
+    /// Print the documented example config (every option with its default).
+    Example,
+}
+
+#[derive(Debug, Args)]
+struct PurgeArgs {
+    /// Also drop unsent edits from the outbox (they are kept otherwise).
+    #[arg(long)]
+    include_outbox: bool,
+    /// Do not ask.
+    #[arg(long, short)]
+    yes: bool,
+}
+
+#[derive(Debug, Args)]
+struct SandboxArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    addr: SocketAddr,
+    /// Number of demo referrals to generate.
+    #[arg(long = "referrals", default_value_t = 200)]
+    count: usize,
+    /// Seed of the demo data (same seed, same referrals).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Allow listening on a non-loopback address.
+    #[arg(long)]
+    allow_remote: bool,
+    /// Partner Center calls allowed per token per 60 seconds.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    rate_limit: u64,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("refdeck: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let o = cli.global.overrides();
+    match cli.command {
+        None => runtime.block_on(run_dashboard(o)),
+        Some(Command::Sandbox(args)) => runtime.block_on(run_sandbox(args)),
+        Some(Command::Config { action }) => config_command(&o, action),
+        Some(Command::Purge(args)) => purge(&o, args),
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "refdeck",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// Prints an error that stops the program before the terminal is touched.
+fn fail(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("refdeck: {e}");
+    ExitCode::from(2)
+}
+
+async fn run_dashboard(o: Overrides) -> ExitCode {
+    let config = match setup::load_config(&o) {
+        Ok(c) => c,
+        Err(e) => {
+            return fail(format!(
+                "{e}\n(fix the file, or check it with `refdeck config check`)"
+            ));
+        }
+    };
+    let dir = setup::data_dir(&o, &config);
+    if let Err(e) = setup::ensure_data_dir(&dir) {
+        return fail(e);
+    }
+    let level = o.log.clone().unwrap_or_else(|| config.log.level.clone());
+    if let Err(e) = refdeck::config::check_log_level(&level) {
+        return fail(format!("--log: {e}"));
+    }
+    let _log = setup::init_logging(&dir, &level);
+    if let Err(e) = refdeck::tui::install_hooks() {
+        return fail(format!("cannot install the error hooks: {e}"));
+    }
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "refdeck starting");
+    let options = AppOptions {
+        keymap: config.keymap(),
+        theme: config.theme(refdeck::ui::theme::no_color_requested()),
+        split_min_width: config.ui.split_min_width,
+        mouse: config.ui.mouse,
+        portal_url: config.partner_center.portal_url.clone(),
+    };
+    let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (ev_tx, ev_rx) = tokio::sync::mpsc::unbounded_channel();
+    let wired = match setup::wire(&o, config, Some(ev_tx.clone())).await {
+        Ok(w) => w,
+        Err(e) => return fail(e),
+    };
+    let backend = refdeck::backend::task::spawn(wired.backend, cmd_rx, ev_tx);
+    let mut app = App::new(options, chrono::Utc::now());
+    let mut terminal = match refdeck::tui::init_terminal(app.options.mouse) {
+        Ok(t) => t,
+        Err(e) => {
+            refdeck::tui::restore_terminal();
+            return fail(format!("this terminal cannot run the dashboard: {e}"));
+        }
+    };
+    let result = refdeck::tui::run(&mut terminal, &mut app, cmd_tx, ev_rx).await;
+    refdeck::tui::restore_terminal();
+    // The outbox is on disk already; give the backend a moment to finish what is in flight.
+    let _ = tokio::time::timeout(Duration::from_secs(2), backend).await;
+    if let Some(sandbox) = wired.sandbox {
+        sandbox.shutdown().await;
+    }
+    match result {
+        Ok(()) => {
+            tracing::info!("refdeck stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!("{e:?}");
+            eprintln!("refdeck: {e:?}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_sandbox(args: SandboxArgs) -> ExitCode {
+    init_stderr_logging();
+    if let Err(message) = sandbox::server::check_addr(args.addr, args.allow_remote) {
+        return fail(message);
+    }
+    let cfg = SandboxConfig {
+        addr: args.addr,
+        referrals: args.count,
+        seed: args.seed,
+        rate_limit_calls: args.rate_limit as usize,
+        rate_limit_window: Duration::from_secs(60),
+        ..SandboxConfig::default()
+    };
+    match sandbox::server::run_until_stopped(cfg, &mut std::io::stdout()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("refdeck: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The sandbox logs to stderr, quietly unless `RUST_LOG` asks for more.
+fn init_stderr_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn config_command(o: &Overrides, action: ConfigAction) -> ExitCode {
+    let path = setup::config_path(o);
+    match action {
+        ConfigAction::Path => match path {
+            Some(p) => {
+                println!("{}", p.display());
+                ExitCode::SUCCESS
+            }
+            None => fail("no config directory is known on this platform; pass --config FILE"),
+        },
+        ConfigAction::Example => {
+            print!("{}", include_str!("../assets/config.example.toml"));
+            ExitCode::SUCCESS
+        }
+        ConfigAction::Check => {
+            let Some(path) = path else {
+                return fail("no config directory is known on this platform; pass --config FILE");
+            };
+            if !path.exists() {
+                println!(
+                    "{}: no such file; the defaults apply (see `refdeck config example`)",
+                    path.display()
+                );
+                return ExitCode::SUCCESS;
+            }
+            match refdeck::config::Config::load(&path) {
+                Ok(_) => {
+                    println!("{}: ok", path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{e}");
+                    }
+                    eprintln!("{} problem(s) found", errors.len());
+                    ExitCode::from(1)
+                }
+            }
+        }
+    }
+}
+
+fn purge(o: &Overrides, args: PurgeArgs) -> ExitCode {
+    let config = match setup::load_config(o) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let dir = setup::data_dir(o, &config);
+    let path = dir.join(refdeck::backend::store::FILE_NAME);
+    if !path.exists() {
+        println!("nothing to purge: {} does not exist", path.display());
+        return ExitCode::SUCCESS;
+    }
+    let mut store = match refdeck::backend::store::Store::open(&path) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let (count, unsent) = (store.count().unwrap_or(0), store.outbox_len().unwrap_or(0));
+    if !args.yes {
+        eprint!(
+            "wipe {count} cached referrals{} from {}? [y/N] ",
+            if args.include_outbox {
+                format!(" and {unsent} unsent edits")
+            } else {
+                String::new()
+            },
+            path.display()
+        );
+        let mut answer = String::new();
+        if std::io::stdin().read_line(&mut answer).is_err()
+            || !answer.trim().eq_ignore_ascii_case("y")
+        {
+            eprintln!("nothing was changed");
+            return ExitCode::from(1);
+        }
+    }
+    match store.purge(args.include_outbox) {
+        Ok(()) => {
+            let _ = std::fs::remove_file(dir.join("token-cache.json"));
+            println!(
+                "purged {count} cached referrals{}",
+                if args.include_outbox || unsent == 0 {
+                    String::new()
+                } else {
+                    format!("; {unsent} unsent edits kept (add --include-outbox to drop them)")
+                }
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
 }

@@ -166,6 +166,16 @@ fn diff_leaves(path: &str, old: &Value, new: &Value, ops: &mut Vec<PatchOp>) {
     }
 }
 
+/// True when every editable field the user changed (`base` → `mine`) already has the user's value
+/// in `theirs`: an edit whose answer was lost and whose retry met a 412 had in fact arrived.
+pub fn already_applied(base: &Referral, mine: &Referral, theirs: &Referral) -> bool {
+    let (b, m, t) = (base.to_value(), mine.to_value(), theirs.to_value());
+    EDITABLE_PATHS.iter().all(|p| {
+        let mv = pointer(&m, p);
+        mv == pointer(&b, p) || mv == pointer(&t, p)
+    })
+}
+
 /// Escapes one JSON Pointer segment.
 pub fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")

@@ -1,5 +1,8 @@
 //! The sandbox's controllable clock: real time plus an offset that `POST /_sandbox/clock`
 //! moves, so tests can make referrals expire and tokens run out without waiting.
+//!
+//! The offset is kept in nanoseconds (about ±292 years), so after `set(t)` the clock reads `t`
+//! plus the real time elapsed since, never a moment before `t`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -9,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 /// Shared by every part of one sandbox; cheap to clone.
 #[derive(Debug, Clone, Default)]
 pub struct Clock {
-    offset_ms: Arc<AtomicI64>,
+    offset_ns: Arc<AtomicI64>,
 }
 
 impl Clock {
@@ -19,25 +22,33 @@ impl Clock {
 
     /// The sandbox's "now".
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now() + Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+        Utc::now() + self.offset()
     }
 
     /// Moves the clock forward (or back, with a negative duration).
     pub fn advance(&self, by: Duration) {
-        self.offset_ms
-            .fetch_add(by.num_milliseconds(), Ordering::SeqCst);
+        self.offset_ns.fetch_add(nanos(by), Ordering::SeqCst);
     }
 
     /// Sets "now" to an absolute instant.
     pub fn set(&self, now: DateTime<Utc>) {
-        let offset = (now - Utc::now()).num_milliseconds();
-        self.offset_ms.store(offset, Ordering::SeqCst);
+        self.offset_ns
+            .store(nanos(now - Utc::now()), Ordering::SeqCst);
     }
 
     /// How far the clock is from real time.
     pub fn offset(&self) -> Duration {
-        Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+        Duration::nanoseconds(self.offset_ns.load(Ordering::SeqCst))
     }
+}
+
+/// A duration in nanoseconds, saturating at the representable range.
+fn nanos(d: Duration) -> i64 {
+    d.num_nanoseconds().unwrap_or(if d < Duration::zero() {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
 }
 
 #[cfg(test)]
@@ -54,6 +65,7 @@ mod tests {
             .unwrap()
             .to_utc();
         c.set(target);
+        assert!(c.now() >= target, "never before the instant it was set to");
         assert!((c.now() - target).num_seconds().abs() <= 1);
         assert!(c.clone().offset() > Duration::zero());
     }

@@ -87,6 +87,15 @@ pub fn generate(n: usize, seed: u64, now: DateTime<Utc>) -> Vec<Referral> {
     out
 }
 
+/// The same referrals as [`generate`], one at a time, for consumers that do not need them all in
+/// memory at once (a referral takes about 8 KB; a million of them about 8 GB).
+pub fn iter(n: usize, seed: u64, now: DateTime<Utc>) -> impl Iterator<Item = Referral> {
+    let ctx = Ctx::new(seed, now.trunc_subsecs(0));
+    (0..n.div_ceil(2) as u64)
+        .flat_map(move |k| ctx.pair(k))
+        .take(n)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Word lists
 
@@ -1368,6 +1377,10 @@ mod tests {
         assert_eq!(&big[..300], &a[..]);
         assert_eq!(generate(20_002, 7, now()), big);
         assert_eq!(generate(301, 7, now()).len(), 301);
+        assert_eq!(
+            iter(301, 7, now()).collect::<Vec<_>>(),
+            generate(301, 7, now())
+        );
         assert!(generate(0, 7, now()).is_empty());
     }
 

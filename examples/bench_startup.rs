@@ -1,0 +1,118 @@
+//! Start-up benchmark over a local store of N referrals: time to the first frame (the quick
+//! screenful the dashboard shows at once), time until every row is loaded and drawn, and the
+//! resident memory with all N rows in the list.
+//!
+//! ```text
+//! cargo run --release --example bench_startup -- 100000
+//! n=100000 first_frame_ms=… full_load_ms=… rss_mb=…
+//! ```
+//! The store is written once by a child process (`--prepare`), so the measuring process holds
+//! nothing but what the dashboard holds.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use refdeck::app::{Action, App, AppOptions};
+use refdeck::backend::protocol::Event;
+use refdeck::backend::store::Store;
+
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse::<f64>().ok())
+            })
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+fn prepare(path: &Path, n: usize) {
+    let mut store = Store::open(path).expect("open store");
+    let now = chrono::Utc::now();
+    let mut batch = Vec::with_capacity(10_000);
+    for r in refdeck::sandbox::demo::iter(n, 42, now) {
+        batch.push(r);
+        if batch.len() == 10_000 {
+            store.upsert(&batch).expect("write");
+            batch.clear();
+        }
+    }
+    store.upsert(&batch).expect("write");
+}
+
+fn measure(path: &Path, n: usize) {
+    let (w, h) = (160, 48);
+    let t = Instant::now();
+    let store = Store::open(path).expect("open store");
+    let first = store.load_rows(Some(200)).expect("rows");
+    let mut app = App::new(AppOptions::default(), chrono::Utc::now());
+    app.update(Action::Resize(w, h));
+    app.update(Action::Backend(Event::Rows {
+        rows: first,
+        complete: false,
+    }));
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    terminal.draw(|f| app.draw(f)).expect("draw");
+    let first_frame = t.elapsed().as_secs_f64() * 1e3;
+    let all = store.load_rows(None).expect("rows");
+    let loaded = all.len();
+    app.update(Action::Backend(Event::Rows {
+        rows: all,
+        complete: true,
+    }));
+    terminal.draw(|f| app.draw(f)).expect("draw");
+    let full = t.elapsed().as_secs_f64() * 1e3;
+    assert_eq!(
+        loaded, n,
+        "the store holds {loaded} referrals, expected {n}"
+    );
+    println!(
+        "n={n} first_frame_ms={first_frame:.1} full_load_ms={full:.0} rss_mb={:.0}",
+        rss_mb()
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let usage = "usage: bench_startup N";
+    match args.as_slice() {
+        [flag, path, n] if flag == "--prepare" => prepare(Path::new(path), n.parse().expect("N")),
+        [flag, path, n] if flag == "--measure" => measure(Path::new(path), n.parse().expect("N")),
+        [n] => {
+            let Ok(n) = n.replace('_', "").parse::<usize>() else {
+                eprintln!("{usage}");
+                std::process::exit(2);
+            };
+            let dir: PathBuf = std::env::temp_dir().join(format!("refdeck-bench-startup-{n}"));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            let path = dir.join("refdeck.sqlite3");
+            let me = std::env::current_exe().expect("own path");
+            let fresh = Store::open(&path)
+                .and_then(|s| s.count())
+                .map(|c| c == n)
+                .unwrap_or(false);
+            if !fresh {
+                let _ = std::fs::remove_file(&path);
+                let ok = Command::new(&me)
+                    .args(["--prepare", path.to_str().unwrap(), &n.to_string()])
+                    .status();
+                assert!(ok.is_ok_and(|s| s.success()), "preparing the store failed");
+            }
+            let ok = Command::new(&me)
+                .args(["--measure", path.to_str().unwrap(), &n.to_string()])
+                .status();
+            assert!(ok.is_ok_and(|s| s.success()), "measuring failed");
+        }
+        _ => {
+            eprintln!("{usage}");
+            std::process::exit(2);
+        }
+    }
+}

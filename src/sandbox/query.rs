@@ -1,0 +1,624 @@
+//! `GET /referrals`: query options, filtering, ordering, paging.
+//!
+//! Choices where the public record is silent:
+//! - `$top` is the page size (1 to 100, 0 gives an empty page); the default is 100. Every page
+//!   but the last carries `@odata.nextLink`, so N matches take ceil(N/100) calls.
+//! - The first page takes a snapshot of the matching ids; later pages read from it, so paging is
+//!   stable while referrals change (the referrals themselves are read fresh). Up to 32 snapshots
+//!   are kept, each for 30 minutes after its last use; a token whose snapshot is gone re-runs its
+//!   query and continues at its offset.
+//! - The `$skiptoken` is opaque: hex of the query and offset, sealed with a per-sandbox keyed
+//!   hash (SipHash; tamper-evident, not secret). A request with `$skiptoken` takes no other
+//!   options; a token that was altered, or comes from another sandbox run, is 400.
+//! - Default order: `createdDateTime desc`; ties are broken by `id` so pages never overlap.
+//! - `$select` names top-level fields; `id` is always included. Unknown names are 400, as are
+//!   unknown properties in `$filter`, unknown `$` options and repeated options. Options are
+//!   matched case-insensitively; parameters without `$` are ignored.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use super::error::ApiError;
+use super::odata::{Fields, Filter};
+use super::pick;
+use super::referrals::{Referrals, render};
+use crate::domain::Referral;
+
+/// Largest page.
+pub const MAX_TOP: u32 = 100;
+const MAX_SNAPSHOTS: usize = 32;
+const SNAPSHOT_IDLE: Duration = Duration::from_secs(30 * 60);
+
+/// The top-level fields of a referral (spec "The referral"), for `$select` and `$filter`.
+pub const FIELDS: &[&str] = &[
+    "id",
+    "engagementId",
+    "organizationId",
+    "organizationName",
+    "mpnId",
+    "name",
+    "externalReferenceId",
+    "createdDateTime",
+    "updatedDateTime",
+    "expirationDateTime",
+    "acceptedDateTime",
+    "closedDateTime",
+    "status",
+    "substatus",
+    "statusReason",
+    "type",
+    "qualification",
+    "direction",
+    "salesStage",
+    "campaignId",
+    "referralProgram",
+    "favorite",
+    "isSpam",
+    "quality",
+    "tags",
+    "registrationStatus",
+    "registrations",
+    "target",
+    "customerProfile",
+    "consent",
+    "details",
+    "team",
+    "inviteContext",
+    "links",
+    "trackingInfo",
+    "eTag",
+    "lastModifiedVia",
+    "lastRunId",
+    "referralSource",
+    "callToAction",
+];
+
+impl Fields for Referral {
+    fn field(&self, path: &[String]) -> Option<Cow<'_, Value>> {
+        pick::at_path(self, path).map(Cow::Owned)
+    }
+}
+
+/// The query a page answers (what a `$skiptoken` carries).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Query {
+    #[serde(rename = "f", default, skip_serializing_if = "Option::is_none")]
+    filter: Option<String>,
+    #[serde(rename = "o", default, skip_serializing_if = "Option::is_none")]
+    orderby: Option<String>,
+    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
+    select: Option<Vec<String>>,
+    #[serde(rename = "t")]
+    top: u32,
+    #[serde(rename = "c", default)]
+    count: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Token {
+    /// Snapshot id.
+    #[serde(rename = "n")]
+    snapshot: u64,
+    #[serde(rename = "p")]
+    offset: usize,
+    #[serde(rename = "q")]
+    query: Query,
+}
+
+#[derive(Debug)]
+struct Snapshot {
+    ids: Arc<Vec<u32>>,
+    last_used: Instant,
+}
+
+/// Paging snapshots and the key that seals skiptokens.
+#[derive(Debug)]
+pub struct Pages {
+    key: u64,
+    next_id: u64,
+    snapshots: HashMap<u64, Snapshot>,
+    order: VecDeque<u64>,
+}
+
+impl Pages {
+    pub fn new() -> Pages {
+        Pages {
+            key: rand::random(),
+            next_id: 1,
+            snapshots: HashMap::new(),
+            order: VecDeque::new(),
+        }
+    }
+
+    fn seal(&self, payload: &str) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.key.hash(&mut h);
+        payload.hash(&mut h);
+        h.finish()
+    }
+
+    fn encode(&self, token: &Token) -> String {
+        let payload = serde_json::to_string(token).unwrap_or_default();
+        format!("{}.{:016x}", hex(payload.as_bytes()), self.seal(&payload))
+    }
+
+    fn decode(&self, text: &str) -> Result<Token, ApiError> {
+        let bad = || {
+            ApiError::invalid(
+                "$skiptoken",
+                "the $skiptoken is not one this service issued (it was changed or is from an earlier run); follow @odata.nextLink exactly as returned, or start the list again",
+            )
+        };
+        let (data, mac) = text.split_once('.').ok_or_else(bad)?;
+        let bytes = unhex(data).ok_or_else(bad)?;
+        let payload = String::from_utf8(bytes).map_err(|_| bad())?;
+        let mac = u64::from_str_radix(mac, 16).map_err(|_| bad())?;
+        if mac != self.seal(&payload) {
+            return Err(bad());
+        }
+        serde_json::from_str(&payload).map_err(|_| bad())
+    }
+
+    fn get(&mut self, id: u64) -> Option<Arc<Vec<u32>>> {
+        let snap = self.snapshots.get_mut(&id)?;
+        if snap.last_used.elapsed() > SNAPSHOT_IDLE {
+            self.snapshots.remove(&id);
+            return None;
+        }
+        snap.last_used = Instant::now();
+        Some(snap.ids.clone())
+    }
+
+    fn put(&mut self, ids: Arc<Vec<u32>>) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        while self.order.len() >= MAX_SNAPSHOTS {
+            if let Some(old) = self.order.pop_front() {
+                self.snapshots.remove(&old);
+            }
+        }
+        self.order.push_back(id);
+        self.snapshots.insert(
+            id,
+            Snapshot {
+                ids,
+                last_used: Instant::now(),
+            },
+        );
+        id
+    }
+}
+
+impl Default for Pages {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Referrals {
+    /// Answers `GET /referrals` with the raw query string; `api_base` is
+    /// `http://host/v1.0/engagements` (for links, context and nextLink).
+    pub fn list(&mut self, raw_query: Option<&str>, api_base: &str) -> Result<Value, ApiError> {
+        let options = parse_options(raw_query.unwrap_or(""))?;
+        let (query, offset, snapshot) = match options.get("$skiptoken") {
+            Some(token) => {
+                if options.len() > 1 {
+                    return Err(ApiError::invalid(
+                        "$skiptoken",
+                        "a request with $skiptoken takes no other query options; follow @odata.nextLink exactly as returned",
+                    ));
+                }
+                let t = self.pages.decode(token)?;
+                (t.query, t.offset, Some(t.snapshot))
+            }
+            None => {
+                let (q, skip) = first_page_query(&options)?;
+                (q, skip, None)
+            }
+        };
+        let filter = parse_filter(query.filter.as_deref())?;
+        let order = parse_orderby(query.orderby.as_deref())?;
+        let ids = match snapshot.and_then(|id| self.pages.get(id).map(|ids| (id, ids))) {
+            Some(found) => found,
+            None => {
+                let ids = Arc::new(self.matching(filter.as_ref(), &order));
+                (self.pages.put(ids.clone()), ids)
+            }
+        };
+        let (snapshot_id, ids) = ids;
+        let end = (offset + query.top as usize).min(ids.len());
+        let start = offset.min(end);
+        let value: Vec<Value> = ids[start..end]
+            .iter()
+            .map(|&i| {
+                select(
+                    render(&self.items[i as usize], api_base),
+                    query.select.as_deref(),
+                )
+            })
+            .collect();
+        let mut body = Map::new();
+        body.insert("@odata.context".into(), json!(context(api_base, &query)));
+        if query.count {
+            body.insert("@odata.count".into(), json!(ids.len()));
+        }
+        body.insert("value".into(), Value::Array(value));
+        if end < ids.len() && query.top > 0 {
+            let token = self.pages.encode(&Token {
+                snapshot: snapshot_id,
+                offset: end,
+                query,
+            });
+            body.insert(
+                "@odata.nextLink".into(),
+                json!(format!("{api_base}/referrals?$skiptoken={token}")),
+            );
+        }
+        Ok(Value::Object(body))
+    }
+
+    /// Indexes of the referrals matching `filter`, in `order`.
+    fn matching(&self, filter: Option<&Filter>, order: &[(SortKey, bool)]) -> Vec<u32> {
+        let mut ids: Vec<u32> = (0..self.items.len() as u32)
+            .filter(|&i| filter.is_none_or(|f| f.matches(&self.items[i as usize])))
+            .collect();
+        ids.sort_by(|&a, &b| {
+            let (ra, rb) = (&self.items[a as usize], &self.items[b as usize]);
+            order
+                .iter()
+                .map(|(key, desc)| {
+                    let o = key.of(ra).cmp(&key.of(rb));
+                    if *desc { o.reverse() } else { o }
+                })
+                .find(|o| o.is_ne())
+                .unwrap_or_else(|| ra.id().cmp(rb.id()))
+        });
+        ids
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum SortKey {
+    Created,
+    Updated,
+}
+
+impl SortKey {
+    fn of(self, r: &Referral) -> Option<chrono::DateTime<chrono::Utc>> {
+        match self {
+            SortKey::Created => r.created_date_time,
+            SortKey::Updated => r.updated_date_time,
+        }
+    }
+}
+
+const OPTIONS: [&str; 7] = [
+    "$filter",
+    "$orderby",
+    "$select",
+    "$top",
+    "$skip",
+    "$count",
+    "$skiptoken",
+];
+
+/// The `$` options of a query string, keyed by their canonical lower-case names.
+fn parse_options(raw: &str) -> Result<HashMap<&'static str, String>, ApiError> {
+    let mut out = HashMap::new();
+    for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
+        if !key.starts_with('$') {
+            continue;
+        }
+        let Some(name) = OPTIONS.iter().find(|o| o.eq_ignore_ascii_case(&key)) else {
+            return Err(ApiError::invalid(
+                key.to_string(),
+                format!(
+                    "`{key}` is not a supported query option; use {}",
+                    OPTIONS.join(", ")
+                ),
+            ));
+        };
+        if out.insert(*name, value.into_owned()).is_some() {
+            return Err(ApiError::invalid(
+                *name,
+                format!("{name} is given more than once; give it once"),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn first_page_query(options: &HashMap<&'static str, String>) -> Result<(Query, usize), ApiError> {
+    let top = match options.get("$top") {
+        None => MAX_TOP,
+        Some(t) => match t.trim().parse::<u64>() {
+            Ok(n) if n <= MAX_TOP as u64 => n as u32,
+            Ok(n) => {
+                return Err(ApiError::invalid(
+                    "$top",
+                    format!(
+                        "$top={n} is too large; a page holds at most {MAX_TOP} referrals (follow @odata.nextLink for more)"
+                    ),
+                ));
+            }
+            Err(_) => {
+                return Err(ApiError::invalid(
+                    "$top",
+                    format!("$top=`{t}` is not a whole number from 0 to {MAX_TOP}"),
+                ));
+            }
+        },
+    };
+    let skip = match options.get("$skip") {
+        None => 0,
+        Some(s) => s.trim().parse::<usize>().map_err(|_| {
+            ApiError::invalid(
+                "$skip",
+                format!("$skip=`{s}` is not a whole number, 0 or more"),
+            )
+        })?,
+    };
+    let count = match options.get("$count").map(|c| c.trim().to_ascii_lowercase()) {
+        None => false,
+        Some(c) if c == "true" => true,
+        Some(c) if c == "false" => false,
+        Some(c) => {
+            return Err(ApiError::invalid(
+                "$count",
+                format!("$count=`{c}` must be true or false"),
+            ));
+        }
+    };
+    let select = match options.get("$select") {
+        None => None,
+        Some(s) => Some(parse_select(s)?),
+    };
+    let filter = options
+        .get("$filter")
+        .filter(|f| !f.trim().is_empty())
+        .cloned();
+    let query = Query {
+        filter,
+        orderby: options.get("$orderby").cloned(),
+        select,
+        top,
+        count,
+    };
+    // Check the filter and order now, so a bad one fails before any work.
+    parse_filter(query.filter.as_deref())?;
+    parse_orderby(query.orderby.as_deref())?;
+    Ok((query, skip))
+}
+
+fn parse_filter(text: Option<&str>) -> Result<Option<Filter>, ApiError> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let filter = Filter::parse(text).map_err(|e| {
+        ApiError::invalid("$filter", format!("$filter: {e}"))
+            .with_inner("position", json!(e.position))
+    })?;
+    if let Some((name, position)) = filter
+        .properties()
+        .into_iter()
+        .find(|(name, _)| !FIELDS.contains(name))
+    {
+        return Err(ApiError::invalid(
+            "$filter",
+            format!("$filter: `{name}` is not a property of a referral (at position {position})"),
+        )
+        .with_inner("position", json!(position)));
+    }
+    Ok(Some(filter))
+}
+
+fn parse_orderby(text: Option<&str>) -> Result<Vec<(SortKey, bool)>, ApiError> {
+    let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+        return Ok(vec![(SortKey::Created, true)]);
+    };
+    text.split(',')
+        .map(|part| {
+            let mut words = part.split_whitespace();
+            let field = words.next().unwrap_or("");
+            let key = match field {
+                "createdDateTime" => SortKey::Created,
+                "updatedDateTime" => SortKey::Updated,
+                other => {
+                    return Err(ApiError::invalid(
+                        "$orderby",
+                        format!("cannot order by `{other}`; use createdDateTime or updatedDateTime, then asc or desc"),
+                    ));
+                }
+            };
+            let desc = match words.next().map(str::to_ascii_lowercase).as_deref() {
+                None | Some("asc") => false,
+                Some("desc") => true,
+                Some(other) => {
+                    return Err(ApiError::invalid(
+                        "$orderby",
+                        format!("`{other}` is not a direction; use asc or desc"),
+                    ));
+                }
+            };
+            if let Some(extra) = words.next() {
+                return Err(ApiError::invalid(
+                    "$orderby",
+                    format!("unexpected `{extra}` in $orderby; separate fields with commas"),
+                ));
+            }
+            Ok((key, desc))
+        })
+        .collect()
+}
+
+fn parse_select(text: &str) -> Result<Vec<String>, ApiError> {
+    let names: Vec<String> = text
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if let Some(bad) = names.iter().find(|n| !FIELDS.contains(&n.as_str())) {
+        return Err(ApiError::invalid(
+            "$select",
+            format!(
+                "`{bad}` is not a field of a referral; $select takes top-level names like id,name,status"
+            ),
+        ));
+    }
+    Ok(names)
+}
+
+fn select(v: Value, names: Option<&[String]>) -> Value {
+    let (Some(names), Value::Object(map)) = (names, &v) else {
+        return v;
+    };
+    let kept: Map<String, Value> = map
+        .iter()
+        .filter(|(k, _)| *k == "id" || names.iter().any(|n| n == *k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Value::Object(kept)
+}
+
+fn context(api_base: &str, q: &Query) -> String {
+    match &q.select {
+        Some(names) => format!("{api_base}/$metadata#referrals({})", names.join(",")),
+        None => format!("{api_base}/$metadata#referrals"),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::demo;
+
+    const BASE: &str = "http://h/v1.0/engagements";
+
+    fn store(n: usize) -> Referrals {
+        Referrals::new(demo::generate(n, 4, chrono::Utc::now()))
+    }
+
+    fn next_query(body: &Value) -> Option<String> {
+        body["@odata.nextLink"]
+            .as_str()
+            .map(|l| l.split_once('?').unwrap().1.to_string())
+    }
+
+    #[test]
+    fn pages_cover_everything_once_in_order() {
+        let mut s = store(250);
+        let mut q = Some("$count=true".to_string());
+        let mut seen = Vec::new();
+        let mut calls = 0;
+        while let Some(query) = q {
+            let body = s.list(Some(&query), BASE).unwrap();
+            calls += 1;
+            assert_eq!(body["@odata.count"], 250);
+            for v in body["value"].as_array().unwrap() {
+                seen.push((
+                    v["createdDateTime"].as_str().unwrap().to_string(),
+                    v["id"].as_str().unwrap().to_string(),
+                ));
+            }
+            q = next_query(&body);
+        }
+        assert_eq!(calls, 3);
+        assert_eq!(seen.len(), 250);
+        let mut sorted = seen.clone();
+        sorted.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        assert_eq!(seen, sorted);
+    }
+
+    #[test]
+    fn options_are_validated() {
+        let mut s = store(10);
+        for (q, target) in [
+            ("$top=101", "$top"),
+            ("$top=ten", "$top"),
+            ("$skip=-1", "$skip"),
+            ("$count=maybe", "$count"),
+            ("$orderby=name", "$orderby"),
+            ("$orderby=createdDateTime%20up", "$orderby"),
+            ("$select=id,nope", "$select"),
+            ("$filter=status%20eq", "$filter"),
+            ("$filter=stauts%20eq%20'New'", "$filter"),
+            ("$expand=x", "$expand"),
+            ("$top=1&$TOP=2", "$top"),
+            ("$skiptoken=abc", "$skiptoken"),
+        ] {
+            let e = s.list(Some(q), BASE).unwrap_err();
+            assert_eq!(e.target.as_deref(), Some(target), "{q}: {}", e.message);
+        }
+        let e = s.list(Some("$filter=status%20eq"), BASE).unwrap_err();
+        assert_eq!(e.inner["position"], 9);
+        assert!(s.list(Some("api-version=1&$TOP=5"), BASE).is_ok());
+    }
+
+    #[test]
+    fn tampered_or_mixed_tokens_are_refused() {
+        let mut s = store(30);
+        let body = s.list(Some("$top=10"), BASE).unwrap();
+        let next = next_query(&body).unwrap();
+        let token = next.strip_prefix("$skiptoken=").unwrap();
+        let mut chars: Vec<char> = token.chars().collect();
+        chars[3] = if chars[3] == '0' { '1' } else { '0' };
+        let bad: String = chars.into_iter().collect();
+        assert!(s.list(Some(&format!("$skiptoken={bad}")), BASE).is_err());
+        assert!(s.list(Some(&format!("{next}&$top=5")), BASE).is_err());
+        let page2 = s.list(Some(&next), BASE).unwrap();
+        assert_eq!(page2["value"].as_array().unwrap().len(), 10);
+        // A snapshot that is gone is rebuilt from the token's query.
+        s.pages.snapshots.clear();
+        let again = s.list(Some(&next), BASE).unwrap();
+        assert_eq!(again["value"], page2["value"]);
+    }
+
+    #[test]
+    fn select_keeps_id_and_the_named_fields() {
+        let mut s = store(5);
+        let body = s.list(Some("$select=name,status&$top=2"), BASE).unwrap();
+        let first = body["value"][0].as_object().unwrap();
+        let keys: Vec<&String> = first.keys().collect();
+        assert_eq!(keys, ["id", "name", "status"]);
+        assert!(
+            body["@odata.context"]
+                .as_str()
+                .unwrap()
+                .ends_with("#referrals(name,status)")
+        );
+    }
+
+    #[test]
+    fn top_zero_and_skip() {
+        let mut s = store(12);
+        let body = s.list(Some("$top=0&$count=true"), BASE).unwrap();
+        assert_eq!(body["value"].as_array().unwrap().len(), 0);
+        assert!(body.get("@odata.nextLink").is_none());
+        let all = s.list(None, BASE).unwrap();
+        let skipped = s.list(Some("$skip=10"), BASE).unwrap();
+        assert_eq!(skipped["value"].as_array().unwrap().len(), 2);
+        assert_eq!(skipped["value"][0], all["value"][10]);
+        let past = s.list(Some("$skip=50"), BASE).unwrap();
+        assert_eq!(past["value"].as_array().unwrap().len(), 0);
+    }
+}

@@ -1,0 +1,748 @@
+//! The referrals the Partner Center emulator holds, and every write the API allows on them.
+//!
+//! Pure state and rules (no HTTP): the handlers in `pc.rs` lock a [`Referrals`], call one method
+//! with the sandbox clock's `now`, and render the result. The rules themselves live in
+//! `crate::domain::rules`; this module only applies them.
+//!
+//! Choices where the public record is silent (see also `patching.rs` and `query.rs`):
+//! - Create ignores what the client says about server-owned fields (`id`, `status`,
+//!   `substatus`, `direction`, dates, `eTag`, `organization*`): a partner-created referral starts
+//!   Active/Accepted and Outgoing. `engagementId` is kept when given (the Microsoft-linked
+//!   referral of a shared deal must name its engagement, which must exist).
+//! - A `Shared` create needs a `SolutionProfile` target, or the `BusinessProfileLocation` `msft`
+//!   target with the `engagementId` of an existing referral.
+//! - PUT needs `If-Match` (428 `preconditionRequired` without it, our choice) and a body without
+//!   `links`; it is turned into the JSON Patch of the editable fields that differ
+//!   (`domain::patch::diff_values`) and goes through exactly the PATCH rules. Read-only fields in
+//!   a PUT body that differ are ignored.
+//! - `If-Match` matches when any listed tag equals the eTag, ignoring `W/` and surrounding
+//!   quotes; `*` matches anything.
+//! - Expiry is lazy: before every request the referrals whose 14 days ran out by the sandbox
+//!   clock become Closed/Expired, with `closedDateTime` (and `updatedDateTime`) at the moment
+//!   the 14 days ended.
+
+use std::collections::{BTreeSet, HashMap};
+
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::demo;
+use super::error::{ApiError, typed};
+use super::patching;
+use super::query::Pages;
+use crate::domain::patch::diff_values;
+use crate::domain::validate::{self, FieldError};
+use crate::domain::*;
+
+/// The partner organisation that owns the referrals created in this sandbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partner {
+    pub organization_id: String,
+    pub organization_name: String,
+    pub mpn_id: String,
+}
+
+/// All referrals of one sandbox, indexed by id.
+#[derive(Debug)]
+pub struct Referrals {
+    pub(super) items: Vec<Referral>,
+    by_id: HashMap<String, usize>,
+    /// (moment the 14 days end, index) of incoming New referrals, soonest first.
+    expiring: BTreeSet<(DateTime<Utc>, usize)>,
+    partner: Partner,
+    pub(super) pages: Pages,
+}
+
+/// Most solutions and team members a referral may carry.
+pub const MAX_ITEMS: usize = 50;
+
+impl Referrals {
+    /// Takes ownership of `items` (e.g. from [`demo::generate`]); the partner organisation is
+    /// the one that owns the first referral.
+    pub fn new(items: Vec<Referral>) -> Referrals {
+        let partner = items
+            .iter()
+            .find(|r| r.organization_id.is_some())
+            .map(|r| Partner {
+                organization_id: r.organization_id.clone().unwrap_or_default(),
+                organization_name: r.organization_name.clone().unwrap_or_default(),
+                mpn_id: r.mpn_id.clone().unwrap_or_default(),
+            })
+            .unwrap_or_else(|| Partner {
+                organization_id: "00000000-0000-4000-8000-000000000001".into(),
+                organization_name: demo::PARTNER_NAME.into(),
+                mpn_id: "4000001".into(),
+            });
+        let mut me = Referrals {
+            items: Vec::with_capacity(items.len()),
+            by_id: HashMap::with_capacity(items.len()),
+            expiring: BTreeSet::new(),
+            partner,
+            pages: Pages::new(),
+        };
+        for r in items {
+            me.insert(r);
+        }
+        me
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Every referral, in the order they were added.
+    pub fn items(&self) -> &[Referral] {
+        &self.items
+    }
+
+    pub fn partner(&self) -> &Partner {
+        &self.partner
+    }
+
+    fn insert(&mut self, r: Referral) -> usize {
+        let idx = self.items.len();
+        self.by_id.insert(r.id().to_string(), idx);
+        self.track_expiry(idx, &r);
+        self.items.push(r);
+        idx
+    }
+
+    fn track_expiry(&mut self, idx: usize, r: &Referral) {
+        if r.status() == Status::New
+            && r.direction == Some(Direction::Incoming)
+            && let Some(created) = r.created_date_time
+        {
+            self.expiring
+                .insert((created + crate::domain::rules::EXPIRY_AFTER, idx));
+        }
+    }
+
+    /// When the next referral is due to expire (a cheap check under a read lock).
+    pub fn next_expiry(&self) -> Option<DateTime<Utc>> {
+        self.expiring.first().map(|(at, _)| *at)
+    }
+
+    /// Expires every incoming New referral whose 14 days have passed at `now`; returns how many.
+    pub fn expire_due(&mut self, now: DateTime<Utc>) -> usize {
+        let mut n = 0;
+        while let Some(&(at, idx)) = self.expiring.first() {
+            if at > now {
+                break;
+            }
+            self.expiring.pop_first();
+            let r = &mut self.items[idx];
+            if crate::domain::rules::should_expire(r, now) {
+                r.status = Some(Status::Closed);
+                r.substatus = Some(Substatus::Expired);
+                r.closed_date_time = Some(at);
+                r.updated_date_time = Some(r.updated_date_time.map_or(at, |u| u.max(at)));
+                r.etag = Some(new_etag());
+                n += 1;
+            }
+        }
+        n
+    }
+
+    fn index(&self, id: &str) -> Result<usize, ApiError> {
+        self.by_id.get(id).copied().ok_or_else(|| {
+            ApiError::not_found(format!("no referral with id `{id}`")).with_target("id")
+        })
+    }
+
+    pub fn get(&self, id: &str) -> Result<&Referral, ApiError> {
+        self.index(id).map(|i| &self.items[i])
+    }
+
+    /// Creates a referral from a request body (see the module notes for the rules).
+    pub fn create(&mut self, body: &Value, now: DateTime<Utc>) -> Result<&Referral, ApiError> {
+        if !body.is_object() {
+            return Err(ApiError::invalid(
+                "body",
+                "send the referral as a JSON object",
+            ));
+        }
+        let mut r: Referral = typed(body, "")?;
+        let mut errors = check_create(&r);
+        errors.extend(self.check_sharing(&r));
+        if !errors.is_empty() {
+            return Err(ApiError::fields(&errors));
+        }
+        normalise_codes(&mut r);
+        r.id = Some(uuid::Uuid::new_v4().to_string());
+        if r.engagement_id.as_deref().unwrap_or("").is_empty() {
+            r.engagement_id = Some(uuid::Uuid::new_v4().to_string());
+        }
+        r.organization_id = Some(self.partner.organization_id.clone());
+        r.organization_name = Some(self.partner.organization_name.clone());
+        r.mpn_id = Some(self.partner.mpn_id.clone());
+        r.status = Some(Status::Active);
+        r.substatus = Some(Substatus::Accepted);
+        r.direction = Some(Direction::Outgoing);
+        r.created_date_time = Some(now);
+        r.updated_date_time = Some(now);
+        r.accepted_date_time = Some(now);
+        r.closed_date_time = None;
+        r.expiration_date_time = None;
+        r.registration_status = Some(RegistrationStatus::None);
+        r.registrations = None;
+        r.links = None;
+        r.etag = Some(new_etag());
+        let idx = self.insert(r);
+        Ok(&self.items[idx])
+    }
+
+    /// Targets and engagement of a Shared referral.
+    fn check_sharing(&self, r: &Referral) -> Vec<FieldError> {
+        let targets = r.target.as_deref().unwrap_or(&[]);
+        let to_microsoft = targets.iter().any(|t| {
+            t.target_type == Some(TargetType::BusinessProfileLocation)
+                && t.id
+                    .as_deref()
+                    .is_some_and(|id| id.eq_ignore_ascii_case("msft"))
+        });
+        let to_solution = targets
+            .iter()
+            .any(|t| t.target_type == Some(TargetType::SolutionProfile));
+        let mut errors = Vec::new();
+        if r.referral_type == Some(ReferralType::Shared) && !to_microsoft && !to_solution {
+            errors.push(FieldError::new(
+                "target",
+                "a Shared referral needs a target: {type: SolutionProfile, id: <your solution>} for your referral, or {type: BusinessProfileLocation, id: msft} with the engagementId for the Microsoft-linked one",
+            ));
+        }
+        if to_microsoft {
+            match r.engagement_id.as_deref().filter(|e| !e.is_empty()) {
+                None => errors.push(FieldError::new(
+                    "engagementId",
+                    "the Microsoft-linked referral needs the engagementId of your Shared referral; create that first and copy its engagementId",
+                )),
+                Some(eid) if !self.items.iter().any(|x| x.engagement_id.as_deref() == Some(eid)) => {
+                    errors.push(FieldError::new(
+                        "engagementId",
+                        format!("no referral belongs to engagement `{eid}`; create your Shared referral first and use the engagementId it returns"),
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        errors
+    }
+
+    /// Applies a JSON Patch body (see `patching.rs`).
+    pub fn patch(
+        &mut self,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<&Referral, ApiError> {
+        let idx = self.index(id)?;
+        check_if_match(&self.items[idx], if_match)?;
+        let ops = patching::parse_ops(body)?;
+        let next = patching::apply_ops(&self.items[idx], &ops, now)?;
+        Ok(self.commit(idx, next, now))
+    }
+
+    /// Replaces a referral (deprecated PUT; see the module notes).
+    pub fn put(
+        &mut self,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<&Referral, ApiError> {
+        let idx = self.index(id)?;
+        let Some(tag) = if_match else {
+            return Err(ApiError::new(
+                StatusCode::PRECONDITION_REQUIRED,
+                "preconditionRequired",
+                "PUT needs an If-Match header with the referral's eTag; GET the referral and send its eTag back",
+            )
+            .with_target("If-Match"));
+        };
+        check_if_match(&self.items[idx], Some(tag))?;
+        if !body.is_object() {
+            return Err(ApiError::invalid(
+                "body",
+                "send the referral as a JSON object",
+            ));
+        }
+        if body.get("links").is_some() {
+            return Err(ApiError::invalid(
+                "links",
+                "links are computed by the service; send the referral without `links`",
+            ));
+        }
+        let _: Referral = typed(body, "")?;
+        if let Some(body_id) = body.get("id").and_then(Value::as_str)
+            && body_id != id
+        {
+            return Err(ApiError::invalid(
+                "id",
+                format!(
+                    "the body is referral `{body_id}` but the URL names `{id}`; they must match"
+                ),
+            ));
+        }
+        let current = &self.items[idx];
+        let ops = diff_values(&current.to_value(), body);
+        let next = if ops.is_empty() {
+            current.clone()
+        } else {
+            patching::apply_ops(current, &ops, now)?
+        };
+        Ok(self.commit(idx, next, now))
+    }
+
+    /// Sets the review outcome of registration `n` (the sandbox's stand-in for Microsoft's
+    /// review), with its status-history date and the referral's `registrationStatus`.
+    pub fn set_registration_status(
+        &mut self,
+        id: &str,
+        n: usize,
+        status: &str,
+        reason: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<&Referral, ApiError> {
+        let idx = self.index(id)?;
+        let status = RegistrationStatus::parse(status);
+        if !status.is_known() || status == RegistrationStatus::None {
+            return Err(ApiError::invalid(
+                "status",
+                format!(
+                    "`{status}` is not a review outcome; use ReviewPending, ActionRequired, Passed, Failed or Approved"
+                ),
+            ));
+        }
+        let mut next = self.items[idx].clone();
+        let regs = next.registrations.get_or_insert_with(Vec::new);
+        let count = regs.len();
+        let reg = regs.get_mut(n).ok_or_else(|| {
+            ApiError::not_found(format!(
+                "referral `{id}` has {count} registration(s); there is no registration {n}"
+            ))
+        })?;
+        let history = reg.status_history.get_or_insert_with(Default::default);
+        let slot = match status {
+            RegistrationStatus::ReviewPending => &mut history.review_pending_date_time,
+            RegistrationStatus::ActionRequired => &mut history.action_required_date_time,
+            RegistrationStatus::Passed => &mut history.passed_date_time,
+            RegistrationStatus::Failed => &mut history.failed_date_time,
+            _ => &mut history.approved_date_time,
+        };
+        *slot = Some(now);
+        reg.status = Some(status);
+        reg.status_reason = reason;
+        next.registration_status = regs.last().and_then(|g| g.status.clone());
+        Ok(self.commit(idx, next, now))
+    }
+
+    /// Stores a changed referral with a new eTag and `updatedDateTime`, and the dates its
+    /// status move implies.
+    fn commit(&mut self, idx: usize, mut next: Referral, now: DateTime<Utc>) -> &Referral {
+        let before = &self.items[idx];
+        if next.status != before.status {
+            match next.status() {
+                Status::Active if next.accepted_date_time.is_none() => {
+                    next.accepted_date_time = Some(now)
+                }
+                Status::Closed => next.closed_date_time = Some(now),
+                _ => {}
+            }
+        }
+        next.updated_date_time = Some(now);
+        next.etag = Some(new_etag());
+        self.items[idx] = next;
+        &self.items[idx]
+    }
+}
+
+/// The referral as the API answers it: `links` computed under `api_base`
+/// (`http://host/v1.0/engagements`).
+pub fn render(r: &Referral, api_base: &str) -> Value {
+    let mut v = r.to_value();
+    if let Value::Object(map) = &mut v {
+        let links = demo::links_under(api_base, r.id(), r.engagement_id.as_deref().unwrap_or(""));
+        map.insert("links".into(), json!(links));
+    }
+    v
+}
+
+/// A fresh eTag in the service's shape (quotes included).
+pub fn new_etag() -> String {
+    demo::etag(&mut rand::rng())
+}
+
+/// 412 unless `if_match` is absent or names the current eTag.
+pub fn check_if_match(current: &Referral, if_match: Option<&str>) -> Result<(), ApiError> {
+    let Some(header) = if_match else {
+        return Ok(());
+    };
+    let strip = |t: &str| {
+        let t = t.trim();
+        let t = t.strip_prefix("W/").unwrap_or(t);
+        t.trim_matches('"').to_string()
+    };
+    let mine = strip(current.etag.as_deref().unwrap_or(""));
+    if header
+        .split(',')
+        .any(|t| t.trim() == "*" || strip(t) == mine)
+    {
+        return Ok(());
+    }
+    Err(ApiError::precondition_failed(
+        "the referral changed since you read it (its eTag differs from If-Match); GET it again and reapply your change",
+    )
+    .with_target("If-Match")
+    .with_inner("currentETag", json!(current.etag)))
+}
+
+/// Upper-cases currency and country codes.
+fn normalise_codes(r: &mut Referral) {
+    if let Some(d) = r.details.as_mut()
+        && let Some(c) = d.currency.as_mut()
+    {
+        *c = c.trim().to_ascii_uppercase();
+    }
+    if let Some(a) = r.customer_profile.as_mut().and_then(|c| c.address.as_mut())
+        && let Some(c) = a.country.as_mut()
+    {
+        *c = c.trim().to_ascii_uppercase();
+    }
+}
+
+/// The required fields of a create (spec "Create"), every missing or invalid one listed.
+pub fn check_create(r: &Referral) -> Vec<FieldError> {
+    let mut e = Vec::new();
+    let mut need = |ok: bool, field: &str, fix: &str| {
+        if !ok {
+            e.push(FieldError::new(field, fix));
+        }
+    };
+    need(
+        !r.name().trim().is_empty(),
+        "name",
+        "this field is required; name the deal, e.g. \"Contoso supply chain modernization\"",
+    );
+    match &r.referral_type {
+        None => need(false, "type", "choose Independent or Shared"),
+        Some(t) => need(
+            t.is_known(),
+            "type",
+            &format!("`{t}` is not a referral type; choose Independent or Shared"),
+        ),
+    }
+    need(
+        r.consent.is_some(),
+        "consent",
+        "include the consent object (consentToShareReferralWithMicrosoftSellers and the others)",
+    );
+    if r.registrations.as_ref().is_some_and(|g| !g.is_empty()) {
+        need(
+            false,
+            "registrations",
+            "a new referral cannot carry registrations; register the deal once it is won",
+        );
+    }
+    e.extend(check_customer(r.customer_profile.as_ref()));
+    e.extend(check_details(r.details.as_ref()));
+    e.extend(check_team("team", r.team(), false));
+    e
+}
+
+fn check_customer(c: Option<&CustomerProfile>) -> Vec<FieldError> {
+    let Some(c) = c else {
+        return vec![FieldError::new(
+            "customerProfile",
+            "include the customer: name, address with country, and at least one contact",
+        )];
+    };
+    let mut e = Vec::new();
+    if c.name.as_deref().unwrap_or("").trim().is_empty() {
+        e.push(FieldError::new(
+            "customerProfile.name",
+            "enter the customer's company name",
+        ));
+    }
+    match c.address.as_ref().and_then(|a| a.country.as_deref()) {
+        None => e.push(FieldError::new(
+            "customerProfile.address.country",
+            "enter the customer's country as an ISO 3166 code such as US",
+        )),
+        Some(cc) => e.extend(validate::country("customerProfile.address.country", cc).err()),
+    }
+    let contacts = c.team.as_deref().unwrap_or(&[]);
+    if contacts.is_empty() {
+        e.push(FieldError::new(
+            "customerProfile.team",
+            "add at least one customer contact with first and last name, email and phone",
+        ));
+    }
+    e.extend(check_team("customerProfile.team", contacts, true));
+    e
+}
+
+/// Checks people: at most 50; emails and phones valid; contacts need all four fields.
+pub fn check_team(field: &str, members: &[Member], contacts: bool) -> Vec<FieldError> {
+    let mut e = Vec::new();
+    if members.len() > MAX_ITEMS {
+        e.push(FieldError::new(
+            field,
+            format!(
+                "has {} people; at most {MAX_ITEMS} are allowed",
+                members.len()
+            ),
+        ));
+    }
+    for (i, m) in members.iter().enumerate() {
+        let f = |name: &str| format!("{field}[{i}].{name}");
+        if contacts {
+            for (value, name, fix) in [
+                (&m.first_name, "firstName", "enter the contact's first name"),
+                (&m.last_name, "lastName", "enter the contact's last name"),
+                (
+                    &m.email,
+                    "email",
+                    "enter the contact's email, like name@example.com",
+                ),
+                (
+                    &m.phone_number,
+                    "phoneNumber",
+                    "enter the contact's phone, like +1 425 555 0100",
+                ),
+            ] {
+                if value.as_deref().unwrap_or("").trim().is_empty() {
+                    e.push(FieldError::new(f(name), fix));
+                }
+            }
+        }
+        if let Some(email) = m.email.as_deref().filter(|s| !s.trim().is_empty()) {
+            e.extend(validate::email(&f("email"), email).err());
+        }
+        if let Some(phone) = m.phone_number.as_deref().filter(|s| !s.trim().is_empty()) {
+            e.extend(validate::phone(&f("phoneNumber"), phone).err());
+        }
+    }
+    e
+}
+
+fn check_details(d: Option<&Details>) -> Vec<FieldError> {
+    let Some(d) = d else {
+        return vec![FieldError::new(
+            "details",
+            "include the deal details: dealValue, currency, closingDateTime and at least one solution",
+        )];
+    };
+    let mut e = Vec::new();
+    match d.deal_value {
+        None => e.push(FieldError::new(
+            "details.dealValue",
+            "enter the deal value (0 or more)",
+        )),
+        Some(v) => e.extend(validate::non_negative("details.dealValue", v).err()),
+    }
+    match d.currency.as_deref() {
+        None => e.push(FieldError::new(
+            "details.currency",
+            "enter an ISO 4217 currency code such as USD",
+        )),
+        Some(c) => e.extend(validate::currency("details.currency", c).err()),
+    }
+    if d.closing_date_time.is_none() {
+        e.push(FieldError::new(
+            "details.closingDateTime",
+            "enter the expected closing date, like 2026-12-31",
+        ));
+    }
+    let solutions = d
+        .requirements
+        .as_ref()
+        .and_then(|r| r.solutions.as_deref())
+        .unwrap_or(&[]);
+    e.extend(check_solutions(solutions));
+    e
+}
+
+/// One to fifty solutions, each with an id.
+pub fn check_solutions(solutions: &[Solution]) -> Vec<FieldError> {
+    let field = "details.requirements.solutions";
+    let mut e = Vec::new();
+    if solutions.is_empty() {
+        e.push(FieldError::new(
+            field,
+            "add at least one solution, like {\"id\": \"SOL-34104-EBB\"}",
+        ));
+    }
+    if solutions.len() > MAX_ITEMS {
+        e.push(FieldError::new(
+            field,
+            format!(
+                "has {} solutions; at most {MAX_ITEMS} are allowed",
+                solutions.len()
+            ),
+        ));
+    }
+    for (i, s) in solutions.iter().enumerate() {
+        if s.id.as_deref().unwrap_or("").trim().is_empty() {
+            e.push(FieldError::new(
+                format!("{field}[{i}].id"),
+                "enter the solution id, like SOL-34104-EBB",
+            ));
+        }
+    }
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-03-01T12:00:00Z")
+            .unwrap()
+            .to_utc()
+    }
+
+    fn valid_create() -> Value {
+        json!({
+            "name": "Contoso pilot",
+            "type": "Independent",
+            "customerProfile": {
+                "name": "Contoso Ltd",
+                "address": {"country": "us"},
+                "team": [{"firstName": "Ann", "lastName": "Lee", "email": "ann@contoso.com", "phoneNumber": "+1 425 555 0100"}]
+            },
+            "consent": {"consentToShareReferralWithMicrosoftSellers": false},
+            "details": {
+                "dealValue": 1000, "currency": "usd", "closingDateTime": "2026-12-31",
+                "requirements": {"solutions": [{"id": "SOL-34104-EBB"}]}
+            },
+            "status": "Closed", "substatus": "Won", "direction": "Incoming"
+        })
+    }
+
+    #[test]
+    fn create_starts_active_outgoing_and_normalises_codes() {
+        let mut s = Referrals::new(demo::generate(10, 1, now()));
+        let r = s.create(&valid_create(), now()).unwrap().clone();
+        assert_eq!(r.status(), Status::Active);
+        assert_eq!(r.substatus(), Substatus::Accepted);
+        assert_eq!(r.direction, Some(Direction::Outgoing));
+        assert_eq!(r.currency(), "USD");
+        assert_eq!(r.country(), "US");
+        assert_eq!(r.organization_name.as_deref(), Some(demo::PARTNER_NAME));
+        assert!(r.etag.as_deref().unwrap().starts_with('"'));
+        assert_eq!(s.get(r.id()).unwrap(), &r);
+        assert_eq!(s.len(), 11);
+    }
+
+    #[test]
+    fn create_lists_every_missing_field() {
+        let mut s = Referrals::new(vec![]);
+        let e = s
+            .create(&json!({"customerProfile": {"team": [{}]}}), now())
+            .unwrap_err();
+        let fields: Vec<String> = e.inner["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["field"].as_str().unwrap().to_string())
+            .collect();
+        for f in [
+            "name",
+            "type",
+            "consent",
+            "customerProfile.name",
+            "customerProfile.address.country",
+            "customerProfile.team[0].email",
+            "details",
+        ] {
+            assert!(fields.contains(&f.to_string()), "{f} in {fields:?}");
+        }
+        assert_eq!(e.target.as_deref(), Some("name"));
+    }
+
+    #[test]
+    fn shared_needs_targets_and_the_twin_an_existing_engagement() {
+        let mut s = Referrals::new(vec![]);
+        let mut body = valid_create();
+        body["type"] = json!("Shared");
+        let e = s.create(&body, now()).unwrap_err();
+        assert_eq!(e.target.as_deref(), Some("target"));
+        body["target"] = json!([{"type": "SolutionProfile", "id": "SOL-34104-EBB"}]);
+        let mine = s.create(&body, now()).unwrap().clone();
+        let mut twin = body.clone();
+        twin["target"] = json!([{"type": "BusinessProfileLocation", "id": "msft"}]);
+        let e = s.create(&twin, now()).unwrap_err();
+        assert_eq!(e.target.as_deref(), Some("engagementId"));
+        twin["engagementId"] = json!("nope");
+        assert!(
+            s.create(&twin, now())
+                .unwrap_err()
+                .message
+                .contains("no referral")
+        );
+        twin["engagementId"] = json!(mine.engagement_id);
+        let linked = s.create(&twin, now()).unwrap();
+        assert_eq!(linked.engagement_id, mine.engagement_id);
+        assert_ne!(linked.id, mine.id);
+    }
+
+    #[test]
+    fn incoming_new_referrals_expire_when_their_14_days_end() {
+        let created = now() - Duration::days(13);
+        let r: Referral = serde_json::from_value(json!({
+            "id": "a", "status": "New", "substatus": "Pending", "direction": "Incoming",
+            "createdDateTime": created.to_rfc3339(), "eTag": "\"1\""
+        }))
+        .unwrap();
+        let mut s = Referrals::new(vec![r]);
+        assert_eq!(s.expire_due(now()), 0);
+        assert_eq!(s.next_expiry(), Some(created + Duration::days(14)));
+        assert_eq!(s.expire_due(now() + Duration::days(2)), 1);
+        let r = s.get("a").unwrap();
+        assert_eq!(r.substatus(), Substatus::Expired);
+        assert_eq!(r.closed_date_time, Some(created + Duration::days(14)));
+        assert_ne!(r.etag.as_deref(), Some("\"1\""));
+        assert_eq!(s.next_expiry(), None);
+    }
+
+    #[test]
+    fn if_match_rules() {
+        let r = Referral {
+            etag: Some("\"abc\"".into()),
+            ..Default::default()
+        };
+        assert!(check_if_match(&r, None).is_ok());
+        assert!(check_if_match(&r, Some("\"abc\"")).is_ok());
+        assert!(check_if_match(&r, Some("W/\"abc\"")).is_ok());
+        assert!(check_if_match(&r, Some("*")).is_ok());
+        assert!(check_if_match(&r, Some("\"x\", \"abc\"")).is_ok());
+        let e = check_if_match(&r, Some("\"old\"")).unwrap_err();
+        assert_eq!(e.status, StatusCode::PRECONDITION_FAILED);
+        assert_eq!(e.code, "preconditionFailed");
+    }
+
+    #[test]
+    fn put_needs_if_match_and_no_links() {
+        let mut s = Referrals::new(demo::generate(4, 2, now()));
+        let r = s.items()[0].clone();
+        let mut body = r.to_value();
+        let e = s.put(r.id(), &body, None, now()).unwrap_err();
+        assert_eq!(e.status, StatusCode::PRECONDITION_REQUIRED);
+        let tag = r.etag.clone().unwrap();
+        let e = s.put(r.id(), &body, Some(&tag), now()).unwrap_err();
+        assert_eq!(e.target.as_deref(), Some("links"));
+        body.as_object_mut().unwrap().remove("links");
+        body["favorite"] = json!(!r.is_favorite());
+        let out = s.put(r.id(), &body, Some(&tag), now()).unwrap();
+        assert_eq!(out.favorite, Some(!r.is_favorite()));
+        assert_ne!(out.etag, r.etag);
+    }
+}

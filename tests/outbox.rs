@@ -1,0 +1,456 @@
+//! The backend task against the sandbox over real HTTP: edits go through the durable outbox
+//! with `If-Match`, conflicts come back as mine/theirs, refusals wait for the user, offline
+//! edits wait and go in order, and a shared referral's second create waits when it fails.
+
+use std::time::Duration;
+
+use refdeck::backend::partner_center::{ListQuery, PartnerCenterClient, PcConfig};
+use refdeck::backend::protocol::{Command, Event};
+use refdeck::backend::store::{OutboxState, Store};
+use refdeck::backend::task::{self, BackendConfig};
+use refdeck::domain::patch::PatchOp;
+use refdeck::domain::*;
+use refdeck::sandbox::{self, SandboxConfig, SandboxHandle};
+use serde_json::json;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+struct Rig {
+    sandbox: SandboxHandle,
+    client: PartnerCenterClient,
+    dir: tempfile::TempDir,
+    cmd: UnboundedSender<Command>,
+    ev: UnboundedReceiver<Event>,
+    backend: tokio::task::JoinHandle<()>,
+}
+
+fn backend(
+    sandbox: &SandboxHandle,
+    dir: &std::path::Path,
+) -> (
+    UnboundedSender<Command>,
+    UnboundedReceiver<Event>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (cmd, cmd_rx) = unbounded_channel();
+    let (ev_tx, ev) = unbounded_channel();
+    let config = BackendConfig {
+        partner_center: Some(
+            PartnerCenterClient::new(PcConfig::sandbox(&sandbox.base_url())).unwrap(),
+        ),
+        partner_center_label: "sandbox".into(),
+        source: sandbox.pc_base_url(),
+        marketo: None,
+        marketo_label: "off".into(),
+        store_path: Some(dir.join(refdeck::backend::store::FILE_NAME)),
+        refresh_every: None,
+    };
+    let handle = task::spawn(config, cmd_rx, ev_tx);
+    cmd.send(Command::Start).unwrap();
+    (cmd, ev, handle)
+}
+
+impl Rig {
+    async fn new() -> Rig {
+        let sandbox = sandbox::start(SandboxConfig {
+            referrals: 60,
+            seed: 3,
+            ..SandboxConfig::default()
+        })
+        .await
+        .unwrap();
+        let client = PartnerCenterClient::new(PcConfig::sandbox(&sandbox.base_url())).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (cmd, ev, backend) = backend(&sandbox, dir.path());
+        let mut rig = Rig {
+            sandbox,
+            client,
+            dir,
+            cmd,
+            ev,
+            backend,
+        };
+        rig.expect("the first sync", |e| matches!(e, Event::RefreshDone { .. }))
+            .await;
+        rig
+    }
+
+    /// Waits for an event matching `pred` (other events are skipped).
+    async fn expect(&mut self, what: &str, pred: impl Fn(&Event) -> bool) -> Event {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            match tokio::time::timeout_at(deadline, self.ev.recv()).await {
+                Ok(Some(e)) if pred(&e) => return e,
+                Ok(Some(_)) => continue,
+                Ok(None) => panic!("the backend stopped while waiting for {what}"),
+                Err(_) => panic!("timed out waiting for {what}"),
+            }
+        }
+    }
+
+    async fn first(&self, status: &str) -> Referral {
+        let q = ListQuery {
+            filter: Some(format!("status eq '{status}'")),
+            ..ListQuery::default()
+        };
+        self.client
+            .list(&q, |_, _| {})
+            .await
+            .unwrap()
+            .referrals
+            .remove(0)
+    }
+
+    fn patch(&self, base: &Referral, ops: Vec<PatchOp>, summary: &str) {
+        self.cmd
+            .send(Command::Patch {
+                id: base.id().to_string(),
+                ops,
+                etag: base.etag.clone(),
+                base: Box::new(base.clone()),
+                summary: summary.into(),
+            })
+            .unwrap();
+    }
+
+    async fn faults(&self, body: serde_json::Value) {
+        let r = reqwest::Client::new()
+            .post(format!("{}/_sandbox/faults", self.sandbox.base_url()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+    }
+
+    async fn outbox(&mut self) -> Vec<refdeck::backend::store::OutboxEntry> {
+        self.cmd.send(Command::OutboxList).unwrap();
+        match self
+            .expect("the outbox", |e| matches!(e, Event::Outbox { .. }))
+            .await
+        {
+            Event::Outbox { entries } => entries,
+            _ => unreachable!(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_edit_is_sent_with_if_match_and_saved() {
+    let mut rig = Rig::new().await;
+    let base = rig.first("Active").await;
+    rig.patch(
+        &base,
+        vec![PatchOp::replace("/name", json!("Renamed deal"))],
+        "name",
+    );
+    let queued = rig
+        .expect("queued", |e| matches!(e, Event::Queued { .. }))
+        .await;
+    let Event::Queued { seq, .. } = queued else {
+        unreachable!()
+    };
+    let saved = rig
+        .expect("saved", |e| matches!(e, Event::Saved { .. }))
+        .await;
+    let Event::Saved {
+        seq: saved_seq,
+        referral,
+    } = saved
+    else {
+        unreachable!()
+    };
+    assert_eq!(saved_seq, seq);
+    assert_eq!(referral.name(), "Renamed deal");
+    assert_ne!(referral.etag, base.etag, "a write gives a new eTag");
+    let server = rig.client.get(base.id()).await.unwrap();
+    assert_eq!(server.name(), "Renamed deal");
+    assert!(rig.outbox().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_412_shows_mine_and_theirs_and_sends_the_chosen_result() {
+    let mut rig = Rig::new().await;
+    let base = rig.first("Active").await;
+    // A colleague renames it first.
+    rig.client
+        .patch(
+            base.id(),
+            &[PatchOp::replace("/name", json!("Colleague's name"))],
+            base.etag.as_deref(),
+        )
+        .await
+        .unwrap();
+    rig.patch(
+        &base,
+        vec![PatchOp::replace("/name", json!("My name"))],
+        "name",
+    );
+    let conflict = rig
+        .expect("a conflict", |e| matches!(e, Event::Conflict { .. }))
+        .await;
+    let Event::Conflict {
+        seq,
+        base: b,
+        mine,
+        theirs,
+    } = conflict
+    else {
+        unreachable!()
+    };
+    assert_eq!(b.name(), base.name());
+    assert_eq!(mine.name(), "My name");
+    assert_eq!(theirs.name(), "Colleague's name");
+    // Nothing was overwritten meanwhile.
+    assert_eq!(
+        rig.client.get(base.id()).await.unwrap().name(),
+        "Colleague's name"
+    );
+    let entries = rig.outbox().await;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].state, OutboxState::Conflict);
+
+    rig.cmd
+        .send(Command::Resolve {
+            seq,
+            ops: vec![PatchOp::replace("/name", json!("Both names"))],
+            etag: theirs.etag.clone(),
+            summary: "resolved".into(),
+        })
+        .unwrap();
+    rig.expect(
+        "saved",
+        |e| matches!(e, Event::Saved { seq: s, .. } if *s == seq),
+    )
+    .await;
+    assert_eq!(
+        rig.client.get(base.id()).await.unwrap().name(),
+        "Both names"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_edit_waits_until_discarded_and_the_cache_is_restored() {
+    let mut rig = Rig::new().await;
+    let base = rig.first("Active").await;
+    // Declining is only possible from New: the service refuses it.
+    rig.patch(
+        &base,
+        vec![
+            PatchOp::replace("/status", json!("Closed")),
+            PatchOp::replace("/substatus", json!("Declined")),
+        ],
+        "decline",
+    );
+    let failed = rig
+        .expect("a refusal", |e| matches!(e, Event::SaveFailed { .. }))
+        .await;
+    let Event::SaveFailed { seq, message, .. } = failed else {
+        unreachable!()
+    };
+    assert!(message.to_lowercase().contains("declin"), "{message}");
+    let entries = rig.outbox().await;
+    assert_eq!(entries[0].state, OutboxState::Failed);
+    assert!(entries[0].last_error.is_some());
+    rig.cmd.send(Command::OutboxDiscard { seq }).unwrap();
+    rig.expect(
+        "the empty outbox",
+        |e| matches!(e, Event::Outbox { entries } if entries.is_empty()),
+    )
+    .await;
+    let store = Store::open(&rig.dir.path().join(refdeck::backend::store::FILE_NAME)).unwrap();
+    assert_eq!(
+        store.get(base.id()).unwrap().unwrap().status(),
+        Status::Active,
+        "the cache shows the server's copy"
+    );
+}
+
+#[tokio::test]
+async fn offline_edits_wait_and_reach_the_server_in_order() {
+    let mut rig = Rig::new().await;
+    let base = rig.first("New").await;
+    rig.faults(json!({"down": true})).await;
+    // Two edits of the same referral, both made on the copy the user loaded.
+    rig.patch(
+        &base,
+        vec![PatchOp::replace("/name", json!("First edit"))],
+        "name",
+    );
+    rig.patch(
+        &base,
+        vec![PatchOp::add("/details/notes", json!("Second edit"))],
+        "notes",
+    );
+    rig.expect("both queued", |e| matches!(e, Event::OutboxCount(2)))
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pending = rig.outbox().await;
+    assert_eq!(pending.len(), 2, "nothing was lost or sent");
+    assert!(pending[0].seq < pending[1].seq);
+    rig.faults(json!({"down": false})).await;
+    rig.cmd
+        .send(Command::OutboxRetry {
+            seq: pending[0].seq,
+        })
+        .unwrap();
+    let first = rig
+        .expect("the first saved", |e| matches!(e, Event::Saved { .. }))
+        .await;
+    let second = rig
+        .expect("the second saved", |e| matches!(e, Event::Saved { .. }))
+        .await;
+    let (Event::Saved { seq: s1, .. }, Event::Saved { seq: s2, referral }) = (first, second) else {
+        unreachable!()
+    };
+    assert!(s1 < s2, "in the order they were made");
+    assert_eq!(referral.name(), "First edit");
+    assert_eq!(referral.notes(), "Second edit");
+    let server = rig.client.get(base.id()).await.unwrap();
+    assert_eq!(
+        (server.name(), server.notes()),
+        ("First edit", "Second edit")
+    );
+}
+
+#[tokio::test]
+async fn unsent_edits_survive_a_restart_of_the_backend() {
+    let mut rig = Rig::new().await;
+    let base = rig.first("New").await;
+    rig.faults(json!({"down": true})).await;
+    rig.patch(
+        &base,
+        vec![PatchOp::replace("/favorite", json!(true))],
+        "favorite",
+    );
+    rig.expect("queued", |e| matches!(e, Event::Queued { .. }))
+        .await;
+    rig.cmd.send(Command::Shutdown).unwrap();
+    let _ = (&mut rig.backend).await;
+    rig.faults(json!({"down": false})).await;
+    let (cmd, ev, handle) = backend(&rig.sandbox, rig.dir.path());
+    (rig.cmd, rig.ev, rig.backend) = (cmd, ev, handle);
+    rig.expect("saved after the restart", |e| {
+        matches!(e, Event::Saved { .. })
+    })
+    .await;
+    assert_eq!(
+        rig.client.get(base.id()).await.unwrap().favorite,
+        Some(true)
+    );
+}
+
+fn new_referral(name: &str) -> Referral {
+    serde_json::from_value(json!({
+        "name": name, "type": "Independent",
+        "customerProfile": {"name": "Fabrikam", "address": {"country": "DE"},
+            "team": [{"firstName": "Jo", "lastName": "Smith", "email": "jo@fabrikam.com", "phoneNumber": "+49 30 1234567"}]},
+        "consent": {"consentToContact": true},
+        "details": {"dealValue": 120000.0, "currency": "EUR", "closingDateTime": "2027-03-01T00:00:00Z",
+            "requirements": {"solutions": [{"id": "SOL-34104-EBB", "name": "Fabrikam analytics"}]}}
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_shared_referral_and_its_microsoft_twin_share_an_engagement_even_when_the_second_call_fails()
+ {
+    let mut rig = Rig::new().await;
+    // The first create passes; the next call (the twin) fails once.
+    rig.faults(json!({"failAfter": 1, "failNext": 1, "status": 500}))
+        .await;
+    rig.cmd
+        .send(Command::Create {
+            referral: Box::new(new_referral("Fabrikam shared rollout")),
+            shared: true,
+        })
+        .unwrap();
+    let first = rig
+        .expect("the shared referral created", |e| {
+            matches!(e, Event::Saved { .. })
+        })
+        .await;
+    let Event::Saved {
+        referral: shared, ..
+    } = first
+    else {
+        unreachable!()
+    };
+    // The twin's first attempt fails: it stays in the outbox with the failure recorded.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let entries = rig.outbox().await;
+        assert_eq!(entries.len(), 1, "only the twin waits: {entries:?}");
+        if entries[0].last_error.is_some() {
+            assert_eq!(
+                entries[0].state,
+                OutboxState::Pending,
+                "a server error is retried by itself"
+            );
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the twin's failure was never recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let second = rig
+        .expect("the twin created", |e| matches!(e, Event::Saved { .. }))
+        .await;
+    let Event::Saved { referral: twin, .. } = second else {
+        unreachable!()
+    };
+    assert_eq!(shared.referral_type, Some(ReferralType::Shared));
+    assert!(shared.engagement_id.is_some());
+    assert_eq!(twin.engagement_id, shared.engagement_id);
+    let target = &twin.target.as_ref().unwrap()[0];
+    assert_eq!(
+        target.target_type,
+        Some(TargetType::BusinessProfileLocation)
+    );
+    assert_eq!(target.id.as_deref(), Some("msft"));
+    let related = rig
+        .client
+        .related(shared.engagement_id.as_deref().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(related.len(), 2);
+    assert!(rig.outbox().await.is_empty());
+}
+
+#[tokio::test]
+async fn an_independent_create_arrives_once() {
+    let mut rig = Rig::new().await;
+    rig.cmd
+        .send(Command::Create {
+            referral: Box::new(new_referral("Fabrikam solo")),
+            shared: false,
+        })
+        .unwrap();
+    let saved = rig
+        .expect("created", |e| matches!(e, Event::Saved { .. }))
+        .await;
+    let Event::Saved { referral, .. } = saved else {
+        unreachable!()
+    };
+    assert_eq!(
+        (referral.status(), referral.substatus()),
+        (Status::Active, Substatus::Accepted)
+    );
+    assert_eq!(referral.direction, Some(Direction::Outgoing));
+    let q = ListQuery {
+        filter: Some("name eq 'Fabrikam solo'".into()),
+        ..ListQuery::default()
+    };
+    assert_eq!(
+        rig.client
+            .list(&q, |_, _| {})
+            .await
+            .unwrap()
+            .referrals
+            .len(),
+        1
+    );
+}
