@@ -316,8 +316,12 @@ mod tests {
     #[test]
     fn planned_failures_skip_then_fail_exactly_so_many() {
         let f = Faults::default();
-        f.update(FaultUpdate { fail_after: Some(2), fail_next: Some(1), ..Default::default() })
-            .unwrap();
+        f.update(FaultUpdate {
+            fail_after: Some(2),
+            fail_next: Some(1),
+            ..Default::default()
+        })
+        .unwrap();
         let outcomes: Vec<bool> = (0..5).map(|_| f.take_planned_failure()).collect();
         assert_eq!(outcomes, [false, false, true, false, false]);
         assert_eq!(f.get().fail_next, 0);
