@@ -540,16 +540,30 @@ fn an_approved_registration_is_not_offered_for_update() {
     reg.status = Some(RegistrationStatus::Approved);
     press_register(&mut h);
     let screen = h.screen();
-    assert!(screen.contains("+ New registration"), "{screen}");
+    assert!(!screen.contains("New registration"), "{screen}");
     assert!(
-        screen.contains("▶ + New registration"),
-        "the cursor is not on it:\n{screen}"
+        screen.contains("the latest registration is Approved; a new registration"),
+        "{screen}"
     );
-    h.key(KeyCode::Char('j'));
     h.key(KeyCode::Enter);
     let screen = h.screen();
     assert!(screen.contains("Approved: no longer updatable"), "{screen}");
+    assert!(screen.contains("cannot be updated"), "{screen}");
     assert!(!title(&h).starts_with("Update"));
+}
+
+#[test]
+fn a_failed_registration_can_be_followed_by_a_new_one() {
+    let mut h = Harness::new(DEMO, 80, 24);
+    select(&mut h, "status:closed sub:won reg:failed", |r| {
+        rules::registration_ineligibility(r).is_empty() && !r.registrations().is_empty()
+    });
+    press_register(&mut h);
+    let screen = h.screen();
+    assert!(screen.contains("▶ + New registration"), "{screen}");
+    assert!(screen.contains("Failed"), "{screen}");
+    h.key(KeyCode::Enter);
+    assert!(h.screen().contains("Solution details"));
 }
 
 #[test]

@@ -26,8 +26,9 @@
 //! - The wizard is a right-side pane (it replaces the list on narrow terminals), like the edit
 //!   form, so 80x24 gives it the whole width.
 //! - A referral may hold several registrations (a failed one and a retry); a new one is offered
-//!   whenever the referral is eligible. The cursor starts on the latest registration when it can
-//!   still be updated, otherwise on "new registration".
+//!   when the referral is eligible and `rules::new_registration_blocked` allows it (the latest
+//!   registration, if any, Failed), otherwise the page says why. The cursor starts on the latest
+//!   registration when it can still be updated, otherwise on the first line.
 //! - Existing registrations can be updated even when the referral no longer passes the
 //!   eligibility check (the check is for new registrations); the service decides.
 //! - One draft is kept per target (new, or registration n), so switching between them from the
@@ -110,6 +111,8 @@ pub struct Wizard {
     now: DateTime<Utc>,
     /// Every unmet eligibility rule, in words (empty: a new registration may be made).
     ineligible: Vec<String>,
+    /// Why no new registration can be added next to the latest one.
+    blocked: Option<rules::RuleViolation>,
     step: Step,
     /// The chosen line of the eligibility page (see [`Wizard::choices`]).
     cursor: usize,
@@ -147,6 +150,7 @@ impl Wizard {
     pub fn new(referral: Referral, now: DateTime<Utc>) -> Wizard {
         let mut w = Wizard {
             ineligible: rules::registration_ineligibility(&referral),
+            blocked: rules::new_registration_blocked(&referral),
             referral,
             now,
             step: Step::Start,
@@ -181,9 +185,9 @@ impl Wizard {
     }
 
     /// The lines of the eligibility page one can choose: a new registration when the referral
-    /// is eligible, then each existing registration.
+    /// is eligible and its latest registration (if any) Failed, then each existing one.
     pub fn choices(&self) -> Vec<Target> {
-        let new = self.ineligible.is_empty().then_some(Target::New);
+        let new = (self.ineligible.is_empty() && self.blocked.is_none()).then_some(Target::New);
         new.into_iter()
             .chain((0..self.referral.registrations().len()).map(Target::Update))
             .collect()
@@ -377,6 +381,7 @@ impl Wizard {
     /// The referral changed on the server (saved, or reloaded): start over from it.
     fn rebase(&mut self, referral: Referral) {
         self.ineligible = rules::registration_ineligibility(&referral);
+        self.blocked = rules::new_registration_blocked(&referral);
         self.referral = referral;
         self.drafts.clear();
         self.cursor = self.default_cursor();
@@ -496,8 +501,11 @@ impl Wizard {
         lines.push(Line::styled("Registrations", cx.theme.header));
         let regs = self.referral.registrations();
         let choices = self.choices();
-        if choices.is_empty() {
+        if regs.is_empty() && choices.is_empty() {
             lines.push(Line::styled("  none", cx.theme.dim));
+        }
+        if let Some(v) = self.blocked.as_ref().filter(|_| self.ineligible.is_empty()) {
+            lines.extend(view::bullet("·", &v.message, width, 2, cx.theme.dim));
         }
         let mut cursor_line = lines.len();
         for (i, choice) in choices.iter().enumerate() {
