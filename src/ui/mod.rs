@@ -16,6 +16,7 @@ pub mod list;
 pub mod marketo;
 pub mod outbox;
 pub mod palette;
+pub mod scene;
 pub mod status;
 pub mod theme;
 pub mod widgets;

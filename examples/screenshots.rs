@@ -1,0 +1,91 @@
+//! Writes the README's screenshots: every pane drawn by the real render code from scripted
+//! sessions over demo data, as SVG files in `screenshots/`.
+//!
+//! ```text
+//! cargo run --example screenshots
+//! ```
+
+use crossterm::event::KeyCode;
+use refdeck::backend::protocol::Event;
+use refdeck::ui::scene::Scene;
+
+type Script = fn(&mut Scene);
+
+fn shots() -> Vec<(&'static str, Script)> {
+    vec![
+        ("list", |_| {}),
+        ("filter", |s| {
+            s.key(KeyCode::Char('/'));
+            s.keys("status:new value>50k");
+        }),
+        ("fuzzy", |s| {
+            s.key(KeyCode::Char('/'));
+            s.keys("contoso");
+            s.key(KeyCode::Enter);
+        }),
+        ("detail", |s| {
+            s.key(KeyCode::Enter);
+            s.answer_detail();
+        }),
+        ("edit", |s| {
+            s.key(KeyCode::Char('/'));
+            s.keys("status:active");
+            s.key(KeyCode::Enter);
+            s.key(KeyCode::Enter);
+            s.answer_detail();
+            s.key(KeyCode::Char('e'));
+        }),
+        ("status", |s| {
+            s.key(KeyCode::Char('/'));
+            s.keys("status:new");
+            s.key(KeyCode::Enter);
+            s.key(KeyCode::Char('s'));
+            s.answer_detail();
+        }),
+        ("decline", |s| {
+            s.key(KeyCode::Char('/'));
+            s.keys("status:new");
+            s.key(KeyCode::Enter);
+            s.key(KeyCode::Char('x'));
+            s.answer_detail();
+        }),
+        ("create", |s| s.key(KeyCode::Char('N'))),
+        ("conflict", |s| {
+            let base = s.referrals[3].clone();
+            let mut mine = base.clone();
+            mine.name = Some("Contoso rollout, phase 2".into());
+            let mut theirs = base.clone();
+            theirs.name = Some("Contoso rollout (renamed by a colleague)".into());
+            theirs.etag = Some("\"2\"".into());
+            s.event(Event::Conflict {
+                seq: 4,
+                base: Box::new(base),
+                mine: Box::new(mine),
+                theirs: Box::new(theirs),
+            });
+        }),
+        ("help", |s| s.key(KeyCode::Char('?'))),
+        ("palette", |s| {
+            s.key(KeyCode::Char(':'));
+            s.keys("sort ");
+        }),
+    ]
+}
+
+fn main() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        eprintln!("cannot create {}: {e}", dir.display());
+        std::process::exit(1);
+    }
+    for (name, script) in shots() {
+        let mut scene = Scene::new(120, 160, 44);
+        script(&mut scene);
+        let path = dir.join(format!("{name}.svg"));
+        if let Err(e) = std::fs::write(&path, scene.svg()) {
+            eprintln!("cannot write {}: {e}", path.display());
+            std::process::exit(1);
+        }
+        println!("{}", path.display());
+    }
+}
