@@ -67,6 +67,11 @@ fn main() {
         terminal.draw(|f| app.draw(f)).expect("draw");
         times.push(t.elapsed().as_secs_f64() * 1e3);
     }
+    if std::env::var_os("BENCH_VERBOSE").is_some() {
+        for (c, t) in query.chars().zip(&times) {
+            eprintln!("{c:?} {t:.2} ms");
+        }
+    }
     let shown = app.list.visible_len();
     let mut sorted = times.clone();
     sorted.sort_by(f64::total_cmp);

@@ -4,12 +4,14 @@
 //! - [`domain`]: pure types and rules, no I/O.
 //! - [`backend`]: the async task, API clients, rate limiting, local store.
 //! - [`sandbox`]: the loopback emulator of both remote APIs.
+//! - [`script`]: the scripting subcommands (`referrals list|get|set`, `marketo check`).
 
 pub mod app;
 pub mod backend;
 pub mod config;
 pub mod domain;
 pub mod sandbox;
+pub mod script;
 pub mod setup;
 pub mod tui;
 pub mod ui;

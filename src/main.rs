@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use refdeck::app::{App, AppOptions};
 use refdeck::sandbox::{self, SandboxConfig};
+use refdeck::script;
 use refdeck::setup::{self, Overrides};
 
 /// A keyboard-driven dashboard for Partner Center co-sell referrals and their Marketo sync.
@@ -74,6 +75,16 @@ enum Command {
     },
     /// Wipe the cached customer data (referrals, Marketo reports) from the local store.
     Purge(PurgeArgs),
+    /// Work with referrals from scripts (same backends as the dashboard).
+    Referrals {
+        #[command(subcommand)]
+        action: ReferralsAction,
+    },
+    /// Check referrals in Marketo from scripts.
+    Marketo {
+        #[command(subcommand)]
+        action: MarketoAction,
+    },
     /// Print shell completions.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -89,6 +100,50 @@ enum ConfigAction {
     Path,
     /// Print the documented example config (every option with its default).
     Example,
+}
+
+#[derive(Debug, Subcommand)]
+enum ReferralsAction {
+    /// List referrals: an aligned table, or every field as JSON or CSV.
+    List {
+        /// The dashboard's filter language, e.g. `status:new value>10k contoso`.
+        #[arg(long, short, value_name = "FILTER")]
+        filter: Option<String>,
+        /// A JSON array of full referrals.
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// CSV with a header row.
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Print one referral as JSON.
+    Get {
+        /// The referral's id.
+        id: String,
+    },
+    /// Change one editable field and print its new value.
+    ///
+    /// PATH is a JSON Pointer such as /name, /details/currency or /favorite; VALUE is read as
+    /// JSON when it parses (42, true, "text", {...}), else as plain text. A status change is
+    /// one value: `set ID /status Closed/Won`.
+    Set {
+        /// The referral's id.
+        id: String,
+        /// JSON Pointer of an editable field.
+        path: String,
+        /// The new value (may start with `-`, e.g. -5).
+        #[arg(allow_hyphen_values = true)]
+        value: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MarketoAction {
+    /// Where referrals stand in Marketo: the five steps of each, then a summary.
+    Check {
+        /// One referral; every referral when left out.
+        id: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -138,6 +193,12 @@ fn main() -> ExitCode {
         Some(Command::Sandbox(args)) => runtime.block_on(run_sandbox(args)),
         Some(Command::Config { action }) => config_command(&o, action),
         Some(Command::Purge(args)) => purge(&o, args),
+        Some(Command::Referrals { action }) => {
+            runtime.block_on(run_script(o, Script::Referrals(action)))
+        }
+        Some(Command::Marketo { action }) => {
+            runtime.block_on(run_script(o, Script::Marketo(action)))
+        }
         Some(Command::Completions { shell }) => {
             clap_complete::generate(
                 shell,
@@ -156,24 +217,29 @@ fn fail(e: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
-async fn run_dashboard(o: Overrides) -> ExitCode {
-    let config = match setup::load_config(&o) {
-        Ok(c) => c,
-        Err(e) => {
-            return fail(format!(
-                "{e}\n(fix the file, or check it with `refdeck config check`)"
-            ));
-        }
-    };
-    let dir = setup::data_dir(&o, &config);
-    if let Err(e) = setup::ensure_data_dir(&dir) {
-        return fail(e);
-    }
+/// The log guard; dropping it flushes the log file.
+type LogGuard = Option<tracing_appender::non_blocking::WorkerGuard>;
+
+/// Reads the config, prepares the data directory and starts file logging: what the dashboard
+/// and the scripting subcommands share before wiring.
+fn start(o: &Overrides) -> Result<(refdeck::config::Config, LogGuard), ExitCode> {
+    let config = setup::load_config(o).map_err(|e| {
+        fail(format!(
+            "{e}\n(fix the file, or check it with `refdeck config check`)"
+        ))
+    })?;
+    let dir = setup::data_dir(o, &config);
+    setup::ensure_data_dir(&dir).map_err(fail)?;
     let level = o.log.clone().unwrap_or_else(|| config.log.level.clone());
-    if let Err(e) = refdeck::config::check_log_level(&level) {
-        return fail(format!("--log: {e}"));
-    }
-    let _log = setup::init_logging(&dir, &level);
+    refdeck::config::check_log_level(&level).map_err(|e| fail(format!("--log: {e}")))?;
+    Ok((config, setup::init_logging(&dir, &level)))
+}
+
+async fn run_dashboard(o: Overrides) -> ExitCode {
+    let (config, _log) = match start(&o) {
+        Ok(started) => started,
+        Err(code) => return code,
+    };
     if let Err(e) = refdeck::tui::install_hooks() {
         return fail(format!("cannot install the error hooks: {e}"));
     }
@@ -216,6 +282,79 @@ async fn run_dashboard(o: Overrides) -> ExitCode {
             tracing::error!("{e:?}");
             eprintln!("refdeck: {e:?}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// A scripting subcommand.
+enum Script {
+    Referrals(ReferralsAction),
+    Marketo(MarketoAction),
+}
+
+async fn run_script(o: Overrides, script: Script) -> ExitCode {
+    let (config, _log) = match start(&o) {
+        Ok(started) => started,
+        Err(code) => return code,
+    };
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        "refdeck script starting"
+    );
+    // A sign-in that needs the user shows its prompt on stderr.
+    let (ev_tx, mut ev_rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(event) = ev_rx.recv().await {
+            if let refdeck::backend::protocol::Event::DeviceCode(code) = event {
+                eprintln!("{}", code.message);
+            }
+        }
+    });
+    let wired = match setup::wire(&o, config, Some(ev_tx)).await {
+        Ok(w) => w,
+        Err(e) => return fail(e),
+    };
+    let result = match &wired.backend.partner_center {
+        Some(pc) => script_command(pc, wired.backend.marketo.as_ref(), script).await,
+        None => Err(script::ScriptError::failed(
+            "Partner Center is not configured",
+        )),
+    };
+    if let Some(sandbox) = wired.sandbox {
+        sandbox.shutdown().await;
+    }
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::warn!(code = e.code, "script failed: {}", e.message);
+            eprintln!("refdeck: {e}");
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+async fn script_command(
+    pc: &refdeck::backend::partner_center::PartnerCenterClient,
+    marketo: Option<&refdeck::backend::marketo::MarketoClient>,
+    command: Script,
+) -> Result<(), script::ScriptError> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match command {
+        Script::Referrals(ReferralsAction::List { filter, json, csv }) => {
+            let format = match (json, csv) {
+                (true, _) => script::ListFormat::Json,
+                (_, true) => script::ListFormat::Csv,
+                _ => script::ListFormat::Table,
+            };
+            script::list(pc, filter.as_deref(), format, chrono::Utc::now(), &mut out).await
+        }
+        Script::Referrals(ReferralsAction::Get { id }) => script::get(pc, &id, &mut out).await,
+        Script::Referrals(ReferralsAction::Set { id, path, value }) => {
+            script::set(pc, &id, &path, &value, &mut out).await
+        }
+        Script::Marketo(MarketoAction::Check { id }) => {
+            script::marketo_check(pc, marketo, id.as_deref(), &mut out).await
         }
     }
 }

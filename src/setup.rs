@@ -89,14 +89,27 @@ pub fn ensure_data_dir(dir: &Path) -> Result<(), SetupError> {
     Ok(())
 }
 
-/// Logs go to `<data dir>/logs/refdeck.log.<date>`, never to the screen. Keep the guard alive
+/// Logs go to `<data dir>/logs/refdeck.<date>.log`, never to the screen. Keep the guard alive
 /// for the life of the program (dropping it flushes).
+///
+/// The logs directory is owner-only (0700) and the log files are created 0600 (today's before
+/// the appender opens it, older ones are tightened); a file the appender starts at midnight in a
+/// long run is protected by the directory's mode.
 pub fn init_logging(
     dir: &Path,
     level: &str,
 ) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let logs = dir.join("logs");
-    std::fs::create_dir_all(&logs).ok()?;
+    ensure_data_dir(&logs).ok()?;
+    let today = format!("refdeck.{}.log", chrono::Utc::now().format("%Y-%m-%d"));
+    crate::backend::secure_file::create_private(&logs.join(today)).ok()?;
+    if let Ok(entries) = std::fs::read_dir(&logs) {
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with("refdeck") {
+                let _ = crate::backend::secure_file::restrict(&entry.path());
+            }
+        }
+    }
     let appender = tracing_appender::rolling::Builder::new()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
         .filename_prefix("refdeck")

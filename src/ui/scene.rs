@@ -3,13 +3,13 @@
 //! generator (`cargo run --example screenshots`) both use it, so the README's images and the
 //! tested screens are the same screens.
 
+use crate::app::{Action, App, AppOptions};
+use crate::backend::protocol::{Command, Connection, Event, Link};
+use crate::domain::{Referral, ReferralRow};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use crate::app::{Action, App, AppOptions};
-use crate::backend::protocol::{Command, Connection, Event, Link};
-use crate::domain::{Referral, ReferralRow};
 
 /// The fixed "now" of scenes, so relative dates never change.
 pub fn now() -> DateTime<Utc> {
@@ -174,7 +174,10 @@ fn hex(c: ratatui::style::Color, default: &str) -> String {
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// The rendered buffer as an SVG image: one monospace cell per terminal cell, with the cells'
