@@ -3,4 +3,6 @@
 
 pub mod pty;
 
+// Not every test binary uses every helper.
+#[allow(unused_imports)]
 pub use refdeck::ui::scene::{Scene as Harness, now, referrals};
