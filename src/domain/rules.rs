@@ -311,6 +311,23 @@ pub fn registration_ineligibility(r: &Referral) -> Vec<String> {
     reasons
 }
 
+/// Why a new registration cannot be added next to the referral's latest one, or `None` when it
+/// can. Our reading of the service: one registration at a time — a new one only once the latest
+/// has Failed; while it is under review it is updated instead.
+pub fn new_registration_blocked(r: &Referral) -> Option<RuleViolation> {
+    let last = r.registrations().last()?;
+    if last.status == Some(RegistrationStatus::Failed) {
+        return None;
+    }
+    let status = last.status.clone().unwrap_or_default();
+    Some(RuleViolation::new(
+        "one-registration-at-a-time",
+        format!(
+            "the latest registration is {status}; a new registration is possible only after it Failed (update it instead while it is ReviewPending or ActionRequired)"
+        ),
+    ))
+}
+
 /// True while a registration may still be changed by the partner.
 pub fn registration_is_updatable(reg: &Registration) -> bool {
     matches!(
@@ -607,6 +624,29 @@ mod tests {
         assert!(early[0].contains("72 hours"), "{early:?}");
         let all = registration_ineligibility(&Referral::default());
         assert_eq!(all.len(), 4, "{all:?}");
+    }
+
+    #[test]
+    fn a_new_registration_waits_until_the_latest_one_failed() {
+        let mut r = won_referral(100);
+        assert_eq!(new_registration_blocked(&r), None);
+        let reg = |status| Registration {
+            status: Some(status),
+            ..Default::default()
+        };
+        r.registrations = Some(vec![reg(RegistrationStatus::Failed)]);
+        assert_eq!(new_registration_blocked(&r), None);
+        for open in [
+            RegistrationStatus::ReviewPending,
+            RegistrationStatus::ActionRequired,
+            RegistrationStatus::Passed,
+            RegistrationStatus::Approved,
+        ] {
+            r.registrations = Some(vec![reg(RegistrationStatus::Failed), reg(open.clone())]);
+            let v = new_registration_blocked(&r).unwrap();
+            assert_eq!(v.rule, "one-registration-at-a-time");
+            assert!(v.message.contains(open.as_str()), "{v}");
+        }
     }
 
     #[test]

@@ -309,18 +309,10 @@ fn add_registration(doc: &mut Value, value: &Value, now: DateTime<Utc>) -> Resul
         .with_inner("rule", json!("registration-eligibility"))
         .with_inner("reasons", json!(reasons)));
     }
-    if let Some(last) = working.registrations().last()
-        && last.status != Some(RegistrationStatus::Failed)
-    {
-        let n = working.registrations().len() - 1;
-        let status = last.status.clone().unwrap_or_default();
-        return Err(ApiError::invalid(
-            "/registrations/-",
-            format!(
-                "registration {n} is {status}; a new registration is possible only after the latest one Failed (update registration {n} instead while it is ReviewPending or ActionRequired) (rule: one-registration-at-a-time)"
-            ),
-        )
-        .with_inner("rule", json!("one-registration-at-a-time")));
+    if let Some(v) = rules::new_registration_blocked(&working) {
+        return Err(
+            ApiError::invalid("/registrations/-", v.to_string()).with_inner("rule", json!(v.rule))
+        );
     }
     if !value.is_object() {
         return Err(ApiError::invalid(

@@ -36,20 +36,31 @@ pub fn open_field_editor(r: &Referral, path: &str, cx: &mut Cx<'_>) -> Flow {
     Flow::Push(Box::new(form))
 }
 
-/// Which list a group of fields belongs to.
+/// Which list a group of fields belongs to. A field of entry `i` of a group has the key
+/// `{prefix}.{i}.{name}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Group {
     Contacts,
     Team,
     Solutions,
+    /// The solution details of a deal registration (the registration wizard).
+    SolutionDetails,
 }
 
 impl Group {
+    const ALL: [Group; 4] = [
+        Group::Contacts,
+        Group::Team,
+        Group::Solutions,
+        Group::SolutionDetails,
+    ];
+
     pub fn prefix(self) -> &'static str {
         match self {
             Group::Contacts => "contacts",
             Group::Team => "team",
             Group::Solutions => "solutions",
+            Group::SolutionDetails => "solutionDetails",
         }
     }
 
@@ -57,18 +68,32 @@ impl Group {
         match self {
             Group::Contacts => "Contact",
             Group::Team => "Member",
-            Group::Solutions => "Solution",
+            Group::Solutions | Group::SolutionDetails => "Solution",
         }
     }
 
-    fn of(key: &str) -> Option<(Group, usize)> {
+    /// The most entries the group may hold.
+    fn max(self) -> usize {
+        match self {
+            Group::Solutions | Group::SolutionDetails => crate::domain::create::MAX_SOLUTIONS,
+            Group::Contacts | Group::Team => crate::domain::create::MAX_TEAM,
+        }
+    }
+
+    /// The entries the group must keep, with the reason in words.
+    fn min(self) -> (usize, &'static str) {
+        match self {
+            Group::Contacts => (1, "a referral keeps at least one customer contact"),
+            Group::SolutionDetails => (1, "a deal registration needs at least one solution"),
+            Group::Team | Group::Solutions => (0, ""),
+        }
+    }
+
+    /// The group and entry index a field key belongs to.
+    pub fn of(key: &str) -> Option<(Group, usize)> {
         let mut parts = key.split('.');
-        let group = match parts.next()? {
-            "contacts" => Group::Contacts,
-            "team" => Group::Team,
-            "solutions" => Group::Solutions,
-            _ => return None,
-        };
+        let prefix = parts.next()?;
+        let group = Group::ALL.into_iter().find(|g| g.prefix() == prefix)?;
         Some((group, parts.next()?.parse().ok()?))
     }
 }
@@ -183,7 +208,8 @@ pub fn read_solutions(form: &Form, base: &[Solution]) -> Vec<Solution> {
         .collect()
 }
 
-fn count_group(form: &Form, group: Group) -> usize {
+/// How many entries of `group` the form holds.
+pub fn count_group(form: &Form, group: Group) -> usize {
     form.fields
         .iter()
         .filter_map(|f| Group::of(&f.key))
@@ -219,19 +245,16 @@ pub fn edit_group(
                 .collect()
         })
         .collect();
-    let max = if group == Group::Solutions {
-        crate::domain::create::MAX_SOLUTIONS
-    } else {
-        crate::domain::create::MAX_TEAM
-    };
+    let max = group.max();
     if add {
         if count >= max {
             return Err(format!("at most {max} entries"));
         }
         entries.insert(index + 1, Vec::new());
     } else {
-        if group == Group::Contacts && count <= 1 {
-            return Err("a referral keeps at least one customer contact".into());
+        let (min, why) = group.min();
+        if count <= min {
+            return Err(why.into());
         }
         entries.remove(index);
     }

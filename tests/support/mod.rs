@@ -3,4 +3,4 @@
 
 pub mod pty;
 
-pub use refdeck::ui::scene::{Scene as Harness, now};
+pub use refdeck::ui::scene::{Scene as Harness, now, referrals};
