@@ -64,6 +64,24 @@ fn shots() -> Vec<(&'static str, Script)> {
                 theirs: Box::new(theirs),
             });
         }),
+        ("register", |s| {
+            // The first referral that can be registered.
+            let eligible: Vec<String> = s
+                .referrals
+                .iter()
+                .filter(|r| refdeck::domain::rules::registration_ineligibility(r).is_empty())
+                .map(|r| r.id().to_string())
+                .collect();
+            let ids = s.app.list.visible_ids();
+            let Some(pos) = ids.iter().position(|id| eligible.contains(id)) else {
+                return;
+            };
+            for _ in 0..pos {
+                s.key(KeyCode::Char('j'));
+            }
+            s.key(KeyCode::Char('r'));
+            s.answer_detail();
+        }),
         ("help", |s| s.key(KeyCode::Char('?'))),
         ("palette", |s| {
             s.key(KeyCode::Char(':'));

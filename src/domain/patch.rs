@@ -205,18 +205,28 @@ fn apply_one(doc: &mut Value, op: &PatchOp) -> Result<(), PatchError> {
     let segments: Vec<String> = rest.split('/').map(unescape).collect();
     let (last, parents) = segments.split_last().ok_or_else(|| err("empty path"))?;
     let mut cur = doc;
-    for seg in parents {
+    for (depth, seg) in parents.iter().enumerate() {
+        // A missing container is made as what the next segment needs: `-` appends to a list.
+        let next_is_append =
+            segments.get(depth + 1).is_some_and(|s| s == "-") && depth + 1 == parents.len();
+        let fresh = || {
+            if next_is_append {
+                Value::Array(Vec::new())
+            } else {
+                Value::Object(Map::new())
+            }
+        };
         cur = match cur {
             Value::Object(map) => {
                 if !map.contains_key(seg) {
                     if op.op == Op::Replace {
                         return Err(err(&format!("`{seg}` does not exist; use add")));
                     }
-                    map.insert(seg.clone(), Value::Object(Map::new()));
+                    map.insert(seg.clone(), fresh());
                 }
                 let child = map.get_mut(seg).expect("inserted above");
                 if child.is_null() && op.op == Op::Add {
-                    *child = Value::Object(Map::new());
+                    *child = fresh();
                 }
                 child
             }
@@ -404,6 +414,16 @@ mod tests {
         assert!(apply(&mut doc, &[PatchOp::add("/a/01", json!(1))]).is_err());
         assert!(apply(&mut doc, &[PatchOp::add("nope", json!(1))]).is_err());
         assert!(apply(&mut doc, &[PatchOp::add("/o/k/x", json!(1))]).is_err());
+        let mut absent = json!({"registrations": null});
+        apply(
+            &mut absent,
+            &[
+                PatchOp::add("/registrations/-", json!({"a": 1})),
+                PatchOp::add("/tags/-", json!("x")),
+            ],
+        )
+        .unwrap();
+        assert_eq!(absent, json!({"registrations": [{"a": 1}], "tags": ["x"]}));
         let mut esc = json!({});
         apply(&mut esc, &[PatchOp::add("/a~1b", json!(1))]).unwrap();
         assert_eq!(esc["a/b"], 1);
