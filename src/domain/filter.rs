@@ -493,13 +493,13 @@ impl Filter {
     }
 
     /// The positive free words and phrases (the ones that score and highlight).
-    pub fn words(&self) -> impl Iterator<Item = &Word> {
+    pub fn positive_words(&self) -> impl Iterator<Item = &Word> {
         self.words.iter().filter(|w| !w.negated)
     }
 
     /// True when some positive free word is present, i.e. results can be ranked by score.
     pub fn has_words(&self) -> bool {
-        self.words().next().is_some()
+        self.positive_words().next().is_some()
     }
 
     /// True when the row satisfies every token.
@@ -540,7 +540,7 @@ impl Filter {
             }
         }
         let mut total = 0u32;
-        for word in self.words() {
+        for word in self.positive_words() {
             total += u32::from(word.score(row, matcher, scratch, best)?);
         }
         Some(total)
@@ -549,7 +549,7 @@ impl Filter {
     /// False when the row's [`Sig`] shows that some positive word cannot match it. Cheap: for
     /// ruling rows out before reading their texts.
     pub(crate) fn admits(&self, sig: &Sig) -> bool {
-        self.words()
+        self.positive_words()
             .all(|w| sig.primary_admits(&w.sig) || sig.text_admits(&w.sig))
     }
 
@@ -559,7 +559,7 @@ impl Filter {
         let mut buf = Vec::new();
         let hay = utf32(text, &mut buf);
         let mut indices = Vec::new();
-        for word in self.words() {
+        for word in self.positive_words() {
             if word.atom.kind == AtomKind::Substring {
                 // nucleo 0.3 misses some substrings (see `Word::find`); find it ourselves.
                 let needle = word.atom.needle_text();
