@@ -212,6 +212,9 @@ struct Inner {
     tokens: TokenSource,
     limiter: Limiter,
     retry: RetryPolicy,
+    /// Attempts that failed and were retried, and why the last one failed (for the UI).
+    retried: std::sync::atomic::AtomicU64,
+    last_trouble: std::sync::Mutex<Option<String>>,
 }
 
 /// Whether a request may be sent twice.
@@ -267,6 +270,8 @@ impl PartnerCenterClient {
                 base,
                 limiter: Limiter::new(max, window),
                 retry: cfg.retry,
+                retried: std::sync::atomic::AtomicU64::new(0),
+                last_trouble: std::sync::Mutex::new(None),
             }),
         })
     }
@@ -455,6 +460,29 @@ impl PartnerCenterClient {
         Ok(url)
     }
 
+    /// How many attempts failed and were retried so far, and why the last one failed. Retries
+    /// are invisible in results; this lets the UI say that the service is struggling.
+    pub fn trouble(&self) -> (u64, Option<String>) {
+        let inner = &*self.inner;
+        let why = inner
+            .last_trouble
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        (
+            inner.retried.load(std::sync::atomic::Ordering::Relaxed),
+            why,
+        )
+    }
+
+    fn note_retry(&self, why: String) {
+        let inner = &*self.inner;
+        inner
+            .retried
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        *inner.last_trouble.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
+    }
+
     /// Sends with tokens, the limiter and the retry rules of the module notes.
     async fn send(&self, call: Call<'_>) -> Result<Answer, PcError> {
         let inner = &*self.inner;
@@ -482,6 +510,7 @@ impl PartnerCenterClient {
                     tracing::debug!(method = %call.method, path = call.url.path(), attempt, elapsed_ms, error = %failure.message, "request failed");
                     let repeatable = call.repeat == Repeat::Safe || !failure.reached_server;
                     if repeatable && !last {
+                        self.note_retry(format!("no answer ({})", failure.message));
                         tokio::time::sleep(inner.retry.backoff(attempt)).await;
                         continue;
                     }
@@ -505,6 +534,11 @@ impl PartnerCenterClient {
                     continue;
                 }
                 429 | 503 if !last => {
+                    self.note_retry(if status.as_u16() == 429 {
+                        "throttled (429)".into()
+                    } else {
+                        "unavailable (503)".into()
+                    });
                     if let Some(w) = wait {
                         inner.limiter.pause_for(inner.retry.honour(w));
                     } else {
@@ -513,6 +547,7 @@ impl PartnerCenterClient {
                     continue;
                 }
                 500 | 502 | 504 if call.repeat == Repeat::Safe && !last => {
+                    self.note_retry(format!("server error ({})", status.as_u16()));
                     tokio::time::sleep(inner.retry.backoff(attempt)).await;
                     continue;
                 }

@@ -117,6 +117,7 @@ async fn run(
         i
     });
     let mut last_budget = None;
+    let mut last_trouble = 0u64;
     let mut started = false;
     loop {
         tokio::select! {
@@ -136,6 +137,7 @@ async fn run(
                 ctx.handle(cmd);
             }
             _ = budget_tick.tick() => {
+                ctx.report_trouble(&mut last_trouble);
                 let budget = ctx.budget();
                 if Some(budget) != last_budget {
                     last_budget = Some(budget);
@@ -161,6 +163,26 @@ impl Ctx {
             level,
             text: text.into(),
         });
+    }
+
+    /// Tells the user when calls had to be retried since the last look (the client retries
+    /// by itself, so results alone would hide a struggling service).
+    fn report_trouble(&self, seen: &mut u64) {
+        let Some(pc) = &self.pc else { return };
+        let (count, why) = pc.trouble();
+        if count > *seen {
+            let n = count - *seen;
+            *seen = count;
+            let why = why.unwrap_or_default();
+            tracing::info!(retries = n, %why, "Partner Center calls retried");
+            self.notice(
+                Level::Warning,
+                format!(
+                    "Partner Center: {n} call{} retried, last because {why}",
+                    if n == 1 { "" } else { "s" }
+                ),
+            );
+        }
     }
 
     /// Starts a task the backend owns.
