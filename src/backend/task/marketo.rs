@@ -235,17 +235,38 @@ impl Ctx {
             );
             return;
         }
-        let result = self.push_one(&mk, &id).await;
+        let outcome = self.push_one(&mk, &id).await;
+        // Free the referral before the end is announced, so a push asked for right after
+        // the last event is not refused as still running.
         self.pushing
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&id);
-        if let Err(message) = result {
-            self.fail(&id, &message);
+        match outcome {
+            Ok(done) => {
+                let PushDone {
+                    name,
+                    report,
+                    at,
+                    tally,
+                } = done;
+                self.send_report(&id, report, at, ReportSource::Pushed);
+                let (level, text) = match tally {
+                    None => (Level::Info, format!("“{name}”: nothing to push to Marketo")),
+                    Some(t) if t.skipped > 0 => {
+                        (Level::Warning, format!("“{name}” pushed to Marketo: {t}"))
+                    }
+                    Some(t) => (Level::Success, format!("“{name}” pushed to Marketo: {t}")),
+                };
+                self.notice(level, text);
+            }
+            Err(message) => self.fail(&id, &message),
         }
     }
 
-    async fn push_one(&self, mk: &MarketoClient, id: &str) -> Result<(), String> {
+    /// A live check, then the push of what it shows missing; the per-record results go out
+    /// as they come, the end is for the caller to announce.
+    async fn push_one(&self, mk: &MarketoClient, id: &str) -> Result<PushDone, String> {
         let key = id.to_string();
         let referral = self
             .db(move |s| s.get(&key))
@@ -259,13 +280,14 @@ impl Ctx {
             .into_iter()
             .next()
             .ok_or_else(|| "Marketo's check returned no report".to_string())?;
+        let name = referral.name().to_string();
         if before.to_push() == 0 {
-            self.send_report(id, before, at, ReportSource::Pushed);
-            self.notice(
-                Level::Info,
-                format!("“{}”: nothing to push to Marketo", referral.name()),
-            );
-            return Ok(());
+            return Ok(PushDone {
+                name,
+                report: before,
+                at,
+                tally: None,
+            });
         }
         self.send_report(id, before.clone(), at, ReportSource::Checked);
         let mut tally = PushTally::default();
@@ -282,17 +304,12 @@ impl Ctx {
         self.observe_marketo(&result);
         let after = result.map_err(|e| e.to_string())?;
         let at = self.record(std::slice::from_ref(&after)).await;
-        self.send_report(id, after, at, ReportSource::Pushed);
-        let level = if tally.skipped > 0 {
-            Level::Warning
-        } else {
-            Level::Success
-        };
-        self.notice(
-            level,
-            format!("“{}” pushed to Marketo: {tally}", referral.name()),
-        );
-        Ok(())
+        Ok(PushDone {
+            name,
+            report: after,
+            at,
+            tally: Some(tally),
+        })
     }
 
     fn send_report(&self, id: &str, report: SyncReport, at: DateTime<Utc>, source: ReportSource) {
@@ -314,6 +331,15 @@ impl Ctx {
     fn fail_all(&self, ids: &[String], message: &str) {
         ids.iter().for_each(|id| self.fail(id, message));
     }
+}
+
+/// How a push ended: the referral's name, the fresh report, and what was written (`None`
+/// when there was nothing to push).
+struct PushDone {
+    name: String,
+    report: SyncReport,
+    at: DateTime<Utc>,
+    tally: Option<PushTally>,
 }
 
 /// The top bar's short reason when an error means Marketo cannot be used right now; `None`
