@@ -177,22 +177,26 @@ impl Rig {
     }
 }
 
-/// The most calls a check of `slice`'s referrals may take: one query each for sales persons,
-/// companies and opportunities (at most 300 keys each), the leads 300 keys a call, and the
-/// roles a page per 300 found.
+/// The most calls a check of these referrals may take: their distinct keys of each object
+/// 300 a call, and for the roles (queried by opportunity) a further page per 300 roles.
 fn call_bound(referrals: &[refdeck::domain::Referral]) -> u64 {
     let plans: Vec<_> = referrals
         .iter()
         .map(|r| plan(r, &MarketoMapping::default()))
         .collect();
-    let mut persons: Vec<String> = plans
-        .iter()
-        .flat_map(|p| p.person_ids().map(str::to_lowercase))
-        .collect();
-    persons.sort();
-    persons.dedup();
+    let calls = |keys: Vec<&str>| {
+        let mut keys: Vec<String> = keys.iter().map(|k| k.to_lowercase()).collect();
+        keys.sort();
+        keys.dedup();
+        keys.len().div_ceil(MAX_BATCH).max(1)
+    };
+    let sales_persons = calls(plans.iter().filter_map(|p| p.sales_person_id()).collect());
+    let companies = calls(plans.iter().filter_map(|p| p.company_id()).collect());
+    let leads = calls(plans.iter().flat_map(|p| p.person_ids()).collect());
+    let opportunities = calls(plans.iter().filter_map(|p| p.opportunity_id()).collect());
     let roles: usize = plans.iter().map(|p| p.roles.len()).sum();
-    (3 + persons.len().div_ceil(MAX_BATCH).max(1) + roles.div_ceil(MAX_BATCH).max(1)) as u64
+    // Roles: one query per 300 opportunities, plus one page per further 300 roles found.
+    (sales_persons + companies + leads + 2 * opportunities + roles / MAX_BATCH) as u64
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -292,6 +292,17 @@ fn push_stopped_by_a_skipped_record() {
 }
 
 #[test]
+fn failed_check_keeps_the_cached_report() {
+    snap("marketo_failed", |hx, r| {
+        feed(hx, r, partial(r), 2 * 86_400, ReportSource::Cached);
+        hx.event(Event::MarketoFailed {
+            id: r.id().to_string(),
+            message: "cannot reach Marketo for /rest/v1/leads.json: connection refused".into(),
+        });
+    });
+}
+
+#[test]
 fn check_all_progress_in_the_top_bar() {
     for (w, h) in SIZES {
         let mut hx = Harness::new(60, w, h);
