@@ -45,7 +45,7 @@ pub fn open_marketo_view(r: &Referral, cx: &mut Cx<'_>) -> Flow {
 
 /// What the view waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Activity {
+enum Activity {
     Idle,
     Checking,
     /// A push of `expected` records runs.
@@ -56,7 +56,7 @@ pub enum Activity {
 
 /// How the last push ended.
 #[derive(Debug, Clone, PartialEq)]
-pub enum PushEnd {
+enum PushEnd {
     Running,
     Finished,
     Failed(String),
@@ -177,7 +177,7 @@ impl MarketoView {
     }
 
     /// The view's text at `width` cells.
-    pub fn lines(&self, width: usize, cx: &RenderCx<'_>) -> Vec<Line<'static>> {
+    fn lines(&self, width: usize, cx: &RenderCx<'_>) -> Vec<Line<'static>> {
         let t = cx.theme;
         let mut out = self.summary(width, cx);
         if let Some(end) = &self.push_end {
@@ -405,7 +405,7 @@ fn step_state_text(state: &SyncState) -> String {
 }
 
 /// What goes at the end of a record's line: its Marketo id, or why it has none.
-pub fn record_tag(r: &RecordReport) -> String {
+fn record_tag(r: &RecordReport) -> String {
     match (&r.state, &r.marketo_id) {
         (SyncState::Missing, _) => "not in Marketo".into(),
         (SyncState::Blocked { by }, _) => format!("waits for the {by}"),
@@ -415,7 +415,7 @@ pub fn record_tag(r: &RecordReport) -> String {
 }
 
 /// What to say under a record: how it differs, or why it cannot be synced.
-pub fn record_detail(state: &SyncState) -> Option<String> {
+fn record_detail(state: &SyncState) -> Option<String> {
     match state {
         SyncState::Mismatch {
             field,
@@ -461,7 +461,7 @@ fn indented(out: &mut Vec<Line<'static>>, indent: usize, text: &str, width: usiz
 
 /// `left` with `right` at the line's end when both fit; else `right` goes on a line of its
 /// own, right-aligned. `left` wraps when it is longer than a line.
-pub fn with_right(left: &str, right: &str, width: usize) -> Vec<(String, Option<String>)> {
+fn with_right(left: &str, right: &str, width: usize) -> Vec<(String, Option<String>)> {
     let mut rows: Vec<(String, Option<String>)> = widgets::wrap(left, width.max(8))
         .into_iter()
         .map(|l| (l, None))
@@ -637,7 +637,7 @@ fn insight_lines(
 }
 
 /// The Sales Insight fields as (label, value) rows; absent values as `—`.
-pub fn msi_rows(m: &MsiFields) -> Vec<(&'static str, String)> {
+fn msi_rows(m: &MsiFields) -> Vec<(&'static str, String)> {
     let text = |v: &Option<String>| {
         v.as_deref()
             .map(str::trim)
