@@ -189,6 +189,8 @@ pub struct TopBar {
     pub outbox: usize,
     pub budget: Option<(usize, usize)>,
     pub marketo_budget: Option<(usize, usize)>,
+    /// A Marketo check of the whole list: referrals checked so far, of how many.
+    pub marketo_checking: Option<(usize, usize)>,
 }
 
 impl Default for TopBar {
@@ -205,6 +207,7 @@ impl Default for TopBar {
             outbox: 0,
             budget: None,
             marketo_budget: None,
+            marketo_checking: None,
         }
     }
 }
@@ -306,7 +309,9 @@ impl App {
 
     /// True while the backend works on something the user waits for.
     pub fn busy(&self) -> bool {
-        self.top.refreshing.is_some() || self.top.partner_center.link == Link::Connecting
+        self.top.refreshing.is_some()
+            || self.top.marketo_checking.is_some()
+            || self.top.partner_center.link == Link::Connecting
     }
 
     /// The spinner frame, when busy.
@@ -720,6 +725,25 @@ impl App {
             }
             Event::Notice { level, text } => {
                 self.notice = Some(Notice::new(*level, text.clone(), self.now))
+            }
+            Event::MarketoBadges(badges) => self.list.set_marketo(badges),
+            Event::MarketoProgress { done, total } => {
+                self.top.marketo_checking = Some((*done, *total))
+            }
+            Event::MarketoCheckDone { counts, error } => {
+                self.top.marketo_checking = None;
+                self.notice = Some(match error {
+                    Some(e) => Notice::new(
+                        Level::Error,
+                        format!("Marketo check ({counts} so far): {e}"),
+                        self.now,
+                    ),
+                    None => Notice::new(
+                        Level::Success,
+                        format!("Marketo: {} checked — {counts}", counts.total()),
+                        self.now,
+                    ),
+                });
             }
             Event::Conflict {
                 seq,

@@ -289,6 +289,7 @@ pub async fn wire(
             marketo_label,
             store_path: Some(dir.join(crate::backend::store::FILE_NAME)),
             refresh_every: (refresh > 0).then(|| Duration::from_secs(refresh)),
+            marketo_slice: crate::backend::task::MARKETO_SLICE,
         },
         config,
         data_dir: dir,

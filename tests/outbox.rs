@@ -45,6 +45,7 @@ fn backend(
         marketo_label: "off".into(),
         store_path: Some(dir.join(refdeck::backend::store::FILE_NAME)),
         refresh_every: None,
+        marketo_slice: task::MARKETO_SLICE,
     };
     let handle = task::spawn(config, cmd_rx, ev_tx);
     cmd.send(Command::Start).unwrap();

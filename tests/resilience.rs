@@ -81,6 +81,7 @@ async fn edits_survive_errors_drops_throttling_and_latency() {
             marketo_label: "off".into(),
             store_path: Some(dir.path().join("store.sqlite3")),
             refresh_every: None,
+            marketo_slice: task::MARKETO_SLICE,
         },
         cmd_rx,
         ev_tx,

@@ -634,8 +634,14 @@ impl MarketoClient {
             })
             .filter(|v| seen.insert(normalize_key(v)))
             .collect();
-        let pages: Vec<Vec<T>> = futures::stream::iter(unique.chunks(MAX_BATCH))
+        // The batch futures are made up front (they do nothing until polled): a closure
+        // inside the stream would make this future not `Send` (rustc cannot prove the
+        // closure's higher-ranked bounds), and the backend runs checks in spawned tasks.
+        let batches: Vec<_> = unique
+            .chunks(MAX_BATCH)
             .map(|chunk| self.query_batch::<T>(object, filter_type, chunk, fields))
+            .collect();
+        let pages: Vec<Vec<T>> = futures::stream::iter(batches)
             .buffer_unordered(self.inner.cfg.max_in_flight.max(1))
             .try_collect()
             .await?;
@@ -655,19 +661,22 @@ impl MarketoClient {
         let mut out = Vec::new();
         let mut next: Option<String> = None;
         loop {
-            let mut q = url::form_urlencoded::Serializer::new(String::new());
-            q.append_pair("filterType", filter_type)
-                .append_pair("filterValues", &joined_values)
-                .append_pair("batchSize", &MAX_BATCH.to_string());
-            if !fields.is_empty() {
-                q.append_pair("fields", &joined_fields);
-            }
-            if let Some(t) = &next {
-                q.append_pair("nextPageToken", t);
-            }
-            let env = self
-                .call(path, Request::Get { query: q.finish() }, true)
-                .await?;
+            // Built in a block: the serializer is not `Send` and must not live across the
+            // await, or no caller could run a check in a spawned task.
+            let query = {
+                let mut q = url::form_urlencoded::Serializer::new(String::new());
+                q.append_pair("filterType", filter_type)
+                    .append_pair("filterValues", &joined_values)
+                    .append_pair("batchSize", &MAX_BATCH.to_string());
+                if !fields.is_empty() {
+                    q.append_pair("fields", &joined_fields);
+                }
+                if let Some(t) = &next {
+                    q.append_pair("nextPageToken", t);
+                }
+                q.finish()
+            };
+            let env = self.call(path, Request::Get { query }, true).await?;
             out.extend(parse_all::<T>(path, env.result)?);
             match env.next_page_token.filter(|t| !t.is_empty()) {
                 Some(t) if env.more_result != Some(false) => {

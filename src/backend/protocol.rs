@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 use crate::backend::store::OutboxEntry;
+use crate::domain::marketo::{MarketoBadge, RecordStatus, StepResult, SyncReport};
 use crate::domain::patch::PatchOp;
 use crate::domain::{Referral, ReferralRow};
 
@@ -211,9 +212,163 @@ pub enum Event {
         level: Level,
         text: String,
     },
-    /// Marketo results, as opaque JSON until the Marketo view is wired.
+    /// Where one referral stands in Marketo, and when that was found out.
     MarketoReport {
         id: String,
-        report: serde_json::Value,
+        report: Box<SyncReport>,
+        checked_at: DateTime<Utc>,
+        source: ReportSource,
     },
+    /// New list badges (after any check or push).
+    MarketoBadges(Vec<(String, MarketoBadge)>),
+    /// One record written by a push, as Marketo answered it; they come in step order.
+    MarketoPushed {
+        id: String,
+        result: StepResult,
+    },
+    /// A check or push of one referral failed; the last report shown stays valid as cached.
+    MarketoFailed {
+        id: String,
+        message: String,
+    },
+    /// A check of the whole list has checked `done` of `total` referrals.
+    MarketoProgress {
+        done: usize,
+        total: usize,
+    },
+    /// A check of the whole list ended: the badges it gave, or why it stopped early.
+    MarketoCheckDone {
+        counts: BadgeCounts,
+        error: Option<String>,
+    },
+}
+
+/// Where a [`Event::MarketoReport`] comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportSource {
+    /// The last check, read from the local store while a new one runs.
+    Cached,
+    /// A check that just ran.
+    Checked,
+    /// The check that ends a push: the push is over.
+    Pushed,
+}
+
+impl ReportSource {
+    /// True when the report was made just now (not read from the store).
+    pub fn is_fresh(self) -> bool {
+        self != ReportSource::Cached
+    }
+}
+
+/// How many referrals a check of the whole list found in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BadgeCounts {
+    pub synced: usize,
+    pub partial: usize,
+    pub missing: usize,
+}
+
+impl BadgeCounts {
+    pub fn add(&mut self, badge: MarketoBadge) {
+        match badge {
+            MarketoBadge::Synced => self.synced += 1,
+            MarketoBadge::Partial => self.partial += 1,
+            MarketoBadge::Missing => self.missing += 1,
+            MarketoBadge::Unknown => {}
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.synced + self.partial + self.missing
+    }
+}
+
+impl std::fmt::Display for BadgeCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} synced · {} partial · {} missing",
+            self.synced, self.partial, self.missing
+        )
+    }
+}
+
+/// What a push did, by outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PushTally {
+    pub created: usize,
+    pub updated: usize,
+    /// Skipped (with reasons) or any status this build does not know.
+    pub skipped: usize,
+}
+
+impl PushTally {
+    pub fn add(&mut self, status: &RecordStatus) {
+        match status {
+            RecordStatus::Created => self.created += 1,
+            RecordStatus::Updated => self.updated += 1,
+            _ => self.skipped += 1,
+        }
+    }
+
+    /// The tally of some results.
+    pub fn of<'a>(results: impl IntoIterator<Item = &'a StepResult>) -> PushTally {
+        let mut t = PushTally::default();
+        results.into_iter().for_each(|r| t.add(&r.status));
+        t
+    }
+
+    pub fn total(&self) -> usize {
+        self.created + self.updated + self.skipped
+    }
+}
+
+impl std::fmt::Display for PushTally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} created, {} updated, {} skipped",
+            self.created, self.updated, self.skipped
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn badge_counts_add_up() {
+        let mut c = BadgeCounts::default();
+        for b in [
+            MarketoBadge::Synced,
+            MarketoBadge::Partial,
+            MarketoBadge::Partial,
+            MarketoBadge::Missing,
+            MarketoBadge::Unknown,
+        ] {
+            c.add(b);
+        }
+        assert_eq!(c.total(), 4);
+        assert_eq!(c.to_string(), "1 synced · 2 partial · 1 missing");
+        assert!(!ReportSource::Cached.is_fresh());
+        assert!(ReportSource::Pushed.is_fresh());
+    }
+
+    #[test]
+    fn push_tally_counts_each_outcome() {
+        let mut t = PushTally::default();
+        for s in [
+            RecordStatus::Created,
+            RecordStatus::Created,
+            RecordStatus::Updated,
+            RecordStatus::Skipped,
+            RecordStatus::Unknown("odd".into()),
+        ] {
+            t.add(&s);
+        }
+        assert_eq!(t.to_string(), "2 created, 1 updated, 2 skipped");
+        assert_eq!(t.total(), 5);
+    }
 }

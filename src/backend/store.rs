@@ -411,6 +411,21 @@ impl Store {
             .collect()
     }
 
+    /// The ids of every cached referral, in list order (most recently updated first): a check
+    /// of the whole list reads referrals slice by slice from these.
+    pub fn ids(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM referrals ORDER BY updated DESC, id")
+            .map_err(|e| self.err(e))?;
+        let ids = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
+        Ok(ids)
+    }
+
     /// The referrals of one engagement.
     pub fn related(&self, engagement_id: &str) -> Result<Vec<ReferralRow>> {
         let mut stmt = self
@@ -479,22 +494,24 @@ impl Store {
         report_json: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        self.conn
-            .execute(
-                "UPDATE referrals SET marketo = ?2 WHERE id = ?1",
-                params![id, badge.as_str()],
-            )
-            .map_err(|e| self.err(e))?;
-        if let Some(json) = report_json {
-            self.conn
-                .execute(
-                    "INSERT INTO marketo_reports (id, json, checked_at) VALUES (?1, ?2, ?3)
-                     ON CONFLICT(id) DO UPDATE SET json = excluded.json, checked_at = excluded.checked_at",
-                    params![id, json, format_datetime(&at)],
-                )
-                .map_err(|e| self.err(e))?;
+        write_marketo(&self.conn, id, badge, report_json, &format_datetime(&at))
+            .map_err(|e| self.err(e))
+    }
+
+    /// [`Store::set_marketo`] for many referrals in one transaction (one sync to disk, not one
+    /// per referral): what a check of the whole list writes per slice.
+    pub fn set_marketo_many(
+        &mut self,
+        items: &[(String, MarketoBadge, Option<String>)],
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let path = self.path.clone();
+        let at = format_datetime(&at);
+        let tx = self.conn.transaction().map_err(|e| sql_err(&path, e))?;
+        for (id, badge, json) in items {
+            write_marketo(&tx, id, *badge, json.as_deref(), &at).map_err(|e| sql_err(&path, e))?;
         }
-        Ok(())
+        tx.commit().map_err(|e| sql_err(&path, e))
     }
 
     /// The last Marketo report of a referral (JSON) and when it was made.
@@ -664,6 +681,26 @@ impl Store {
     }
 }
 
+/// Writes one referral's badge and (when given) report; `conn` may be a transaction.
+fn write_marketo(
+    conn: &Connection,
+    id: &str,
+    badge: MarketoBadge,
+    report_json: Option<&str>,
+    at: &str,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE referrals SET marketo = ?2 WHERE id = ?1")?
+        .execute(params![id, badge.as_str()])?;
+    if let Some(json) = report_json {
+        conn.prepare_cached(
+            "INSERT INTO marketo_reports (id, json, checked_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET json = excluded.json, checked_at = excluded.checked_at",
+        )?
+        .execute(params![id, json, at])?;
+    }
+    Ok(())
+}
+
 fn sql_err(path: &Path, e: rusqlite::Error) -> StoreError {
     StoreError::Sqlite {
         path: path.to_path_buf(),
@@ -753,6 +790,34 @@ mod tests {
         s.upsert(&[referral("a", "2026-03-01T00:00:00Z")]).unwrap();
         assert_eq!(s.load_rows(None).unwrap()[0].marketo, MarketoBadge::Synced);
         assert_eq!(s.marketo_report("a").unwrap().unwrap().0, "{}");
+    }
+
+    #[test]
+    fn marketo_results_of_a_slice_are_written_together() {
+        let mut s = Store::open_in_memory().unwrap();
+        s.upsert(&[
+            referral("a", "2026-01-01T00:00:00Z"),
+            referral("b", "2026-02-01T00:00:00Z"),
+        ])
+        .unwrap();
+        assert_eq!(s.ids().unwrap(), ["b", "a"]);
+        let at = parse_datetime("2026-03-01T10:00:00Z").unwrap();
+        s.set_marketo_many(
+            &[
+                ("a".into(), MarketoBadge::Partial, Some("{\"x\":1}".into())),
+                ("b".into(), MarketoBadge::Missing, None),
+            ],
+            at,
+        )
+        .unwrap();
+        let rows = s.load_rows(None).unwrap();
+        assert_eq!(rows[0].marketo, MarketoBadge::Missing);
+        assert_eq!(rows[1].marketo, MarketoBadge::Partial);
+        assert_eq!(
+            s.marketo_report("a").unwrap(),
+            Some(("{\"x\":1}".to_string(), at))
+        );
+        assert_eq!(s.marketo_report("b").unwrap(), None);
     }
 
     #[test]

@@ -12,6 +12,8 @@
 //! shows the mine/theirs view; any other refusal marks it failed and restores the server's copy in
 //! the cache. Entries after a failed or conflicting one for the same referral wait behind it, so
 //! a referral's edits always reach the server in the order they were made.
+//!
+//! Marketo: checks, pushes, badges and the Marketo link state live in `task/marketo.rs`.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -29,6 +31,8 @@ use crate::domain::patch::{self, PatchOp};
 use crate::domain::time::format_datetime;
 use crate::domain::{Referral, ReferralRow};
 
+mod marketo;
+
 /// How the backend is set up.
 pub struct BackendConfig {
     /// The Partner Center client, when one could be built.
@@ -43,7 +47,13 @@ pub struct BackendConfig {
     pub store_path: Option<PathBuf>,
     /// Period of the background refresh; `None` for none.
     pub refresh_every: Option<Duration>,
+    /// Referrals per Marketo check when the whole list is checked (progress is reported
+    /// between slices); [`MARKETO_SLICE`] unless a test wants smaller ones.
+    pub marketo_slice: usize,
 }
+
+/// The default [`BackendConfig::marketo_slice`]: ten full batches of 300.
+pub const MARKETO_SLICE: usize = 3_000;
 
 /// Starts the backend task.
 pub fn spawn(
@@ -68,6 +78,12 @@ struct Ctx {
     source: String,
     /// Every task the backend started, so a shutdown stops them all (the outbox is on disk).
     tasks: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
+    /// Marketo's link state, label, and the work in progress there.
+    mkto_link: Arc<Mutex<Link>>,
+    mkto_label: String,
+    mkto_slice: usize,
+    checking_all: Arc<std::sync::atomic::AtomicBool>,
+    pushing: Arc<Mutex<HashSet<String>>>,
 }
 
 async fn run(
@@ -100,14 +116,15 @@ async fn run(
         pc_label: config.partner_center_label.clone(),
         source: config.source.clone(),
         tasks: Arc::new(Mutex::new(Vec::new())),
-    };
-    let marketo_conn = Connection {
-        label: config.marketo_label.clone(),
-        link: if config.marketo.is_some() {
+        mkto_link: Arc::new(Mutex::new(if config.marketo.is_some() {
             Link::Online
         } else {
             Link::Off
-        },
+        })),
+        mkto_label: config.marketo_label.clone(),
+        mkto_slice: config.marketo_slice.max(1),
+        checking_all: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        pushing: Arc::new(Mutex::new(HashSet::new())),
     };
     let mut budget_tick = tokio::time::interval(Duration::from_millis(500));
     budget_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -129,7 +146,7 @@ async fn run(
                 if cmd == Command::Start {
                     if !started {
                         started = true;
-                        let _ = events.send(Event::Marketo(marketo_conn.clone()));
+                        ctx.send_marketo_link();
                         ctx.spawn(ctx.clone().start());
                     }
                     continue;
@@ -225,12 +242,9 @@ impl Ctx {
         .unwrap_or_else(|e| Err(StoreError::Corrupt(format!("store task failed: {e}"))))
     }
 
-    /// Reports the link state when it changes.
+    /// Reports Partner Center's link state when it changes.
     fn set_link(&self, link: Link) {
-        let mut cur = self.link.lock().unwrap_or_else(|e| e.into_inner());
-        if *cur != link {
-            *cur = link.clone();
-            drop(cur);
+        if swap_link(&self.link, &link) {
             self.send(Event::PartnerCenter(Connection {
                 label: self.pc_label.clone(),
                 link,
@@ -1032,18 +1046,6 @@ impl Ctx {
         Sent::Done
     }
 
-    // ---- Marketo ---------------------------------------------------------------------------
-
-    async fn marketo_check(self, ids: Vec<String>, all: bool) {
-        let _ = (ids, all);
-        self.notice(Level::Warning, "Marketo is not wired yet");
-    }
-
-    async fn marketo_push(self, id: String) {
-        let _ = id;
-        self.notice(Level::Warning, "Marketo is not wired yet");
-    }
-
     // ---- export ----------------------------------------------------------------------------
 
     async fn export(self, format: ExportFormat, path: PathBuf, ids: Vec<String>) {
@@ -1068,6 +1070,16 @@ impl Ctx {
 }
 
 const CHANGED: &str = "changed on the server meanwhile";
+
+/// Stores `link` in `cell`; true when it changed.
+fn swap_link(cell: &Mutex<Link>, link: &Link) -> bool {
+    let mut cur = cell.lock().unwrap_or_else(|e| e.into_inner());
+    if *cur == *link {
+        return false;
+    }
+    *cur = link.clone();
+    true
+}
 
 enum Pass {
     Idle,

@@ -33,6 +33,8 @@
 //!   it alone would be skipped; pushing in order fixes both.
 //! - Badge: every record synced and no plan problem → synced; no record present at all →
 //!   missing; anything else (including a mismatch) → partial.
+//! - A [`SyncReport`] serialises to JSON (steps by snake-case name, states tagged `state`,
+//!   Marketo ids as a number or a GUID string) so the store can keep the last one per referral.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -136,7 +138,8 @@ pub const MSI_FIELDS: [&str; 7] = [
 // ---------------------------------------------------------------------------------------------
 
 /// The five sync steps, in the order Marketo requires (each needs the ones before it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Step {
     SalesPerson,
     Company,
@@ -436,7 +439,7 @@ pub struct OpportunityRole {
 }
 
 /// The Sales Insight fields of one lead, as shown in the Marketo pane.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MsiFields {
     pub last_moment_type: Option<String>,
     pub last_moment_date: Option<String>,
@@ -675,7 +678,8 @@ impl<'a, T> SyncRequest<'a, T> {
 
 /// Marketo's id of a record: an integer for sales persons, companies and leads, a GUID for
 /// opportunities and roles.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
 pub enum MarketoId {
     Id(i64),
     Guid(String),
@@ -978,7 +982,7 @@ fn opportunity_slot(r: &Referral, slot: &str) -> Option<String> {
 // ---------------------------------------------------------------------------------------------
 
 /// Something about the referral that keeps a record from being planned.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanProblem {
     pub step: Step,
     pub message: String,
@@ -1387,7 +1391,8 @@ impl Observed {
 // ---------------------------------------------------------------------------------------------
 
 /// Where one record (or one step) stands in Marketo.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
 pub enum SyncState {
     /// In Marketo and in agreement.
     Synced,
@@ -1450,7 +1455,7 @@ impl fmt::Display for SyncState {
 }
 
 /// One record of a step.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordReport {
     /// The external key (for a role: `opportunity/person/role`).
     pub key: String,
@@ -1462,7 +1467,7 @@ pub struct RecordReport {
 }
 
 /// One of the five steps.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StepReport {
     pub step: Step,
     /// The step as a whole: the most pressing state of its records (blocked, then missing,
@@ -1472,7 +1477,7 @@ pub struct StepReport {
 }
 
 /// A lead's Sales Insight data, as read back.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeadInsight {
     pub external_person_id: String,
     pub label: String,
@@ -1480,7 +1485,7 @@ pub struct LeadInsight {
 }
 
 /// Where one referral stands in Marketo: the five steps in order, plus the MSI fields.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncReport {
     pub referral_id: String,
     /// The five steps, in [`Step::ALL`] order.
@@ -2288,5 +2293,25 @@ mod tests {
             Some(MarketoBadge::Partial)
         );
         assert_eq!(MarketoBadge::parse("nope"), None);
+    }
+
+    #[test]
+    fn reports_survive_a_json_round_trip() {
+        let r = referral();
+        let p = plan(&r, &MarketoMapping::default());
+        let mut o = observed_all(&p);
+        let mut sp = p.sales_person.clone().unwrap();
+        sp.id = Some(7);
+        sp.email = Some("old@partner.com".into());
+        o.add_sales_person(sp);
+        let rep = assess(&p, &o);
+        let text = serde_json::to_string(&rep).unwrap();
+        assert!(text.contains(r#""state":"mismatch""#), "{text}");
+        assert!(text.contains(r#""step":"sales_person""#), "{text}");
+        let back: SyncReport = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, rep);
+        // Integer and GUID ids keep their kind.
+        let ids: Vec<MarketoId> = serde_json::from_str(r#"[7, "g-opp"]"#).unwrap();
+        assert_eq!(ids, [MarketoId::Id(7), MarketoId::Guid("g-opp".into())]);
     }
 }

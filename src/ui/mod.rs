@@ -158,6 +158,18 @@ fn top_bar<'a>(app: &App, cx: &RenderCx<'_>) -> Line<'a> {
         &app.top.marketo.link,
         cx,
     ));
+    if let Some((done, total)) = app.top.marketo_checking {
+        let text = if narrow {
+            format!(" {}%", done * 100 / total.max(1))
+        } else {
+            format!(
+                " checking {}/{}",
+                widgets::group_thousands(done as f64),
+                widgets::group_thousands(total as f64)
+            )
+        };
+        spans.push(Span::styled(text, cx.theme.warning));
+    }
     spans.push(sep());
     match (app.top.refreshing, app.top.last_refresh) {
         (Some((n, Some(total))), _) => {
