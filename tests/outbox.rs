@@ -2,12 +2,14 @@
 //! with `If-Match`, conflicts come back as mine/theirs, refusals wait for the user, offline
 //! edits wait and go in order, and a shared referral's second create waits when it fails.
 
+mod support;
+
 use std::time::Duration;
 
 use refdeck::backend::partner_center::{ListQuery, PartnerCenterClient, PcConfig};
 use refdeck::backend::protocol::{Command, Event};
 use refdeck::backend::store::{OutboxState, Store};
-use refdeck::backend::task::{self, BackendConfig};
+use refdeck::backend::task;
 use refdeck::domain::patch::PatchOp;
 use refdeck::domain::*;
 use refdeck::sandbox::{self, SandboxConfig, SandboxHandle};
@@ -35,18 +37,7 @@ fn backend(
 ) {
     let (cmd, cmd_rx) = unbounded_channel();
     let (ev_tx, ev) = unbounded_channel();
-    let config = BackendConfig {
-        partner_center: Some(
-            PartnerCenterClient::new(PcConfig::sandbox(&sandbox.base_url())).unwrap(),
-        ),
-        partner_center_label: "sandbox".into(),
-        source: sandbox.pc_base_url(),
-        marketo: None,
-        marketo_label: "off".into(),
-        store_path: Some(dir.join(refdeck::backend::store::FILE_NAME)),
-        refresh_every: None,
-        marketo_slice: task::MARKETO_SLICE,
-    };
+    let config = support::sandbox_backend(sandbox, dir);
     let handle = task::spawn(config, cmd_rx, ev_tx);
     cmd.send(Command::Start).unwrap();
     (cmd, ev, handle)

@@ -2,12 +2,14 @@
 //! throttling in storms and answering slowly, the backend keeps going, says what failed,
 //! retries, and loses no edit.
 
+mod support;
+
 use std::collections::HashSet;
 use std::time::Duration;
 
 use refdeck::backend::partner_center::{ListQuery, PartnerCenterClient, PcConfig};
 use refdeck::backend::protocol::{Command, Event, Level};
-use refdeck::backend::task::{self, BackendConfig};
+use refdeck::backend::task;
 use refdeck::domain::patch::PatchOp;
 use refdeck::sandbox::{self, SandboxConfig, SandboxHandle};
 use serde_json::json;
@@ -71,18 +73,7 @@ async fn edits_survive_errors_drops_throttling_and_latency() {
     let (cmd, cmd_rx) = unbounded_channel();
     let (ev_tx, mut ev) = unbounded_channel();
     let _backend = task::spawn(
-        BackendConfig {
-            partner_center: Some(
-                PartnerCenterClient::new(PcConfig::sandbox(&sandbox.base_url())).unwrap(),
-            ),
-            partner_center_label: "sandbox".into(),
-            source: sandbox.pc_base_url(),
-            marketo: None,
-            marketo_label: "off".into(),
-            store_path: Some(dir.path().join("store.sqlite3")),
-            refresh_every: None,
-            marketo_slice: task::MARKETO_SLICE,
-        },
+        support::sandbox_backend(&sandbox, dir.path()),
         cmd_rx,
         ev_tx,
     );

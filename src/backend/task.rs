@@ -806,27 +806,13 @@ impl Ctx {
                         });
                         Sent::Blocked
                     }
-                    Err(e) if is_transient(&e) => {
-                        let msg = e.to_string();
-                        let _ = self
-                            .db(move |s| s.outbox_mark(seq, OutboxState::Pending, Some(&msg)))
-                            .await;
-                        Sent::Transient
-                    }
                     Err(e) => {
-                        let msg = e.to_string();
-                        let m2 = msg.clone();
-                        let _ = self
-                            .db(move |s| s.outbox_mark(seq, OutboxState::Failed, Some(&m2)))
-                            .await;
-                        self.send(Event::SaveFailed {
-                            seq,
-                            id: Some(referral_id.clone()),
-                            message: msg,
-                        });
-                        self.restore_from_server(referral_id, entry.base.as_deref())
-                            .await;
-                        Sent::Blocked
+                        let sent = self.failed(seq, Some(referral_id), &e).await;
+                        if matches!(sent, Sent::Blocked) {
+                            self.restore_from_server(referral_id, entry.base.as_deref())
+                                .await;
+                        }
+                        sent
                     }
                 }
             }
@@ -934,27 +920,30 @@ impl Ctx {
         self.observe(&result);
         match result {
             Ok(created) => self.created(seq, created).await,
-            Err(e) if is_transient(&e) => {
-                let msg = e.to_string();
-                let _ = self
-                    .db(move |s| s.outbox_mark(seq, OutboxState::Pending, Some(&msg)))
-                    .await;
-                Sent::Transient
-            }
-            Err(e) => {
-                let msg = e.to_string();
-                let m2 = msg.clone();
-                let _ = self
-                    .db(move |s| s.outbox_mark(seq, OutboxState::Failed, Some(&m2)))
-                    .await;
-                self.send(Event::SaveFailed {
-                    seq,
-                    id: None,
-                    message: msg,
-                });
-                Sent::Blocked
-            }
+            Err(e) => self.failed(seq, None, &e).await,
         }
+    }
+
+    /// Records a failed send: a transient failure stays pending (retried with backoff), any
+    /// other waits as refused for the user.
+    async fn failed(&self, seq: i64, id: Option<&str>, e: &PcError) -> Sent {
+        let message = e.to_string();
+        let state = if is_transient(e) {
+            OutboxState::Pending
+        } else {
+            OutboxState::Failed
+        };
+        let m = message.clone();
+        let _ = self.db(move |s| s.outbox_mark(seq, state, Some(&m))).await;
+        if state == OutboxState::Pending {
+            return Sent::Transient;
+        }
+        self.send(Event::SaveFailed {
+            seq,
+            id: id.map(str::to_string),
+            message,
+        });
+        Sent::Blocked
     }
 
     /// Looks for a referral an earlier, unanswered create may have made: same name, created

@@ -9,9 +9,7 @@
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
+use ratatui::layout::Rect;
 
 use crate::app::{Cx, Flow, Pane, RenderCx};
 use crate::backend::protocol::Command;
@@ -23,9 +21,8 @@ use crate::ui::dialog::Confirm;
 use crate::ui::edit::{
     Group, edit_group, member_fields, read_members, read_solutions, solution_fields,
 };
-use crate::ui::form::{Field, Form, FormEvent, Kind};
+use crate::ui::form::{Field, Form, FormEvent, Kind, PaneText};
 use crate::ui::keymap::Keymap;
-use crate::ui::widgets;
 
 /// Opens the create form.
 pub fn open_create(shared: bool, now: DateTime<Utc>) -> Flow {
@@ -240,31 +237,22 @@ impl Pane for CreateForm {
     }
 
     fn render(&mut self, frame: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
-        let block = widgets::pane_block(format!(" {} ", self.title()), cx);
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
-        let [body, msg, hint] = Layout::vertical([
-            Constraint::Min(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-        ])
-        .areas(inner);
-        self.form.render(frame, body, cx);
-        let line = match &self.error {
-            Some(e) => Line::styled(widgets::truncate(e, msg.width as usize), cx.theme.error),
-            None if self.shared => Line::styled(
-                "creates your referral, then Microsoft's linked one (same engagement)",
-                cx.theme.dim,
-            ),
-            None => Line::styled("fields marked * are required", cx.theme.dim),
+        let note = if self.shared {
+            "creates your referral, then Microsoft's linked one (same engagement)"
+        } else {
+            "fields marked * are required"
         };
-        frame.render_widget(Paragraph::new(line), msg);
-        frame.render_widget(
-            Paragraph::new(Line::styled(
-                "ctrl-s create · tab/↓ next · ctrl-n add contact/solution · ctrl-d remove · esc cancel",
-                cx.theme.dim,
-            )),
-            hint,
+        let title = self.title();
+        self.form.render_pane(
+            frame,
+            area,
+            cx,
+            PaneText {
+                title: &title,
+                error: self.error.as_deref(),
+                note: Some((note, cx.theme.dim)),
+                hint: "ctrl-s create · tab/↓ next · ctrl-n add contact/solution · ctrl-d remove · esc cancel",
+            },
         );
     }
 

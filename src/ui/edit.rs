@@ -8,9 +8,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
+use ratatui::layout::Rect;
 
 use crate::app::{Cx, Flow, Pane, RenderCx};
 use crate::backend::protocol::{Command, Event, Level};
@@ -20,7 +18,7 @@ use crate::domain::time::{format_date, parse_datetime};
 use crate::domain::validate::{self, FieldError};
 use crate::domain::*;
 use crate::ui::dialog::Confirm;
-use crate::ui::form::{Field, Form, FormEvent, Kind};
+use crate::ui::form::{Field, Form, FormEvent, Kind, PaneText};
 use crate::ui::keymap::Keymap;
 use crate::ui::widgets;
 
@@ -673,36 +671,17 @@ impl Pane for EditForm {
     }
 
     fn render(&mut self, frame: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
-        let block = widgets::pane_block(format!(" Edit: {} ", self.base.name()), cx);
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
-        let [body, msg, hint] = Layout::vertical([
-            Constraint::Min(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-        ])
-        .areas(inner);
-        self.form.render(frame, body, cx);
-        if let Some(e) = &self.error {
-            frame.render_widget(
-                Paragraph::new(Line::styled(
-                    widgets::truncate(e, msg.width as usize),
-                    cx.theme.error,
-                )),
-                msg,
-            );
-        } else if self.base.status() == Status::Closed {
-            frame.render_widget(
-                Paragraph::new(Line::styled(CLOSED_NOTE, cx.theme.warning)),
-                msg,
-            );
-        }
-        frame.render_widget(
-            Paragraph::new(Line::styled(
-                "ctrl-s save · tab/↓ next · shift-tab/↑ previous · ctrl-n add · ctrl-d remove · esc cancel",
-                cx.theme.dim,
-            )),
-            hint,
+        let closed = self.base.status() == Status::Closed;
+        self.form.render_pane(
+            frame,
+            area,
+            cx,
+            PaneText {
+                title: &format!("Edit: {}", self.base.name()),
+                error: self.error.as_deref(),
+                note: closed.then_some((CLOSED_NOTE, cx.theme.warning)),
+                hint: "ctrl-s save · tab/↓ next · shift-tab/↑ previous · ctrl-n add · ctrl-d remove · esc cancel",
+            },
         );
     }
 

@@ -194,6 +194,15 @@ impl Field {
     }
 }
 
+/// The words around a form drawn as a pane.
+pub struct PaneText<'a> {
+    pub title: &'a str,
+    pub error: Option<&'a str>,
+    /// Shown when there is no error, in its style.
+    pub note: Option<(&'a str, Style)>,
+    pub hint: &'a str,
+}
+
 /// What a key did to the form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormEvent {
@@ -377,6 +386,48 @@ impl Form {
         field.input.insert_str(clean);
         field.validate();
         true
+    }
+
+    /// Draws the form as a whole pane: a titled border, the fields, one line for an error (or
+    /// the note when there is none) and one line of key hints.
+    pub fn render_pane(
+        &mut self,
+        frame: &mut Frame<'_>,
+        area: Rect,
+        cx: &RenderCx<'_>,
+        text: PaneText<'_>,
+    ) {
+        let PaneText {
+            title,
+            error,
+            note,
+            hint,
+        } = text;
+        let block = widgets::pane_block(format!(" {title} "), cx);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let [body, msg, hints] = ratatui::layout::Layout::vertical([
+            ratatui::layout::Constraint::Min(1),
+            ratatui::layout::Constraint::Length(1),
+            ratatui::layout::Constraint::Length(1),
+        ])
+        .areas(inner);
+        self.render(frame, body, cx);
+        let line = match (error, note) {
+            (Some(e), _) => Some(Line::styled(
+                widgets::truncate(e, msg.width as usize),
+                cx.theme.error,
+            )),
+            (None, Some((text, style))) => Some(Line::styled(text.to_string(), style)),
+            (None, None) => None,
+        };
+        if let Some(line) = line {
+            frame.render_widget(Paragraph::new(line), msg);
+        }
+        frame.render_widget(
+            Paragraph::new(Line::styled(hint.to_string(), cx.theme.dim)),
+            hints,
+        );
     }
 
     /// Draws the fields; the focused one shows its cursor.

@@ -95,6 +95,29 @@ pub fn open_decline_dialog(r: &Referral, cx: &mut Cx<'_>) -> Flow {
     }
 }
 
+/// A list to choose from, with its key hint under it.
+fn render_choices(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    cx: &RenderCx<'_>,
+    items: Vec<ListItem<'_>>,
+    state: &mut ListState,
+) {
+    let [list_area, hint] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    frame.render_stateful_widget(
+        List::new(items)
+            .highlight_style(cx.theme.selected)
+            .highlight_symbol("▶ "),
+        list_area,
+        state,
+    );
+    frame.render_widget(
+        Paragraph::new("enter choose · esc cancel").style(cx.theme.dim),
+        hint,
+    );
+}
+
 /// The allowed moves, one line per status/substatus pair.
 pub struct StatusDialog {
     referral: Referral,
@@ -222,19 +245,7 @@ impl Pane for StatusDialog {
                 ]))
             })
             .collect();
-        let [list_area, hint] =
-            Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
-        frame.render_stateful_widget(
-            List::new(items)
-                .highlight_style(cx.theme.selected)
-                .highlight_symbol("▶ "),
-            list_area,
-            &mut self.state,
-        );
-        frame.render_widget(
-            Paragraph::new("enter choose · esc cancel").style(cx.theme.dim),
-            hint,
-        );
+        render_choices(frame, inner, cx, items, &mut self.state);
     }
 
     fn help(&self, keymap: &Keymap) -> Vec<(String, String)> {
@@ -374,19 +385,7 @@ impl Pane for ReasonDialog {
             return;
         }
         let items: Vec<ListItem> = self.reasons().into_iter().map(ListItem::new).collect();
-        let [list_area, hint] =
-            Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
-        frame.render_stateful_widget(
-            List::new(items)
-                .highlight_style(cx.theme.selected)
-                .highlight_symbol("▶ "),
-            list_area,
-            &mut self.state,
-        );
-        frame.render_widget(
-            Paragraph::new("enter choose · esc cancel").style(cx.theme.dim),
-            hint,
-        );
+        render_choices(frame, inner, cx, items, &mut self.state);
     }
 
     fn help(&self, keymap: &Keymap) -> Vec<(String, String)> {

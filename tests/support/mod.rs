@@ -4,3 +4,23 @@
 pub mod pty;
 
 pub use refdeck::ui::scene::{Scene as Harness, now, referrals};
+
+/// A backend of Partner Center only, against a sandbox, with its store in `dir`.
+pub fn sandbox_backend(
+    sandbox: &refdeck::sandbox::SandboxHandle,
+    dir: &std::path::Path,
+) -> refdeck::backend::task::BackendConfig {
+    use refdeck::backend::partner_center::{PartnerCenterClient, PcConfig};
+    refdeck::backend::task::BackendConfig {
+        partner_center: Some(
+            PartnerCenterClient::new(PcConfig::sandbox(&sandbox.base_url())).expect("client"),
+        ),
+        partner_center_label: "sandbox".into(),
+        source: sandbox.pc_base_url(),
+        marketo: None,
+        marketo_label: "off".into(),
+        store_path: Some(dir.join(refdeck::backend::store::FILE_NAME)),
+        refresh_every: None,
+        marketo_slice: refdeck::backend::task::MARKETO_SLICE,
+    }
+}
