@@ -90,6 +90,57 @@ fn shots() -> Vec<(&'static str, Script)> {
     ]
 }
 
+/// The Marketo view of a partly synced referral, from a real check against the sandbox (which
+/// serves the same demo referrals as the scene: same count, seed and clock).
+fn marketo_shot() -> Scene {
+    use refdeck::backend::marketo::{MarketoClient, MarketoConfig};
+    use refdeck::backend::protocol::ReportSource;
+    use refdeck::domain::marketo::MarketoBadge;
+    let mut scene = Scene::new(120, 160, 44);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let reports = runtime.block_on(async {
+        let sandbox = refdeck::sandbox::start(refdeck::sandbox::SandboxConfig {
+            referrals: 120,
+            seed: 7,
+            now: Some(refdeck::ui::scene::now()),
+            ..Default::default()
+        })
+        .await
+        .expect("sandbox");
+        let client =
+            MarketoClient::new(MarketoConfig::new(sandbox.base_url(), "refdeck", "sandbox"))
+                .expect("client");
+        client.check(&scene.referrals).await.expect("check")
+    });
+    let Some(pos) = reports
+        .iter()
+        .position(|r| r.badge() == MarketoBadge::Partial)
+    else {
+        return scene;
+    };
+    let badges = scene
+        .referrals
+        .iter()
+        .zip(&reports)
+        .map(|(r, rep)| (r.id().to_string(), rep.badge()))
+        .collect();
+    scene.event(Event::MarketoBadges(badges));
+    let id = scene.referrals[pos].id().to_string();
+    let ids = scene.app.list.visible_ids();
+    for _ in 0..ids.iter().position(|x| *x == id).unwrap_or(0) {
+        scene.key(KeyCode::Char('j'));
+    }
+    scene.key(KeyCode::Char('m'));
+    scene.answer_detail();
+    scene.event(Event::MarketoReport {
+        id,
+        report: Box::new(reports[pos].clone()),
+        checked_at: refdeck::ui::scene::now(),
+        source: ReportSource::Checked,
+    });
+    scene
+}
+
 fn main() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
     if let Err(e) = std::fs::create_dir_all(&dir) {
@@ -106,4 +157,10 @@ fn main() {
         }
         println!("{}", path.display());
     }
+    let path = dir.join("marketo.svg");
+    if let Err(e) = std::fs::write(&path, marketo_shot().svg()) {
+        eprintln!("cannot write {}: {e}", path.display());
+        std::process::exit(1);
+    }
+    println!("{}", path.display());
 }
