@@ -257,26 +257,10 @@ impl Pane for CreateForm {
     }
 
     fn help(&self, _keymap: &Keymap) -> Vec<(String, String)> {
-        vec![
-            (
-                "ctrl-s".into(),
-                "create (queued in the outbox, sent at once when online)".into(),
-            ),
-            ("tab/↓".into(), "next field".into()),
-            ("shift-tab/↑".into(), "previous field".into()),
-            (
-                "ctrl-n".into(),
-                "add a contact or solution after the one under the cursor".into(),
-            ),
-            (
-                "ctrl-d".into(),
-                "remove the contact or solution under the cursor".into(),
-            ),
-            (
-                "esc".into(),
-                "cancel (asks when something was typed)".into(),
-            ),
-        ]
+        crate::ui::form::form_help(
+            "create (queued in the outbox, sent at once when online)",
+            "contact or solution",
+        )
     }
 
     fn has_unsaved_input(&self) -> bool {

@@ -686,27 +686,10 @@ impl Pane for EditForm {
     }
 
     fn help(&self, _keymap: &Keymap) -> Vec<(String, String)> {
-        vec![
-            (
-                "ctrl-s".into(),
-                "save (sent with If-Match through the outbox)".into(),
-            ),
-            ("tab/↓".into(), "next field".into()),
-            ("shift-tab/↑".into(), "previous field".into()),
-            ("space/←/→".into(), "change a choice or toggle".into()),
-            (
-                "ctrl-n".into(),
-                "add a contact, team member or solution after the one under the cursor".into(),
-            ),
-            (
-                "ctrl-d".into(),
-                "remove the contact, team member or solution under the cursor".into(),
-            ),
-            (
-                "esc".into(),
-                "cancel (asks when something was typed)".into(),
-            ),
-        ]
+        crate::ui::form::form_help(
+            "save (sent with If-Match through the outbox)",
+            "contact, team member or solution",
+        )
     }
 
     fn has_unsaved_input(&self) -> bool {

@@ -194,6 +194,29 @@ impl Field {
     }
 }
 
+/// The keys of a form pane for the help overlay: what Ctrl-S does and what Ctrl-N/Ctrl-D add
+/// and remove.
+pub fn form_help(save: &str, entries: &str) -> Vec<(String, String)> {
+    vec![
+        ("ctrl-s".into(), save.into()),
+        ("tab/↓".into(), "next field".into()),
+        ("shift-tab/↑".into(), "previous field".into()),
+        ("space/←/→".into(), "change a choice or toggle".into()),
+        (
+            "ctrl-n".into(),
+            format!("add a {entries} after the one under the cursor"),
+        ),
+        (
+            "ctrl-d".into(),
+            format!("remove the {entries} under the cursor"),
+        ),
+        (
+            "esc".into(),
+            "cancel (asks when something was typed)".into(),
+        ),
+    ]
+}
+
 /// The words around a form drawn as a pane.
 pub struct PaneText<'a> {
     pub title: &'a str,
