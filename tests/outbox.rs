@@ -446,3 +446,44 @@ async fn an_independent_create_arrives_once() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_later_refresh_asks_only_for_what_changed() {
+    let mut rig = Rig::new().await;
+    let changed = rig.first("Active").await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    rig.client
+        .patch(
+            changed.id(),
+            &[PatchOp::replace("/name", json!("Changed elsewhere"))],
+            changed.etag.as_deref(),
+        )
+        .await
+        .unwrap();
+    rig.cmd.send(Command::Refresh { full: false }).unwrap();
+    let started = rig
+        .expect("the refresh", |e| matches!(e, Event::RefreshStarted { .. }))
+        .await;
+    assert_eq!(
+        started,
+        Event::RefreshStarted { full: false },
+        "an incremental refresh"
+    );
+    let rows = rig
+        .expect("the changed rows", |e| {
+            matches!(e, Event::RowsChanged { .. })
+        })
+        .await;
+    let Event::RowsChanged { rows } = rows else {
+        unreachable!()
+    };
+    assert_eq!(rows.len(), 1, "only the changed referral came back");
+    assert_eq!(rows[0].name, "Changed elsewhere");
+    let done = rig
+        .expect("done", |e| matches!(e, Event::RefreshDone { .. }))
+        .await;
+    assert!(
+        matches!(done, Event::RefreshDone { changed: 1, .. }),
+        "{done:?}"
+    );
+}
