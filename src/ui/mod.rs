@@ -189,14 +189,21 @@ fn top_bar<'a>(app: &App, cx: &RenderCx<'_>) -> Line<'a> {
         format!("outbox {}", app.top.outbox),
         outbox_style,
     ));
-    if let Some((left, max)) = app.top.budget {
-        spans.push(sep());
-        let style = if left * 5 < max {
-            cx.theme.warning
-        } else {
-            cx.theme.dim
-        };
-        spans.push(Span::styled(format!("API {left}/{max}"), style));
+    // Calls left in the throttle windows: Partner Center, then Marketo on wide screens.
+    let budgets = [
+        ("API", app.top.budget),
+        ("Mkto", app.top.marketo_budget.filter(|_| !narrow)),
+    ];
+    for (name, budget) in budgets {
+        if let Some((left, max)) = budget {
+            spans.push(sep());
+            let style = if left * 5 < max {
+                cx.theme.warning
+            } else {
+                cx.theme.dim
+            };
+            spans.push(Span::styled(format!("{name} {left}/{max}"), style));
+        }
     }
     Line::from(spans)
 }
