@@ -358,6 +358,10 @@ impl App {
                     self.spinner = self.spinner.wrapping_add(1);
                     self.dirty = true;
                 }
+                self.list.set_now(self.now);
+                if self.list.expire_marks(self.now) {
+                    self.dirty = true;
+                }
                 if self.notice.as_ref().is_some_and(|n| n.expired(self.now)) {
                     self.notice = None;
                     self.dirty = true;
@@ -773,9 +777,18 @@ impl App {
             }
             _ => {}
         }
-        if let Event::Saved { referral, .. } = &event {
-            self.list
-                .upsert_rows(vec![crate::domain::ReferralRow::from(referral.as_ref())]);
+        // The list marks a referral while its edit travels: saving…, then saved or refused.
+        use crate::ui::list::RowMark;
+        match &event {
+            Event::Queued { id: Some(id), .. } => self.list.mark(id, Some(RowMark::Saving)),
+            Event::Saved { referral, .. } => {
+                self.list
+                    .upsert_rows(vec![crate::domain::ReferralRow::from(referral.as_ref())]);
+                self.list.mark(referral.id(), Some(RowMark::Saved));
+            }
+            Event::SaveFailed { id: Some(id), .. } => self.list.mark(id, Some(RowMark::Failed)),
+            Event::Conflict { theirs, .. } => self.list.mark(theirs.id(), Some(RowMark::Failed)),
+            _ => {}
         }
         // Every pane sees every event; each picks what concerns it.
         let mut flows = Vec::new();

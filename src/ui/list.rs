@@ -55,7 +55,8 @@ pub struct ListPane {
     input: TextArea<'static>,
     errors: Vec<FilterError>,
     totals: Totals,
-    marks: HashMap<String, RowMark>,
+    /// Marks beside rows whose edits travel, with when they were set.
+    marks: HashMap<String, (RowMark, DateTime<Utc>)>,
     matcher: Matcher,
     now: DateTime<Utc>,
     /// Rows visible at the last render (for paging and clicks).
@@ -106,11 +107,6 @@ impl ListPane {
             return;
         }
         let keep = self.selected_id().map(str::to_string);
-        for r in &rows {
-            if self.marks.get(&r.id) == Some(&RowMark::Saving) {
-                self.marks.insert(r.id.clone(), RowMark::Saved);
-            }
-        }
         self.index.upsert(rows);
         self.recount();
         self.reselect(keep.as_deref());
@@ -126,9 +122,18 @@ impl ListPane {
 
     pub fn mark(&mut self, id: &str, mark: Option<RowMark>) {
         match mark {
-            Some(m) => self.marks.insert(id.to_string(), m),
+            Some(m) => self.marks.insert(id.to_string(), (m, self.now)),
             None => self.marks.remove(id),
         };
+    }
+
+    /// "Saved" marks fade after a few seconds; "saving…" and "refused" stay until resolved.
+    /// True when something changed.
+    pub fn expire_marks(&mut self, now: DateTime<Utc>) -> bool {
+        let before = self.marks.len();
+        self.marks
+            .retain(|_, (m, at)| *m != RowMark::Saved || now - *at < chrono::Duration::seconds(5));
+        self.marks.len() != before
     }
 
     fn recount(&mut self) {
@@ -522,7 +527,7 @@ impl ListPane {
             } else {
                 (Vec::new(), Vec::new())
             };
-            let mark = self.marks.get(&row.id).copied();
+            let mark = self.marks.get(&row.id).map(|(m, _)| *m);
             rows.push(Row::new(
                 cols.iter()
                     .map(|c| c.cell(row, mark, &name_hl, &cust_hl, cx, self.now)),
