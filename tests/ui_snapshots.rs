@@ -224,11 +224,40 @@ fn the_list_marks_a_row_while_its_edit_travels() {
     let mut h = Harness::new(60, 160, 48);
     let first = h.app.list.visible_ids()[0].clone();
     let r = h.referral(&first);
-    let line_of = |screen: &str| screen.lines().find(|l| l.contains("▶")).unwrap_or("").to_string();
-    h.event(Event::Queued { id: Some(first.clone()), seq: 1, summary: "name".into() });
-    assert!(line_of(&h.screen()).contains("▶ …"), "saving…: {}", line_of(&h.screen()));
-    h.event(Event::Saved { seq: 1, referral: Box::new(r.clone()) });
-    assert!(line_of(&h.screen()).contains("▶ ✓"), "saved: {}", line_of(&h.screen()));
-    h.event(Event::SaveFailed { seq: 2, id: Some(first), message: "refused".into() });
-    assert!(line_of(&h.screen()).contains("▶ !"), "refused: {}", line_of(&h.screen()));
+    let line_of = |screen: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains("▶"))
+            .unwrap_or("")
+            .to_string()
+    };
+    h.event(Event::Queued {
+        id: Some(first.clone()),
+        seq: 1,
+        summary: "name".into(),
+    });
+    assert!(
+        line_of(&h.screen()).contains("▶ …"),
+        "saving…: {}",
+        line_of(&h.screen())
+    );
+    h.event(Event::Saved {
+        seq: 1,
+        referral: Box::new(r.clone()),
+    });
+    assert!(
+        line_of(&h.screen()).contains("▶ ✓"),
+        "saved: {}",
+        line_of(&h.screen())
+    );
+    h.event(Event::SaveFailed {
+        seq: 2,
+        id: Some(first),
+        message: "refused".into(),
+    });
+    assert!(
+        line_of(&h.screen()).contains("▶ !"),
+        "refused: {}",
+        line_of(&h.screen())
+    );
 }
