@@ -894,37 +894,10 @@ pub fn build_entries(r: &Referral, related: &[ReferralRow]) -> Vec<Entry> {
             e.push(field("  reason", reason, None));
         }
         if let Some(c) = &reg.contract {
-            let term = match c.term {
-                Some(ContractTerm::Perpetual) => "perpetual".to_string(),
-                _ => format!("ends {}", widgets::date(c.end_date_time)),
-            };
-            e.push(field(
-                "  contract",
-                format!(
-                    "{} · signed {} · starts {} · {term}",
-                    money(c.value, c.currency.as_deref().unwrap_or("")),
-                    widgets::date(c.sign_date_time),
-                    widgets::date(c.start_date_time)
-                ),
-                None,
-            ));
+            e.push(field("  contract", widgets::contract_line(c), None));
         }
         for s in reg.solution_details.iter().flatten() {
-            e.push(field(
-                "  solution",
-                format!(
-                    "{} {} · {}{}",
-                    s.id.as_deref().unwrap_or("?"),
-                    s.name.as_deref().unwrap_or(""),
-                    money(s.value, s.currency.as_deref().unwrap_or("")),
-                    if s.is_deployed_on_azure == Some(true) {
-                        " · on Azure"
-                    } else {
-                        ""
-                    }
-                ),
-                None,
-            ));
+            e.push(field("  solution", widgets::solution_detail_line(s), None));
         }
         if let Some(hist) = &reg.status_history {
             for (label, at) in [

@@ -197,6 +197,35 @@ pub fn datetime(at: Option<DateTime<Utc>>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
+/// A deal registration's contract on one line: `1,000 USD · signed … · starts … · ends …`.
+pub fn contract_line(c: &crate::domain::Contract) -> String {
+    let term = match c.term {
+        Some(crate::domain::ContractTerm::Perpetual) => "perpetual".to_string(),
+        _ => format!("ends {}", date(c.end_date_time)),
+    };
+    format!(
+        "{} · signed {} · starts {} · {term}",
+        money(c.value, c.currency.as_deref().unwrap_or("")),
+        date(c.sign_date_time),
+        date(c.start_date_time)
+    )
+}
+
+/// A registered solution on one line: `SOL-1 Name · 1,000 USD · on Azure`.
+pub fn solution_detail_line(s: &crate::domain::SolutionDetail) -> String {
+    format!(
+        "{} {} · {}{}",
+        s.id.as_deref().unwrap_or("?"),
+        s.name.as_deref().unwrap_or(""),
+        money(s.value, s.currency.as_deref().unwrap_or("")),
+        if s.is_deployed_on_azure == Some(true) {
+            " · on Azure"
+        } else {
+            ""
+        }
+    )
+}
+
 /// `key what · key what` hints for the bottom bar, cut to fit.
 pub fn hints_line<'a>(hints: &[(String, String)], cx: &RenderCx<'_>, width: u16) -> Line<'a> {
     let mut spans = Vec::new();

@@ -210,36 +210,12 @@ pub fn registration_detail(
         }
     }
     if let Some(c) = &reg.contract {
-        let term = match c.term {
-            Some(ContractTerm::Perpetual) => "perpetual".to_string(),
-            _ => format!("ends {}", widgets::date(c.end_date_time)),
-        };
-        lines.extend(labelled(
-            "contract",
-            &format!(
-                "{} · signed {} · starts {} · {term}",
-                money(c.value, c.currency.as_deref().unwrap_or("")),
-                widgets::date(c.sign_date_time),
-                widgets::date(c.start_date_time)
-            ),
-            width,
-            dim,
-        ));
+        lines.extend(labelled("contract", &widgets::contract_line(c), width, dim));
     }
     for s in reg.solution_details.iter().flatten() {
         lines.extend(labelled(
             "solution",
-            &format!(
-                "{} {} · {}{}",
-                s.id.as_deref().unwrap_or("?"),
-                s.name.as_deref().unwrap_or(""),
-                money(s.value, s.currency.as_deref().unwrap_or("")),
-                if s.is_deployed_on_azure == Some(true) {
-                    " · on Azure"
-                } else {
-                    ""
-                }
-            ),
+            &widgets::solution_detail_line(s),
             width,
             dim,
         ));
