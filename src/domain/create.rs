@@ -11,141 +11,195 @@ use super::enums::*;
 use super::referral::*;
 use super::validate::{self, FieldError};
 
-/// Most solutions and most team members a referral may carry.
+/// Most solutions, and most people in a team or a customer's contacts, a referral may carry.
 pub const MAX_SOLUTIONS: usize = 50;
 pub const MAX_TEAM: usize = 50;
 
-/// Every reason `r` cannot be created, each naming the field and the fix.
+/// Every reason `r` cannot be created (spec "Create"), each naming the field and the fix. The
+/// sandbox refuses a create with these; the create form checks the same before queueing one.
 pub fn check_new(r: &Referral) -> Vec<FieldError> {
-    let mut errors = Vec::new();
+    let mut e = Vec::new();
     let mut need = |ok: bool, field: &str, fix: &str| {
         if !ok {
-            errors.push(FieldError::new(field, fix));
+            e.push(FieldError::new(field, fix));
         }
     };
     need(
         !r.name().trim().is_empty(),
         "name",
-        "give the referral a name",
+        "this field is required; name the deal, e.g. \"Contoso supply chain modernization\"",
     );
-    need(
-        r.referral_type.is_some(),
-        "type",
-        "choose Independent or Shared",
-    );
-    let cp = r.customer_profile.as_ref();
-    need(
-        cp.and_then(|c| c.name.as_deref())
-            .is_some_and(|n| !n.trim().is_empty()),
-        "customerProfile.name",
-        "enter the customer's company name",
-    );
-    let country = cp
-        .and_then(|c| c.address.as_ref())
-        .and_then(|a| a.country.as_deref());
-    match country {
-        None => need(
-            false,
-            "customerProfile.address.country",
-            "enter the customer's country (two letters, e.g. US)",
+    match &r.referral_type {
+        None => need(false, "type", "choose Independent or Shared"),
+        Some(t) => need(
+            t.is_known(),
+            "type",
+            &format!("`{t}` is not a referral type; choose Independent or Shared"),
         ),
-        Some(c) => {
-            if let Err(e) = validate::country("customerProfile.address.country", c) {
-                errors.push(e);
-            }
-        }
     }
-    let contacts = r.contacts();
+    need(
+        r.consent.is_some(),
+        "consent",
+        "include the consent object (consentToShareReferralWithMicrosoftSellers and the others)",
+    );
+    if r.registrations.as_ref().is_some_and(|g| !g.is_empty()) {
+        need(
+            false,
+            "registrations",
+            "a new referral cannot carry registrations; register the deal once it is won",
+        );
+    }
+    e.extend(check_customer(r.customer_profile.as_ref()));
+    e.extend(check_details(r.details.as_ref()));
+    e.extend(check_team("team", r.team(), false));
+    e
+}
+
+fn check_customer(c: Option<&CustomerProfile>) -> Vec<FieldError> {
+    let mut e = Vec::new();
+    let empty = CustomerProfile::default();
+    let c = c.unwrap_or_else(|| {
+        e.push(FieldError::new(
+            "customerProfile",
+            "include the customer: name, address with country, and at least one contact",
+        ));
+        &empty
+    });
+    if c.name.as_deref().unwrap_or("").trim().is_empty() {
+        e.push(FieldError::new(
+            "customerProfile.name",
+            "enter the customer's company name",
+        ));
+    }
+    match c.address.as_ref().and_then(|a| a.country.as_deref()) {
+        None => e.push(FieldError::new(
+            "customerProfile.address.country",
+            "enter the customer's country as an ISO 3166 code such as US",
+        )),
+        Some(cc) => e.extend(validate::country("customerProfile.address.country", cc).err()),
+    }
+    let contacts = c.team.as_deref().unwrap_or(&[]);
     if contacts.is_empty() {
-        errors.push(FieldError::new(
+        e.push(FieldError::new(
             "customerProfile.team",
             "add at least one customer contact with first and last name, email and phone",
         ));
     }
-    for (i, c) in contacts.iter().enumerate() {
-        let f = |name: &str| format!("customerProfile.team[{i}].{name}");
-        if c.first_name.as_deref().unwrap_or("").trim().is_empty() {
-            errors.push(FieldError::new(
-                f("firstName"),
-                "enter the contact's first name",
-            ));
+    e.extend(check_team("customerProfile.team", contacts, true));
+    e
+}
+
+/// Checks people: at most 50; emails and phones valid; contacts need all four fields.
+pub fn check_team(field: &str, members: &[Member], contacts: bool) -> Vec<FieldError> {
+    let mut e = Vec::new();
+    if members.len() > MAX_TEAM {
+        e.push(FieldError::new(
+            field,
+            format!(
+                "has {} people; at most {MAX_TEAM} are allowed",
+                members.len()
+            ),
+        ));
+    }
+    for (i, m) in members.iter().enumerate() {
+        let f = |name: &str| format!("{field}[{i}].{name}");
+        if contacts {
+            for (value, name, fix) in [
+                (&m.first_name, "firstName", "enter the contact's first name"),
+                (&m.last_name, "lastName", "enter the contact's last name"),
+                (
+                    &m.email,
+                    "email",
+                    "enter the contact's email, like name@example.com",
+                ),
+                (
+                    &m.phone_number,
+                    "phoneNumber",
+                    "enter the contact's phone, like +1 425 555 0100",
+                ),
+            ] {
+                if value.as_deref().unwrap_or("").trim().is_empty() {
+                    e.push(FieldError::new(f(name), fix));
+                }
+            }
         }
-        if c.last_name.as_deref().unwrap_or("").trim().is_empty() {
-            errors.push(FieldError::new(
-                f("lastName"),
-                "enter the contact's last name",
-            ));
+        if let Some(email) = m.email.as_deref().filter(|s| !s.trim().is_empty()) {
+            e.extend(validate::email(&f("email"), email).err());
         }
-        match c.email.as_deref() {
-            Some(e) => errors.extend(validate::email(&f("email"), e).err()),
-            None => errors.push(FieldError::new(f("email"), "enter the contact's email")),
-        }
-        match c.phone_number.as_deref() {
-            Some(p) => errors.extend(validate::phone(&f("phoneNumber"), p).err()),
-            None => errors.push(FieldError::new(
-                f("phoneNumber"),
-                "enter the contact's phone number",
-            )),
+        if let Some(phone) = m.phone_number.as_deref().filter(|s| !s.trim().is_empty()) {
+            e.extend(validate::phone(&f("phoneNumber"), phone).err());
         }
     }
-    if r.consent.is_none() {
-        errors.push(FieldError::new("consent", "record the customer's consent"));
-    }
-    let d = r.details.as_ref();
-    match d.and_then(|d| d.deal_value) {
-        None => errors.push(FieldError::new(
+    e
+}
+
+fn check_details(d: Option<&Details>) -> Vec<FieldError> {
+    let mut e = Vec::new();
+    let empty = Details::default();
+    let d = d.unwrap_or_else(|| {
+        e.push(FieldError::new(
+            "details",
+            "include the deal details: dealValue, currency, closingDateTime and at least one solution",
+        ));
+        &empty
+    });
+    match d.deal_value {
+        None => e.push(FieldError::new(
             "details.dealValue",
             "enter the deal value (0 or more)",
         )),
-        Some(v) => errors.extend(validate::non_negative("details.dealValue", v).err()),
+        Some(v) => e.extend(validate::non_negative("details.dealValue", v).err()),
     }
-    match d.and_then(|d| d.currency.as_deref()) {
-        None => errors.push(FieldError::new(
+    match d.currency.as_deref() {
+        None => e.push(FieldError::new(
             "details.currency",
-            "enter an ISO 4217 currency such as USD",
+            "enter an ISO 4217 currency code such as USD",
         )),
-        Some(c) => errors.extend(validate::currency("details.currency", c).err()),
+        Some(c) => e.extend(validate::currency("details.currency", c).err()),
     }
-    if d.and_then(|d| d.closing_date_time).is_none() {
-        errors.push(FieldError::new(
+    if d.closing_date_time.is_none() {
+        e.push(FieldError::new(
             "details.closingDateTime",
-            "enter the expected closing date",
+            "enter the expected closing date, like 2026-12-31",
         ));
     }
-    let solutions = r.solutions();
+    let solutions = d
+        .requirements
+        .as_ref()
+        .and_then(|r| r.solutions.as_deref())
+        .unwrap_or(&[]);
+    e.extend(check_solutions(solutions));
+    e
+}
+
+/// One to fifty solutions, each with an id.
+pub fn check_solutions(solutions: &[Solution]) -> Vec<FieldError> {
+    let field = "details.requirements.solutions";
+    let mut e = Vec::new();
     if solutions.is_empty() {
-        errors.push(FieldError::new(
-            "details.requirements.solutions",
-            "add at least one solution",
+        e.push(FieldError::new(
+            field,
+            "add at least one solution, like {\"id\": \"SOL-34104-EBB\"}",
         ));
     }
     if solutions.len() > MAX_SOLUTIONS {
-        errors.push(FieldError::new(
-            "details.requirements.solutions",
+        e.push(FieldError::new(
+            field,
             format!(
-                "{} solutions; a referral takes at most {MAX_SOLUTIONS}",
+                "has {} solutions; at most {MAX_SOLUTIONS} are allowed",
                 solutions.len()
             ),
         ));
     }
     for (i, s) in solutions.iter().enumerate() {
         if s.id.as_deref().unwrap_or("").trim().is_empty() {
-            errors.push(FieldError::new(
-                format!("details.requirements.solutions[{i}].id"),
-                "enter the solution id (e.g. SOL-34104-EBB)",
+            e.push(FieldError::new(
+                format!("{field}[{i}].id"),
+                "enter the solution id, like SOL-34104-EBB",
             ));
         }
     }
-    if r.team().len() > MAX_TEAM {
-        errors.push(FieldError::new(
-            "team",
-            format!(
-                "{} members; a referral takes at most {MAX_TEAM}",
-                r.team().len()
-            ),
-        ));
-    }
-    errors
+    e
 }
 
 /// Makes `r` the partner's half of a referral shared with Microsoft: type Shared, shared with

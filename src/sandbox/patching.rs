@@ -25,7 +25,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::error::{ApiError, typed};
-use super::referrals::{check_solutions, check_team};
+use crate::domain::create::{check_solutions, check_team};
 use crate::domain::patch::{self, Op, PatchOp};
 use crate::domain::rules;
 use crate::domain::time::format_datetime;

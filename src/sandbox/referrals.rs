@@ -32,7 +32,7 @@ use super::error::{ApiError, typed};
 use super::patching;
 use super::query::Pages;
 use crate::domain::patch::diff_values;
-use crate::domain::validate::{self, FieldError};
+use crate::domain::validate::FieldError;
 use crate::domain::*;
 
 /// The partner organisation that owns the referrals created in this sandbox.
@@ -53,9 +53,6 @@ pub struct Referrals {
     partner: Partner,
     pub(super) pages: Pages,
 }
-
-/// Most solutions and team members a referral may carry.
-pub const MAX_ITEMS: usize = 50;
 
 impl Referrals {
     /// Takes ownership of `items` (e.g. from [`demo::generate`]); the partner organisation is
@@ -167,7 +164,7 @@ impl Referrals {
             ));
         }
         let mut r: Referral = typed(body, "")?;
-        let mut errors = check_create(&r);
+        let mut errors = crate::domain::create::check_new(&r);
         errors.extend(self.check_sharing(&r));
         if !errors.is_empty() {
             return Err(ApiError::fields(&errors));
@@ -414,188 +411,6 @@ fn normalise_codes(r: &mut Referral) {
     {
         *c = c.trim().to_ascii_uppercase();
     }
-}
-
-/// The required fields of a create (spec "Create"), every missing or invalid one listed.
-pub fn check_create(r: &Referral) -> Vec<FieldError> {
-    let mut e = Vec::new();
-    let mut need = |ok: bool, field: &str, fix: &str| {
-        if !ok {
-            e.push(FieldError::new(field, fix));
-        }
-    };
-    need(
-        !r.name().trim().is_empty(),
-        "name",
-        "this field is required; name the deal, e.g. \"Contoso supply chain modernization\"",
-    );
-    match &r.referral_type {
-        None => need(false, "type", "choose Independent or Shared"),
-        Some(t) => need(
-            t.is_known(),
-            "type",
-            &format!("`{t}` is not a referral type; choose Independent or Shared"),
-        ),
-    }
-    need(
-        r.consent.is_some(),
-        "consent",
-        "include the consent object (consentToShareReferralWithMicrosoftSellers and the others)",
-    );
-    if r.registrations.as_ref().is_some_and(|g| !g.is_empty()) {
-        need(
-            false,
-            "registrations",
-            "a new referral cannot carry registrations; register the deal once it is won",
-        );
-    }
-    e.extend(check_customer(r.customer_profile.as_ref()));
-    e.extend(check_details(r.details.as_ref()));
-    e.extend(check_team("team", r.team(), false));
-    e
-}
-
-fn check_customer(c: Option<&CustomerProfile>) -> Vec<FieldError> {
-    let Some(c) = c else {
-        return vec![FieldError::new(
-            "customerProfile",
-            "include the customer: name, address with country, and at least one contact",
-        )];
-    };
-    let mut e = Vec::new();
-    if c.name.as_deref().unwrap_or("").trim().is_empty() {
-        e.push(FieldError::new(
-            "customerProfile.name",
-            "enter the customer's company name",
-        ));
-    }
-    match c.address.as_ref().and_then(|a| a.country.as_deref()) {
-        None => e.push(FieldError::new(
-            "customerProfile.address.country",
-            "enter the customer's country as an ISO 3166 code such as US",
-        )),
-        Some(cc) => e.extend(validate::country("customerProfile.address.country", cc).err()),
-    }
-    let contacts = c.team.as_deref().unwrap_or(&[]);
-    if contacts.is_empty() {
-        e.push(FieldError::new(
-            "customerProfile.team",
-            "add at least one customer contact with first and last name, email and phone",
-        ));
-    }
-    e.extend(check_team("customerProfile.team", contacts, true));
-    e
-}
-
-/// Checks people: at most 50; emails and phones valid; contacts need all four fields.
-pub fn check_team(field: &str, members: &[Member], contacts: bool) -> Vec<FieldError> {
-    let mut e = Vec::new();
-    if members.len() > MAX_ITEMS {
-        e.push(FieldError::new(
-            field,
-            format!(
-                "has {} people; at most {MAX_ITEMS} are allowed",
-                members.len()
-            ),
-        ));
-    }
-    for (i, m) in members.iter().enumerate() {
-        let f = |name: &str| format!("{field}[{i}].{name}");
-        if contacts {
-            for (value, name, fix) in [
-                (&m.first_name, "firstName", "enter the contact's first name"),
-                (&m.last_name, "lastName", "enter the contact's last name"),
-                (
-                    &m.email,
-                    "email",
-                    "enter the contact's email, like name@example.com",
-                ),
-                (
-                    &m.phone_number,
-                    "phoneNumber",
-                    "enter the contact's phone, like +1 425 555 0100",
-                ),
-            ] {
-                if value.as_deref().unwrap_or("").trim().is_empty() {
-                    e.push(FieldError::new(f(name), fix));
-                }
-            }
-        }
-        if let Some(email) = m.email.as_deref().filter(|s| !s.trim().is_empty()) {
-            e.extend(validate::email(&f("email"), email).err());
-        }
-        if let Some(phone) = m.phone_number.as_deref().filter(|s| !s.trim().is_empty()) {
-            e.extend(validate::phone(&f("phoneNumber"), phone).err());
-        }
-    }
-    e
-}
-
-fn check_details(d: Option<&Details>) -> Vec<FieldError> {
-    let Some(d) = d else {
-        return vec![FieldError::new(
-            "details",
-            "include the deal details: dealValue, currency, closingDateTime and at least one solution",
-        )];
-    };
-    let mut e = Vec::new();
-    match d.deal_value {
-        None => e.push(FieldError::new(
-            "details.dealValue",
-            "enter the deal value (0 or more)",
-        )),
-        Some(v) => e.extend(validate::non_negative("details.dealValue", v).err()),
-    }
-    match d.currency.as_deref() {
-        None => e.push(FieldError::new(
-            "details.currency",
-            "enter an ISO 4217 currency code such as USD",
-        )),
-        Some(c) => e.extend(validate::currency("details.currency", c).err()),
-    }
-    if d.closing_date_time.is_none() {
-        e.push(FieldError::new(
-            "details.closingDateTime",
-            "enter the expected closing date, like 2026-12-31",
-        ));
-    }
-    let solutions = d
-        .requirements
-        .as_ref()
-        .and_then(|r| r.solutions.as_deref())
-        .unwrap_or(&[]);
-    e.extend(check_solutions(solutions));
-    e
-}
-
-/// One to fifty solutions, each with an id.
-pub fn check_solutions(solutions: &[Solution]) -> Vec<FieldError> {
-    let field = "details.requirements.solutions";
-    let mut e = Vec::new();
-    if solutions.is_empty() {
-        e.push(FieldError::new(
-            field,
-            "add at least one solution, like {\"id\": \"SOL-34104-EBB\"}",
-        ));
-    }
-    if solutions.len() > MAX_ITEMS {
-        e.push(FieldError::new(
-            field,
-            format!(
-                "has {} solutions; at most {MAX_ITEMS} are allowed",
-                solutions.len()
-            ),
-        ));
-    }
-    for (i, s) in solutions.iter().enumerate() {
-        if s.id.as_deref().unwrap_or("").trim().is_empty() {
-            e.push(FieldError::new(
-                format!("{field}[{i}].id"),
-                "enter the solution id, like SOL-34104-EBB",
-            ));
-        }
-    }
-    e
 }
 
 #[cfg(test)]
