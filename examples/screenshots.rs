@@ -7,7 +7,7 @@
 
 use crossterm::event::KeyCode;
 use refdeck::backend::protocol::Event;
-use refdeck::ui::scene::Scene;
+use refdeck::testing::scene::Scene;
 
 type Script = fn(&mut Scene);
 
@@ -102,7 +102,7 @@ fn marketo_shot() -> Scene {
         let sandbox = refdeck::sandbox::start(refdeck::sandbox::SandboxConfig {
             referrals: 120,
             seed: 7,
-            now: Some(refdeck::ui::scene::now()),
+            now: Some(refdeck::testing::scene::now()),
             ..Default::default()
         })
         .await
@@ -135,7 +135,7 @@ fn marketo_shot() -> Scene {
     scene.event(Event::MarketoReport {
         id,
         report: Box::new(reports[pos].clone()),
-        checked_at: refdeck::ui::scene::now(),
+        checked_at: refdeck::testing::scene::now(),
         source: ReportSource::Checked,
     });
     scene

@@ -13,5 +13,7 @@ pub mod domain;
 pub mod sandbox;
 pub mod script;
 pub mod setup;
+#[doc(hidden)]
+pub mod testing;
 pub mod tui;
 pub mod ui;

@@ -1,6 +1,7 @@
 //! The terminal loop: raw mode and the alternate screen in, everything restored on the way out
 //! (normal exit, error, panic, SIGTERM/SIGHUP). Terminal events, backend events and a timer all
-//! become [`Action`]s for [`App::update`]; the screen is redrawn only when something changed, at
+//! become [`Action`]s for [`App::update`], whose [`Effects`] the loop carries out (commands to
+//! the backend, the clipboard, quitting); the screen is redrawn only when something changed, at
 //! most 60 times a second. The loop never waits on the network: the backend answers through a
 //! channel.
 
@@ -17,8 +18,8 @@ use ratatui::DefaultTerminal;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::time::Instant;
 
-use crate::app::{Action, App};
-use crate::backend::protocol::{Command, Event};
+use crate::app::{Action, App, Effects};
+use crate::backend::protocol::{Command, Event, Level};
 
 /// The shortest time between two frames (60 per second).
 pub const FRAME: Duration = Duration::from_millis(16);
@@ -84,12 +85,47 @@ pub async fn run(
     let _ = commands.send(Command::Start);
     let mut last_draw = Instant::now() - FRAME;
     let mut signals = Signals::new()?;
+    let mut quit = false;
     loop {
-        if app.dirty && last_draw.elapsed() >= FRAME {
+        if app.needs_draw() && last_draw.elapsed() >= FRAME {
             terminal.draw(|f| app.draw(f))?;
             last_draw = Instant::now();
         }
-        if let Some(text) = app.clipboard.take() {
+        if quit {
+            break;
+        }
+        let next_frame = last_draw + FRAME;
+        let mut fx = Effects::default();
+        tokio::select! {
+            ev = input.next() => match ev {
+                Some(Ok(ev)) => if let Some(a) = to_action(ev) { fx = app.update(a) },
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            ev = events.recv() => match ev {
+                Some(ev) => {
+                    fx = app.update(Action::Backend(ev));
+                    // Take everything already queued before drawing once.
+                    while let Ok(more) = events.try_recv() {
+                        fx.merge(app.update(Action::Backend(more)));
+                    }
+                }
+                None => {
+                    app.notify(Level::Error, "the background worker stopped; see the log");
+                    // Keep the UI usable; the user can still quit.
+                    std::future::pending::<()>().await;
+                }
+            },
+            _ = tick.tick() => fx = app.update(Action::Tick),
+            _ = tokio::time::sleep_until(next_frame), if app.needs_draw() => {},
+            _ = signals.recv() => {
+                tracing::info!("terminating on signal");
+                fx.quit = true;
+                fx.commands.push(Command::Shutdown);
+            }
+        }
+        quit |= fx.quit;
+        if let Some(text) = fx.clipboard {
             let mut out = io::stdout();
             let _ = execute!(
                 out,
@@ -97,45 +133,7 @@ pub async fn run(
             );
             let _ = out.flush();
         }
-        if app.should_quit {
-            break;
-        }
-        let next_frame = last_draw + FRAME;
-        let mut out = Vec::new();
-        tokio::select! {
-            ev = input.next() => match ev {
-                Some(Ok(ev)) => if let Some(a) = to_action(ev) { out = app.update(a) },
-                Some(Err(e)) => return Err(e.into()),
-                None => break,
-            },
-            ev = events.recv() => match ev {
-                Some(ev) => {
-                    out = app.update(Action::Backend(ev));
-                    // Take everything already queued before drawing once.
-                    while let Ok(more) = events.try_recv() {
-                        out.extend(app.update(Action::Backend(more)));
-                    }
-                }
-                None => {
-                    app.notice = Some(crate::app::Notice::new(
-                        crate::backend::protocol::Level::Error,
-                        "the background worker stopped; see the log",
-                        app.now,
-                    ));
-                    app.dirty = true;
-                    // Keep the UI usable; the user can still quit.
-                    std::future::pending::<()>().await;
-                }
-            },
-            _ = tick.tick() => out = app.update(Action::Tick),
-            _ = tokio::time::sleep_until(next_frame), if app.dirty => {},
-            _ = signals.recv() => {
-                tracing::info!("terminating on signal");
-                app.should_quit = true;
-                out.push(Command::Shutdown);
-            }
-        }
-        for c in out {
+        for c in fx.commands {
             if commands.send(c).is_err() {
                 tracing::warn!("backend gone; command dropped");
             }

@@ -6,7 +6,7 @@
 mod support;
 
 use crossterm::event::KeyCode;
-use refdeck::backend::protocol::{DeviceCode, Event};
+use refdeck::backend::protocol::{Connection, DeviceCode, Event, Link};
 use refdeck::backend::store::{OutboxAction, OutboxEntry, OutboxState};
 use refdeck::domain::patch::PatchOp;
 use support::{Harness, now};
@@ -209,6 +209,30 @@ fn device_code_dialog() {
                     .into(),
         }))
     });
+}
+
+#[test]
+fn the_sign_in_dialog_closes_once_signed_in() {
+    let mut h = Harness::new(60, 80, 24);
+    h.event(Event::PartnerCenter(Connection {
+        label: "contoso.com".into(),
+        link: Link::SigningIn,
+    }));
+    h.event(Event::DeviceCode(DeviceCode {
+        user_code: "F7K-2QH".into(),
+        verification_uri: "https://microsoft.com/devicelogin".into(),
+        message: "To sign in, open https://microsoft.com/devicelogin and enter the code F7K-2QH."
+            .into(),
+    }));
+    assert!(h.screen().contains("Sign in to Partner Center"));
+    h.key(KeyCode::Char('y'));
+    assert_eq!(h.copied.as_deref(), Some("F7K-2QH"), "y copies the code");
+    h.event(Event::PartnerCenter(Connection {
+        label: "contoso.com".into(),
+        link: Link::Online,
+    }));
+    assert!(h.app.overlays.is_empty(), "the dialog is still open");
+    assert!(!h.screen().contains("Sign in to Partner Center"));
 }
 
 #[test]

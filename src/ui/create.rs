@@ -11,7 +11,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use crate::app::{Cx, Flow, Pane, RenderCx};
+use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::backend::protocol::Command;
 use crate::domain::create::check_new;
 use crate::domain::time::{format_date, parse_datetime};

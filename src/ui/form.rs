@@ -14,7 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui_textarea::{CursorMove, TextArea};
 
-use crate::app::RenderCx;
+use crate::ui::pane::RenderCx;
 use crate::domain::validate::{self, FieldError};
 use crate::ui::widgets;
 

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table};
 
-use crate::app::{Cx, Flow, Pane, RenderCx};
+use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::ui::keymap::Keymap;
 use crate::ui::widgets;
 

@@ -20,8 +20,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui_textarea::TextArea;
 
-use crate::app::{Flow, Notice, RenderCx};
-use crate::backend::protocol::Command;
+use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::domain::filter::{self, FilterError};
 use crate::domain::marketo::MarketoBadge;
 use crate::domain::search::{Column, SearchIndex, SortSpec, TextField};
@@ -167,10 +166,6 @@ impl ListPane {
         self.totals
     }
 
-    pub fn is_loaded(&self) -> bool {
-        self.complete
-    }
-
     pub fn len(&self) -> usize {
         self.index.len()
     }
@@ -263,46 +258,6 @@ impl ListPane {
         self.selected = next as usize;
     }
 
-    /// Keys while the list has focus.
-    pub fn handle_key(
-        &mut self,
-        key: &KeyEvent,
-        keymap: &Keymap,
-        _commands: &mut Vec<Command>,
-        _notice: &mut Option<Notice>,
-        now: DateTime<Utc>,
-    ) -> Flow {
-        self.now = now;
-        if self.filtering {
-            return self.filter_key(key);
-        }
-        let page = self.page.max(2) as isize - 1;
-        match keymap.action(key) {
-            Some(KeyAction::Down) => self.move_by(1),
-            Some(KeyAction::Up) => self.move_by(-1),
-            Some(KeyAction::PageDown) => self.move_by(page),
-            Some(KeyAction::PageUp) => self.move_by(-page),
-            Some(KeyAction::Top) => self.selected = 0,
-            Some(KeyAction::Bottom) => self.selected = self.index.hits().len().saturating_sub(1),
-            Some(KeyAction::Filter) => self.filtering = true,
-            Some(KeyAction::SortNext) => {
-                let cur = self.sort();
-                let i = Column::ALL
-                    .iter()
-                    .position(|c| *c == cur.column)
-                    .unwrap_or(0);
-                let column = Column::ALL[(i + 1) % Column::ALL.len()];
-                self.set_sort(SortSpec {
-                    column,
-                    descending: default_descending(column),
-                });
-            }
-            Some(KeyAction::Back) if !self.filter_text().is_empty() => self.set_filter(""),
-            _ => return Flow::Ignored,
-        }
-        Flow::Handled
-    }
-
     fn filter_key(&mut self, key: &KeyEvent) -> Flow {
         match key.code {
             KeyCode::Enter => self.filtering = false,
@@ -328,74 +283,6 @@ impl ListPane {
             }
         }
         Flow::Handled
-    }
-
-    /// Pasted text goes into the filter line while it is being edited.
-    pub fn paste(&mut self, text: &str) -> bool {
-        if !self.filtering {
-            return false;
-        }
-        let clean: String = text
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        self.input.insert_str(clean);
-        self.refilter();
-        true
-    }
-
-    pub fn on_mouse(&mut self, mouse: &MouseEvent, _area: Rect) {
-        match mouse.kind {
-            MouseEventKind::ScrollDown => self.move_by(3),
-            MouseEventKind::ScrollUp => self.move_by(-3),
-            MouseEventKind::Down(_) => {
-                let r = self.rows_area;
-                if mouse.row >= r.y && mouse.row < r.y + r.height {
-                    let pos = self.offset + (mouse.row - r.y) as usize;
-                    if pos < self.index.hits().len() {
-                        self.selected = pos;
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    pub fn help(&self, keymap: &Keymap) -> Vec<(String, String)> {
-        let mut h: Vec<(String, String)> = [
-            (KeyAction::Down, "next referral"),
-            (KeyAction::Up, "previous referral"),
-            (KeyAction::PageDown, "page down"),
-            (KeyAction::PageUp, "page up"),
-            (KeyAction::Top, "first"),
-            (KeyAction::Bottom, "last"),
-            (KeyAction::Filter, "filter (enter keeps, esc clears)"),
-            (KeyAction::SortNext, "sort by the next column"),
-            (KeyAction::Open, "open the detail"),
-            (KeyAction::Edit, "edit"),
-            (KeyAction::Status, "change status"),
-            (KeyAction::Accept, "accept"),
-            (KeyAction::Decline, "decline"),
-            (KeyAction::Register, "register the deal"),
-            (KeyAction::Marketo, "Marketo sync status"),
-            (KeyAction::New, "new referral"),
-            (KeyAction::NewShared, "new referral shared with Microsoft"),
-            (KeyAction::Favorite, "toggle favorite"),
-            (KeyAction::OpenBrowser, "open in Partner Center"),
-            (KeyAction::CopyId, "copy the id"),
-        ]
-        .into_iter()
-        .map(|(a, d)| (keymap.label(a), d.to_string()))
-        .collect();
-        h.push((
-            "filter".into(),
-            "words (fuzzy) · \"exact phrase\" · status:new sub:pending type:shared dir:incoming qual:sales".into(),
-        ));
-        h.push((
-            "".into(),
-            "value>50000 cur:usd close<2026-12-31 updated>7d fav mkto:missing country:us -status:closed".into(),
-        ));
-        h
     }
 
     /// The status counts and filter line.
@@ -456,9 +343,117 @@ impl ListPane {
         spans.push(Span::styled(text[pos..].to_string(), cx.theme.input));
         spans
     }
+}
+
+impl Pane for ListPane {
+    fn title(&self) -> String {
+        "Referrals".into()
+    }
+
+    /// Keys while the list has focus.
+    fn handle_key(&mut self, key: &KeyEvent, cx: &mut Cx<'_>) -> Flow {
+        self.now = cx.now;
+        if self.filtering {
+            return self.filter_key(key);
+        }
+        let page = self.page.max(2) as isize - 1;
+        match cx.keymap.action(key) {
+            Some(KeyAction::Down) => self.move_by(1),
+            Some(KeyAction::Up) => self.move_by(-1),
+            Some(KeyAction::PageDown) => self.move_by(page),
+            Some(KeyAction::PageUp) => self.move_by(-page),
+            Some(KeyAction::Top) => self.selected = 0,
+            Some(KeyAction::Bottom) => self.selected = self.index.hits().len().saturating_sub(1),
+            Some(KeyAction::Filter) => self.filtering = true,
+            Some(KeyAction::SortNext) => {
+                let cur = self.sort();
+                let i = Column::ALL
+                    .iter()
+                    .position(|c| *c == cur.column)
+                    .unwrap_or(0);
+                let column = Column::ALL[(i + 1) % Column::ALL.len()];
+                self.set_sort(SortSpec {
+                    column,
+                    descending: default_descending(column),
+                });
+            }
+            Some(KeyAction::Back) if !self.filter_text().is_empty() => self.set_filter(""),
+            _ => return Flow::Ignored,
+        }
+        Flow::Handled
+    }
+
+    /// Pasted text goes into the filter line while it is being edited.
+    fn on_paste(&mut self, text: &str, _cx: &mut Cx<'_>) -> Flow {
+        if !self.filtering {
+            return Flow::Ignored;
+        }
+        let clean: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        self.input.insert_str(clean);
+        self.refilter();
+        Flow::Handled
+    }
+
+    fn on_mouse(&mut self, mouse: &MouseEvent, _area: Rect, _cx: &mut Cx<'_>) -> Flow {
+        match mouse.kind {
+            MouseEventKind::ScrollDown => self.move_by(3),
+            MouseEventKind::ScrollUp => self.move_by(-3),
+            MouseEventKind::Down(_) => {
+                let r = self.rows_area;
+                if mouse.row >= r.y && mouse.row < r.y + r.height {
+                    let pos = self.offset + (mouse.row - r.y) as usize;
+                    if pos < self.index.hits().len() {
+                        self.selected = pos;
+                    }
+                }
+            }
+            _ => return Flow::Ignored,
+        }
+        Flow::Handled
+    }
+
+    fn help(&self, keymap: &Keymap) -> Vec<(String, String)> {
+        let mut h: Vec<(String, String)> = [
+            (KeyAction::Down, "next referral"),
+            (KeyAction::Up, "previous referral"),
+            (KeyAction::PageDown, "page down"),
+            (KeyAction::PageUp, "page up"),
+            (KeyAction::Top, "first"),
+            (KeyAction::Bottom, "last"),
+            (KeyAction::Filter, "filter (enter keeps, esc clears)"),
+            (KeyAction::SortNext, "sort by the next column"),
+            (KeyAction::Open, "open the detail"),
+            (KeyAction::Edit, "edit"),
+            (KeyAction::Status, "change status"),
+            (KeyAction::Accept, "accept"),
+            (KeyAction::Decline, "decline"),
+            (KeyAction::Register, "register the deal"),
+            (KeyAction::Marketo, "Marketo sync status"),
+            (KeyAction::New, "new referral"),
+            (KeyAction::NewShared, "new referral shared with Microsoft"),
+            (KeyAction::Favorite, "toggle favorite"),
+            (KeyAction::OpenBrowser, "open in Partner Center"),
+            (KeyAction::CopyId, "copy the id"),
+        ]
+        .into_iter()
+        .map(|(a, d)| (keymap.label(a), d.to_string()))
+        .collect();
+        h.push((
+            "filter".into(),
+            "words (fuzzy) · \"exact phrase\" · status:new sub:pending type:shared dir:incoming qual:sales".into(),
+        ));
+        h.push((
+            "".into(),
+            "value>50000 cur:usd close<2026-12-31 updated>7d fav mkto:missing country:us -status:closed".into(),
+        ));
+        h
+    }
 
     /// The list itself.
-    pub fn render(&mut self, frame: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
+    fn render(&mut self, frame: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let sort = self.sort();
         let title = format!(
             " Referrals {}/{} · sort {}{} ",

@@ -1,8 +1,6 @@
-//! The terminal interface: one module per pane, plus theme, keymap and shared widgets.
-//!
-//! Screen (see `../shared/spec/ux.md`): the top bar, the status-count and filter line, the list
-//! and the focused pane (side by side on wide terminals, the pane replacing the list on narrow
-//! ones), the key hints (or the latest notice) at the bottom, and overlays on top.
+//! The terminal interface's parts: the pane contract ([`pane`]), one module per pane, plus
+//! theme, keymap and shared widgets. The app lays them out on the screen (see
+//! `../shared/spec/ux.md`); nothing here knows the app.
 
 pub mod conflict;
 pub mod create;
@@ -16,20 +14,13 @@ pub mod list;
 pub mod marketo;
 pub mod outbox;
 pub mod palette;
-pub mod scene;
+pub mod pane;
 pub mod status;
 pub mod theme;
 pub mod widgets;
 pub mod wizard;
 
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
-
-use crate::app::{App, Focus, RenderCx};
-use crate::backend::protocol::{Level, Link};
-use crate::ui::keymap::KeyAction;
+use ratatui::layout::Rect;
 
 /// Where the last frame put things (for mouse hit-testing).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -37,223 +28,4 @@ pub struct Areas {
     pub list: Option<Rect>,
     pub right: Option<Rect>,
     pub overlay: Rect,
-}
-
-/// Draws the whole screen.
-pub fn draw(app: &mut App, frame: &mut Frame<'_>) {
-    let area = frame.area();
-    let [top, filter, main, bottom] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Min(3),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    let theme = app.options.theme.clone();
-    let busy = app.spinner();
-    let cx = |focused| RenderCx {
-        theme: &theme,
-        keymap: &app.options.keymap,
-        now: app.now,
-        focused,
-        busy,
-    };
-    frame.render_widget(
-        Paragraph::new(top_bar(app, &cx(false))).style(theme.base),
-        top,
-    );
-    {
-        let rcx = cx(app.focus == Focus::List);
-        app.list.render_filter_line(frame, filter, &rcx);
-    }
-
-    let has_right = !app.right.is_empty();
-    let mut areas = Areas::default();
-    if has_right && app.is_split() {
-        let [l, r] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
-            .areas(main);
-        let lcx = RenderCx {
-            focused: app.focus == Focus::List,
-            ..cx(false)
-        };
-        app.list.render(frame, l, &lcx);
-        let rcx = RenderCx {
-            focused: app.focus == Focus::Right,
-            ..cx(false)
-        };
-        if let Some(pane) = app.right.last_mut() {
-            pane.render(frame, r, &rcx);
-        }
-        areas.list = Some(l);
-        areas.right = Some(r);
-    } else if has_right && app.focus == Focus::Right {
-        let rcx = RenderCx {
-            focused: true,
-            ..cx(false)
-        };
-        if let Some(pane) = app.right.last_mut() {
-            pane.render(frame, main, &rcx);
-        }
-        areas.right = Some(main);
-    } else {
-        let lcx = RenderCx {
-            focused: true,
-            ..cx(false)
-        };
-        app.list.render(frame, main, &lcx);
-        areas.list = Some(main);
-    }
-
-    frame.render_widget(
-        Paragraph::new(bottom_line(app, &cx(false), bottom.width)),
-        bottom,
-    );
-
-    if let Some(overlay) = app.overlays.last_mut() {
-        let (w, h) = overlay.overlay_size();
-        let rect = widgets::centered(area, w, h, 40.min(area.width), 7.min(area.height));
-        frame.render_widget(Clear, rect);
-        let ocx = RenderCx {
-            focused: true,
-            ..cx(true)
-        };
-        overlay.render(frame, rect, &ocx);
-        areas.overlay = rect;
-    }
-    app.areas = areas;
-}
-
-fn link_span<'a>(name: &str, label: &str, link: &Link, cx: &RenderCx<'_>) -> Vec<Span<'a>> {
-    let (text, style) = match link {
-        Link::Off => ("not configured".to_string(), cx.theme.dim),
-        Link::Connecting => (format!("{label} (connecting)"), cx.theme.warning),
-        Link::SigningIn => (format!("{label} (sign-in…)"), cx.theme.warning),
-        Link::Online => (label.to_string(), cx.theme.ok),
-        Link::Offline(why) => (format!("{label} (offline: {why})"), cx.theme.error),
-    };
-    vec![
-        Span::styled(format!("{name}: "), cx.theme.dim),
-        Span::styled(text, style),
-    ]
-}
-
-fn top_bar<'a>(app: &App, cx: &RenderCx<'_>) -> Line<'a> {
-    let sep = || Span::styled(" ─ ", cx.theme.dim);
-    let mut spans = vec![Span::styled(" refdeck", cx.theme.title)];
-    if let Some(s) = cx.busy {
-        spans.push(Span::styled(format!(" {s}"), cx.theme.key));
-    }
-    spans.push(sep());
-    let narrow = app.size.0 < 110;
-    spans.extend(link_span(
-        if narrow { "PC" } else { "Partner Center" },
-        &app.top.partner_center.label,
-        &app.top.partner_center.link,
-        cx,
-    ));
-    spans.push(sep());
-    spans.extend(link_span(
-        if narrow { "Mkto" } else { "Marketo" },
-        &app.top.marketo.label,
-        &app.top.marketo.link,
-        cx,
-    ));
-    if let Some((done, total)) = app.top.marketo_checking {
-        let text = if narrow {
-            format!(" {}%", done * 100 / total.max(1))
-        } else {
-            format!(
-                " checking {}/{}",
-                widgets::group_thousands(done as f64),
-                widgets::group_thousands(total as f64)
-            )
-        };
-        spans.push(Span::styled(text, cx.theme.warning));
-    }
-    spans.push(sep());
-    match (app.top.refreshing, app.top.last_refresh) {
-        (Some((n, Some(total))), _) => {
-            spans.push(Span::styled(format!("↻ {n}/{total}"), cx.theme.warning))
-        }
-        (Some((n, None)), _) => spans.push(Span::styled(format!("↻ {n}…"), cx.theme.warning)),
-        (None, Some(at)) => spans.push(Span::raw(format!("↻ {}", widgets::ago(at, app.now)))),
-        (None, None) => spans.push(Span::styled("↻ never", cx.theme.dim)),
-    }
-    spans.push(sep());
-    let outbox_style = if app.top.outbox > 0 {
-        cx.theme.warning
-    } else {
-        cx.theme.dim
-    };
-    spans.push(Span::styled(
-        format!("outbox {}", app.top.outbox),
-        outbox_style,
-    ));
-    // Calls left in the throttle windows: Partner Center, then Marketo on wide screens.
-    let budgets = [
-        ("API", app.top.budget),
-        ("Mkto", app.top.marketo_budget.filter(|_| !narrow)),
-    ];
-    for (name, budget) in budgets {
-        if let Some((left, max)) = budget {
-            spans.push(sep());
-            let style = if left * 5 < max {
-                cx.theme.warning
-            } else {
-                cx.theme.dim
-            };
-            spans.push(Span::styled(format!("{name} {left}/{max}"), style));
-        }
-    }
-    Line::from(spans)
-}
-
-fn bottom_line<'a>(app: &App, cx: &RenderCx<'_>, width: u16) -> Line<'a> {
-    if let Some(n) = &app.notice {
-        let (icon, style) = match n.level {
-            Level::Info => ("ℹ", cx.theme.info),
-            Level::Success => ("✓", cx.theme.ok),
-            Level::Warning => ("⚠", cx.theme.warning),
-            Level::Error => ("✗", cx.theme.error),
-        };
-        return Line::from(Span::styled(
-            widgets::truncate(&format!(" {icon} {}", n.text), width as usize),
-            style,
-        ));
-    }
-    if let Some(err) = app.list.filter_errors().first()
-        && app.overlays.is_empty()
-    {
-        let text = format!(" ✗ {} — the list shows the last good filter", err.reason);
-        return Line::from(Span::styled(
-            widgets::truncate(&text, width as usize),
-            cx.theme.error,
-        ));
-    }
-    let km = &app.options.keymap;
-    let hints: Vec<(String, String)> = if app.list.is_filtering() && app.overlays.is_empty() {
-        vec![
-            ("enter".into(), "keep filter".into()),
-            ("esc".into(), "clear".into()),
-            ("↑↓".into(), "move".into()),
-        ]
-    } else {
-        [
-            (KeyAction::Help, "help"),
-            (KeyAction::Filter, "filter"),
-            (KeyAction::Palette, "command"),
-            (KeyAction::Edit, "edit"),
-            (KeyAction::Status, "status"),
-            (KeyAction::Register, "register"),
-            (KeyAction::Marketo, "marketo"),
-            (KeyAction::New, "new"),
-            (KeyAction::Quit, "quit"),
-        ]
-        .into_iter()
-        .map(|(a, what)| (km.short(a), what.to_string()))
-        .collect()
-    };
-    let mut line = widgets::hints_line(&hints, cx, width);
-    line.spans.insert(0, Span::raw(" "));
-    line
 }

@@ -11,7 +11,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
 
-use crate::app::{Cx, Flow, Pane, RenderCx};
+use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::backend::protocol::{Command, Event};
 use crate::backend::store::{OutboxEntry, OutboxState};
 use crate::ui::dialog::{Confirm, OnYes};

@@ -12,7 +12,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::{Cx, Flow, ListRequest, Pane, RenderCx};
+use crate::ui::pane::{Cx, Flow, ListRequest, Pane, RenderCx};
 use crate::backend::protocol::{Command, ExportFormat, Level};
 use crate::domain::search::{Column, SortSpec};
 use crate::ui::keymap::Keymap;

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use crate::app::RenderCx;
+use crate::ui::pane::RenderCx;
 
 /// A rectangle of `pct_w`×`pct_h` percent centred in `area`, at least `min_w`×`min_h` cells
 /// when the area allows.

@@ -3,7 +3,7 @@
 
 pub mod pty;
 
-pub use refdeck::ui::scene::{Scene as Harness, now, referrals};
+pub use refdeck::testing::scene::{Scene as Harness, now, referrals};
 
 /// A backend of Partner Center only, against a sandbox, with its store in `dir`.
 pub fn sandbox_backend(

@@ -5,7 +5,7 @@
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::app::RenderCx;
+use crate::ui::pane::RenderCx;
 use crate::domain::patch::PatchOp;
 use crate::domain::rules;
 use crate::domain::*;

@@ -26,7 +26,12 @@ pub struct Scene {
     pub app: App,
     pub referrals: Vec<Referral>,
     pub terminal: Terminal<TestBackend>,
+    /// Every command the app sent, in order.
     pub sent: Vec<Command>,
+    /// The text the app last put on the clipboard.
+    pub copied: Option<String>,
+    /// True once the app asked to quit.
+    pub quit: bool,
 }
 
 impl Scene {
@@ -39,6 +44,8 @@ impl Scene {
             referrals,
             terminal: Terminal::new(TestBackend::new(w, h)).expect("scene"),
             sent: Vec::new(),
+            copied: None,
+            quit: false,
         };
         h_.act(Action::Resize(w, h));
         for ev in [
@@ -70,9 +77,14 @@ impl Scene {
         h_
     }
 
+    /// Applies an action and records its effects.
     pub fn act(&mut self, a: Action) {
-        let out = self.app.update(a);
-        self.sent.extend(out);
+        let fx = self.app.update(a);
+        self.sent.extend(fx.commands);
+        if fx.clipboard.is_some() {
+            self.copied = fx.clipboard;
+        }
+        self.quit |= fx.quit;
     }
 
     pub fn event(&mut self, e: Event) {
