@@ -14,7 +14,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use serde_json::Value;
 
-use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::backend::protocol::{Command, Level};
 use crate::domain::Referral;
 use crate::domain::patch::{self, pointer};
@@ -23,6 +22,7 @@ use crate::domain::time::parse_datetime;
 use crate::domain::validate;
 use crate::ui::form::{Field, Form, FormEvent, Kind};
 use crate::ui::keymap::{KeyAction, Keymap};
+use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::ui::widgets;
 
 /// The user's decision for one field.

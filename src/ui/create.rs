@@ -11,7 +11,6 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::backend::protocol::Command;
 use crate::domain::create::check_new;
 use crate::domain::time::{format_date, parse_datetime};
@@ -23,6 +22,7 @@ use crate::ui::edit::{
 };
 use crate::ui::form::{Field, Form, FormEvent, Kind, PaneText};
 use crate::ui::keymap::Keymap;
+use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 
 /// Opens the create form.
 pub fn open_create(shared: bool, now: DateTime<Utc>) -> Flow {

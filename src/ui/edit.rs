@@ -10,7 +10,6 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::backend::protocol::{Command, Event, Level};
 use crate::domain::patch;
 use crate::domain::rules;
@@ -20,6 +19,7 @@ use crate::domain::*;
 use crate::ui::dialog::Confirm;
 use crate::ui::form::{Field, Form, FormEvent, Kind, PaneText};
 use crate::ui::keymap::Keymap;
+use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::ui::widgets;
 
 /// `e`: the edit form, focused on the field under the cursor.

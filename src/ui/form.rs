@@ -14,8 +14,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui_textarea::{CursorMove, TextArea};
 
-use crate::ui::pane::RenderCx;
 use crate::domain::validate::{self, FieldError};
+use crate::ui::pane::RenderCx;
 use crate::ui::widgets;
 
 /// What a field holds and how it is checked.

@@ -6,8 +6,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table};
 
-use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::ui::keymap::Keymap;
+use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::ui::widgets;
 
 pub struct HelpOverlay {

@@ -20,12 +20,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui_textarea::TextArea;
 
-use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::domain::filter::{self, FilterError};
 use crate::domain::marketo::MarketoBadge;
 use crate::domain::search::{Column, SearchIndex, SortSpec, TextField};
 use crate::domain::{ReferralRow, Status};
 use crate::ui::keymap::{KeyAction, Keymap};
+use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::ui::widgets::{self, fit, fit_right};
 
 /// A transient mark beside a row while its edit travels.

@@ -23,7 +23,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState};
 use unicode_width::UnicodeWidthStr;
 
-use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::backend::protocol::{Command, Event, Level, PushTally, ReportSource};
 use crate::domain::Referral;
 use crate::domain::marketo::{
@@ -31,6 +30,7 @@ use crate::domain::marketo::{
 };
 use crate::domain::time::parse_datetime;
 use crate::ui::keymap::{KeyAction, Keymap};
+use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::ui::theme::Theme;
 use crate::ui::widgets;
 

@@ -11,11 +11,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
 
-use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::backend::protocol::{Command, Event};
 use crate::backend::store::{OutboxEntry, OutboxState};
 use crate::ui::dialog::{Confirm, OnYes};
 use crate::ui::keymap::{KeyAction, Keymap};
+use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::ui::widgets;
 
 pub struct OutboxOverlay {

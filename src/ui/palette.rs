@@ -12,10 +12,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::ui::pane::{Cx, Flow, ListRequest, Pane, RenderCx};
 use crate::backend::protocol::{Command, ExportFormat, Level};
 use crate::domain::search::{Column, SortSpec};
 use crate::ui::keymap::Keymap;
+use crate::ui::pane::{Cx, Flow, ListRequest, Pane, RenderCx};
 use crate::ui::theme::Theme;
 use crate::ui::widgets;
 

@@ -46,7 +46,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState};
 
-use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::backend::protocol::{Command, Event, Level};
 use crate::domain::patch::PatchOp;
 use crate::domain::rules;
@@ -54,6 +53,7 @@ use crate::domain::*;
 use crate::ui::dialog::Confirm;
 use crate::ui::form::FormEvent;
 use crate::ui::keymap::{KeyAction, Keymap};
+use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::ui::widgets::{self, money};
 
 /// Opens the wizard on a loaded referral.

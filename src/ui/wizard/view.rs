@@ -5,10 +5,10 @@
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::ui::pane::RenderCx;
 use crate::domain::patch::PatchOp;
 use crate::domain::rules;
 use crate::domain::*;
+use crate::ui::pane::RenderCx;
 use crate::ui::widgets::{self, money};
 
 use super::Step;
