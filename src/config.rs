@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::ui::keymap::{KeySpec, Keymap};
-use crate::ui::theme::Theme;
+use crate::keys::{self, KeySpec};
 
 /// The real Partner Center Referrals API.
 pub const PARTNER_CENTER_URL: &str = "https://api.partner.microsoft.com/v1.0/engagements";
@@ -33,7 +32,7 @@ pub struct Config {
     pub sandbox: SandboxSection,
     pub ui: UiSection,
     pub log: LogSection,
-    /// Action name → key or keys (see `ui::keymap`).
+    /// Action name → key or keys (see [`crate::keys`]).
     pub keys: BTreeMap<String, Spanned<KeySpec>>,
     /// Where the local store and logs live (default: the platform data dir).
     pub data_dir: Option<PathBuf>,
@@ -120,10 +119,45 @@ impl Default for SandboxSection {
     }
 }
 
+/// The colour themes `ui.theme` may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThemeName {
+    Dark,
+    Light,
+    HighContrast,
+    Mono,
+}
+
+impl ThemeName {
+    /// The names as written in config, in the order they are offered.
+    pub const NAMES: &'static [&'static str] = &["dark", "light", "high-contrast", "mono"];
+
+    /// A theme by name, with a few aliases (`default`, `contrast`, `no-color`, …).
+    pub fn parse(name: &str) -> Option<ThemeName> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "dark" | "default" => Some(ThemeName::Dark),
+            "light" => Some(ThemeName::Light),
+            "high-contrast" | "high_contrast" | "contrast" => Some(ThemeName::HighContrast),
+            "mono" | "none" | "no-color" => Some(ThemeName::Mono),
+            _ => None,
+        }
+    }
+
+    /// The configured theme, or the error `config check` reports for it.
+    pub fn from_config(configured: &str) -> Result<ThemeName, String> {
+        ThemeName::parse(configured).ok_or_else(|| {
+            format!(
+                "ui.theme: unknown theme `{configured}`; use one of {}",
+                ThemeName::NAMES.join(", ")
+            )
+        })
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct UiSection {
-    /// dark, light, high-contrast or mono. `NO_COLOR` forces mono.
+    /// dark, light, high-contrast or mono (see [`ThemeName`]). `NO_COLOR` forces mono.
     pub theme: Spanned<String>,
     /// Background refresh period; 0 turns it off.
     pub refresh_interval_secs: u64,
@@ -227,15 +261,10 @@ impl Config {
         let config: Config =
             toml::from_str(text).map_err(|e| vec![at(e.span(), e.message().trim().to_string())])?;
         let mut errors = Vec::new();
-        if let Err(e) = Theme::select(config.ui.theme.get_ref(), false) {
+        if let Err(e) = ThemeName::from_config(config.ui.theme.get_ref()) {
             errors.push(at(Some(config.ui.theme.span()), e));
         }
-        let plain: BTreeMap<String, KeySpec> = config
-            .keys
-            .iter()
-            .map(|(k, v)| (k.clone(), v.get_ref().clone()))
-            .collect();
-        if let Err(key_errors) = Keymap::with_overrides(&plain) {
+        if let Err(key_errors) = keys::resolve(&config.key_specs()) {
             for e in key_errors {
                 let action = e
                     .strip_prefix("keys.")
@@ -280,19 +309,12 @@ impl Config {
         }
     }
 
-    /// The key bindings (the config was checked when loaded).
-    pub fn keymap(&self) -> Keymap {
-        let plain: BTreeMap<String, KeySpec> = self
-            .keys
+    /// The `[keys]` table without its places in the file.
+    pub fn key_specs(&self) -> BTreeMap<String, KeySpec> {
+        self.keys
             .iter()
             .map(|(k, v)| (k.clone(), v.get_ref().clone()))
-            .collect();
-        Keymap::with_overrides(&plain).unwrap_or_default()
-    }
-
-    /// The theme, honouring `NO_COLOR`.
-    pub fn theme(&self, no_color: bool) -> Theme {
-        Theme::select(self.ui.theme.get_ref(), no_color).unwrap_or_default()
+            .collect()
     }
 }
 

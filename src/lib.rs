@@ -10,6 +10,7 @@ pub mod app;
 pub mod backend;
 pub mod config;
 pub mod domain;
+pub mod keys;
 pub mod sandbox;
 pub mod script;
 pub mod setup;

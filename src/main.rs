@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use refdeck::app::{App, AppOptions};
+use refdeck::app::App;
 use refdeck::sandbox::{self, SandboxConfig};
 use refdeck::script;
 use refdeck::setup::{self, Overrides};
@@ -244,13 +244,7 @@ async fn run_dashboard(o: Overrides) -> ExitCode {
         return fail(format!("cannot install the error hooks: {e}"));
     }
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "refdeck starting");
-    let options = AppOptions {
-        keymap: config.keymap(),
-        theme: config.theme(refdeck::ui::theme::no_color_requested()),
-        split_min_width: config.ui.split_min_width,
-        mouse: config.ui.mouse,
-        portal_url: config.partner_center.portal_url.clone(),
-    };
+    let options = setup::app_options(&config, refdeck::ui::theme::no_color_requested());
     let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = tokio::sync::mpsc::unbounded_channel();
     let wired = match setup::wire(&o, config, Some(ev_tx.clone())).await {

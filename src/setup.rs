@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::app::AppOptions;
 use crate::backend::auth::{DeviceCodePrompt, PcAuth};
 use crate::backend::marketo::{MarketoClient, MarketoConfig};
 use crate::backend::partner_center::{PartnerCenterClient, PcConfig};
@@ -22,6 +23,8 @@ use crate::backend::protocol::{DeviceCode, Event};
 use crate::backend::task::BackendConfig;
 use crate::config::{self, Config, ConfigError};
 use crate::sandbox::{SandboxConfig, SandboxHandle};
+use crate::ui::keymap::Keymap;
+use crate::ui::theme::Theme;
 
 /// What the command line and environment say, before the config file is read.
 #[derive(Debug, Clone, Default)]
@@ -63,6 +66,18 @@ pub fn load_config(o: &Overrides) -> Result<Config, SetupError> {
     match config_path(o) {
         Some(path) => Config::load(&path).map_err(SetupError::Config),
         None => Ok(Config::default()),
+    }
+}
+
+/// The dashboard's settings from the config (checked when loaded): its key map, its theme
+/// (`no_color` forces mono), the split width, the mouse and the portal address.
+pub fn app_options(config: &Config, no_color: bool) -> AppOptions {
+    AppOptions {
+        keymap: Keymap::with_overrides(&config.key_specs()).unwrap_or_default(),
+        theme: Theme::select(config.ui.theme.get_ref(), no_color).unwrap_or_default(),
+        split_min_width: config.ui.split_min_width,
+        mouse: config.ui.mouse,
+        portal_url: config.partner_center.portal_url.clone(),
     }
 }
 

@@ -6,6 +6,8 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::config::ThemeName;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Theme {
     pub name: &'static str,
@@ -32,16 +34,21 @@ pub struct Theme {
 }
 
 impl Theme {
-    pub const NAMES: &'static [&'static str] = &["dark", "light", "high-contrast", "mono"];
+    pub const NAMES: &'static [&'static str] = ThemeName::NAMES;
 
-    pub fn by_name(name: &str) -> Option<Theme> {
-        match name.trim().to_ascii_lowercase().as_str() {
-            "dark" | "default" => Some(Theme::dark()),
-            "light" => Some(Theme::light()),
-            "high-contrast" | "high_contrast" | "contrast" => Some(Theme::high_contrast()),
-            "mono" | "none" | "no-color" => Some(Theme::mono()),
-            _ => None,
+    /// The theme of a name the config allows.
+    pub fn of(name: ThemeName) -> Theme {
+        match name {
+            ThemeName::Dark => Theme::dark(),
+            ThemeName::Light => Theme::light(),
+            ThemeName::HighContrast => Theme::high_contrast(),
+            ThemeName::Mono => Theme::mono(),
         }
+    }
+
+    /// A theme by name (the aliases of [`ThemeName::parse`] included).
+    pub fn by_name(name: &str) -> Option<Theme> {
+        ThemeName::parse(name).map(Theme::of)
     }
 
     pub fn dark() -> Theme {
@@ -162,12 +169,7 @@ impl Theme {
         if no_color {
             return Ok(Theme::mono());
         }
-        Theme::by_name(configured).ok_or_else(|| {
-            format!(
-                "ui.theme: unknown theme `{configured}`; use one of {}",
-                Theme::NAMES.join(", ")
-            )
-        })
+        ThemeName::from_config(configured).map(Theme::of)
     }
 
     pub fn status(&self, status: &crate::domain::Status) -> Style {
