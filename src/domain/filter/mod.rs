@@ -48,7 +48,8 @@
 //! - `YYYY-MM-DD` is a whole UTC day: `close<2026-12-31` is before that day,
 //!   `close<=2026-12-31` includes it, `close>2026-12-31` is after it, `close=2026-12-31` is on
 //!   it. `today`, `yesterday` and `tomorrow` are whole days too.
-//! - A full timestamp (`2026-12-31T17:00:00Z`, any form [`parse_datetime`](super::time::parse_datetime) reads) is an instant.
+//! - A full timestamp (`2026-12-31T17:00:00Z`, any form
+//!   [`parse_datetime`](super::time::parse_datetime) reads) is an instant.
 //! - A relative amount `7d`, `2w`, `12h`, `3m`, `1y` (hours, days, weeks, months of 30 days,
 //!   years of 365 days) is the instant that long *before* `now`; `-7d` says the same explicitly
 //!   and `+30d` is that long *after* `now`. So `updated>7d` is "updated within the last 7 days"
