@@ -210,8 +210,9 @@ fn fold_char(c: char) -> u8 {
     }
 }
 
-/// Turns char indices of `text` (as [`Filter::highlight`] gives them) into byte ranges, runs of
-/// adjacent characters merged, for building styled spans. Indices past the end are ignored.
+/// Turns char indices of `text` (as [`Filter::highlight`](super::Filter::highlight) gives them)
+/// into byte ranges, runs of adjacent characters merged, for building styled spans. Indices
+/// past the end are ignored.
 pub fn byte_ranges(text: &str, char_indices: &[u32]) -> Vec<Range<usize>> {
     let mut wanted = char_indices.iter().copied().peekable();
     let mut ranges: Vec<Range<usize>> = Vec::new();
