@@ -190,11 +190,6 @@ impl MarketoState {
             .store(latency.as_millis() as u64, Ordering::SeqCst);
     }
 
-    /// Sets the lifetime of tokens issued from now on (Marketo: 3600 s).
-    pub fn set_token_ttl(&self, ttl: Duration) {
-        lock(&self.shared.auth).ttl = ttl;
-    }
-
     /// Forgets every token: the next call with one is 601.
     pub fn revoke_tokens(&self) {
         let mut a = lock(&self.shared.auth);
