@@ -125,10 +125,6 @@ impl Field {
         }
     }
 
-    pub fn is_on(&self) -> bool {
-        self.on
-    }
-
     /// True when the value differs from what the field started with.
     pub fn changed(&self) -> bool {
         self.value() != self.initial
