@@ -233,7 +233,7 @@ impl Draft {
         let solutions = (0..self.solution_count())
             .map(|i| {
                 let names = Names::solution(i);
-                let id = self.solutions.value(&names.key("id"));
+                let id = self.solutions.text(&names.key("id"));
                 let base = own
                     .iter()
                     .find(|s| s.id.as_deref().map(str::trim) == Some(id.trim()));
@@ -341,14 +341,14 @@ impl Draft {
     /// Fills `key` with `value` when the field still follows its default (see the notes).
     fn set_default(&mut self, key: &str, value: &str) {
         let follows_now = {
-            let current = self.contract.value(key);
+            let current = self.contract.text(key);
             current.trim().is_empty() || self.auto.get(key) == Some(&current)
         };
         if !follows_now {
             return;
         }
         if let Some(f) = self.contract.get_mut(key)
-            && f.value() != value
+            && f.text() != value
         {
             f.set_value(value);
             f.validate();
@@ -382,7 +382,7 @@ impl Draft {
         {
             self.set_default(key::CURRENCY, &c.clone());
         }
-        let sign = self.contract.value(key::SIGN);
+        let sign = self.contract.text(key::SIGN);
         if parse_datetime(&sign).is_some() {
             self.set_default(key::START, &sign);
         }
@@ -416,14 +416,14 @@ impl Draft {
         };
         for i in 0..self.solution_count() {
             let names = Names::solution(i);
-            let transacted = self.solutions.value(&names.key(TRANSACTED)) == "true";
+            let transacted = self.solutions.is_checked(&names.key(TRANSACTED));
             lock(
                 self.solutions.get_mut(&names.key(TRANSACTED_ON)),
                 !transacted,
                 NOT_TRANSACTED,
             );
         }
-        let perpetual = self.contract.value(key::TERM) == ContractTerm::Perpetual.as_str();
+        let perpetual = self.contract.chosen(key::TERM) == Some(ContractTerm::Perpetual.as_str());
         lock(self.contract.get_mut(key::END), perpetual, PERPETUAL_NO_END);
     }
 }

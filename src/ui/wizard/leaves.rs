@@ -8,7 +8,7 @@ use crate::domain::time::format_date;
 use crate::domain::validate::{self, FieldError};
 use crate::domain::*;
 use crate::ui::edit::Group;
-use crate::ui::form::{Field, Form, Kind};
+use crate::ui::form::{Field, Form, Kind, Value};
 
 pub(super) const TRANSACTED: &str = "isMarketplaceTransacted";
 pub(super) const TRANSACTED_ON: &str = "marketplaceTransactionDateTime";
@@ -22,9 +22,9 @@ pub(super) struct Leaf<T> {
     kind: fn(&T) -> Kind,
     required: bool,
     hint: Option<&'static str>,
-    show: fn(&T) -> String,
-    /// Writes the typed text into the value; the error says how to fix it.
-    read: fn(&mut T, &str) -> Result<(), String>,
+    show: fn(&T) -> Value,
+    /// Writes the field's value into the part; the error says how to fix it.
+    read: fn(&mut T, &Value) -> Result<(), String>,
 }
 
 pub(super) fn text(v: &str) -> Option<String> {
@@ -82,9 +82,9 @@ pub(super) fn solution_leaves() -> [Leaf<SolutionDetail>; 9] {
             kind: |_| Kind::Text,
             required: true,
             hint: Some("e.g. SOL-34104-EBB"),
-            show: |s| s.id.clone().unwrap_or_default(),
+            show: |s| s.id.clone().unwrap_or_default().into(),
             read: |s, v| {
-                s.id = text(v);
+                s.id = text(v.as_text());
                 Ok(())
             },
         },
@@ -94,9 +94,9 @@ pub(super) fn solution_leaves() -> [Leaf<SolutionDetail>; 9] {
             kind: |_| Kind::Text,
             required: true,
             hint: None,
-            show: |s| s.name.clone().unwrap_or_default(),
+            show: |s| s.name.clone().unwrap_or_default().into(),
             read: |s, v| {
-                s.name = text(v);
+                s.name = text(v.as_text());
                 Ok(())
             },
         },
@@ -106,9 +106,9 @@ pub(super) fn solution_leaves() -> [Leaf<SolutionDetail>; 9] {
             kind: |_| Kind::Amount,
             required: true,
             hint: None,
-            show: |s| show_amount(s.value),
+            show: |s| show_amount(s.value).into(),
             read: |s, v| {
-                s.value = read_amount(v)?;
+                s.value = read_amount(v.as_text())?;
                 Ok(())
             },
         },
@@ -118,9 +118,9 @@ pub(super) fn solution_leaves() -> [Leaf<SolutionDetail>; 9] {
             kind: |_| Kind::Currency,
             required: true,
             hint: None,
-            show: |s| s.currency.clone().unwrap_or_default(),
+            show: |s| s.currency.clone().unwrap_or_default().into(),
             read: |s, v| {
-                s.currency = read_currency(v)?;
+                s.currency = read_currency(v.as_text())?;
                 Ok(())
             },
         },
@@ -130,9 +130,9 @@ pub(super) fn solution_leaves() -> [Leaf<SolutionDetail>; 9] {
             kind: |_| Kind::Toggle,
             required: false,
             hint: None,
-            show: |s| s.is_deployed_on_azure.unwrap_or(true).to_string(),
+            show: |s| s.is_deployed_on_azure.unwrap_or(true).into(),
             read: |s, v| {
-                s.is_deployed_on_azure = Some(v == "true");
+                s.is_deployed_on_azure = Some(v.is_on());
                 Ok(())
             },
         },
@@ -143,13 +143,11 @@ pub(super) fn solution_leaves() -> [Leaf<SolutionDetail>; 9] {
             required: false,
             hint: None,
             show: |s| {
-                s.primary_deployment_on
-                    .clone()
-                    .unwrap_or(PrimaryDeployment::Customer)
-                    .to_string()
+                let p = s.primary_deployment_on.as_ref();
+                Value::chosen(Some(p.unwrap_or(&PrimaryDeployment::Customer).as_str()))
             },
             read: |s, v| {
-                s.primary_deployment_on = Some(PrimaryDeployment::parse(v));
+                s.primary_deployment_on = Some(PrimaryDeployment::parse(v.as_text()));
                 Ok(())
             },
         },
@@ -160,13 +158,11 @@ pub(super) fn solution_leaves() -> [Leaf<SolutionDetail>; 9] {
             required: false,
             hint: None,
             show: |s| {
-                s.pricing_model
-                    .clone()
-                    .unwrap_or(PricingModel::PayAsYouGo)
-                    .to_string()
+                let p = s.pricing_model.as_ref();
+                Value::chosen(Some(p.unwrap_or(&PricingModel::PayAsYouGo).as_str()))
             },
             read: |s, v| {
-                s.pricing_model = Some(PricingModel::parse(v));
+                s.pricing_model = Some(PricingModel::parse(v.as_text()));
                 Ok(())
             },
         },
@@ -181,10 +177,10 @@ pub(super) fn solution_leaves() -> [Leaf<SolutionDetail>; 9] {
                     .as_ref()
                     .and_then(|m| m.is_marketplace_transacted)
                     .unwrap_or(false)
-                    .to_string()
+                    .into()
             },
             read: |s, v| {
-                market(s).is_marketplace_transacted = Some(v == "true");
+                market(s).is_marketplace_transacted = Some(v.is_on());
                 Ok(())
             },
         },
@@ -200,9 +196,10 @@ pub(super) fn solution_leaves() -> [Leaf<SolutionDetail>; 9] {
                         .as_ref()
                         .and_then(|m| m.marketplace_transaction_date_time),
                 )
+                .into()
             },
             read: |s, v| {
-                market(s).marketplace_transaction_date_time = read_date(v)?;
+                market(s).marketplace_transaction_date_time = read_date(v.as_text())?;
                 Ok(())
             },
         },
@@ -217,9 +214,9 @@ pub(super) fn contract_leaves() -> [Leaf<Contract>; 6] {
             kind: |_| Kind::Amount,
             required: true,
             hint: None,
-            show: |c| show_amount(c.value),
+            show: |c| show_amount(c.value).into(),
             read: |c, v| {
-                c.value = read_amount(v)?;
+                c.value = read_amount(v.as_text())?;
                 Ok(())
             },
         },
@@ -229,9 +226,9 @@ pub(super) fn contract_leaves() -> [Leaf<Contract>; 6] {
             kind: |_| Kind::Currency,
             required: true,
             hint: None,
-            show: |c| c.currency.clone().unwrap_or_default(),
+            show: |c| c.currency.clone().unwrap_or_default().into(),
             read: |c, v| {
-                c.currency = read_currency(v)?;
+                c.currency = read_currency(v.as_text())?;
                 Ok(())
             },
         },
@@ -241,9 +238,9 @@ pub(super) fn contract_leaves() -> [Leaf<Contract>; 6] {
             kind: |_| Kind::Date,
             required: true,
             hint: Some("YYYY-MM-DD, the day the customer signed"),
-            show: |c| show_date(c.sign_date_time),
+            show: |c| show_date(c.sign_date_time).into(),
             read: |c, v| {
-                c.sign_date_time = read_date(v)?;
+                c.sign_date_time = read_date(v.as_text())?;
                 Ok(())
             },
         },
@@ -253,9 +250,9 @@ pub(super) fn contract_leaves() -> [Leaf<Contract>; 6] {
             kind: |_| Kind::Date,
             required: true,
             hint: Some("YYYY-MM-DD, on or after the sign date"),
-            show: |c| show_date(c.start_date_time),
+            show: |c| show_date(c.start_date_time).into(),
             read: |c, v| {
-                c.start_date_time = read_date(v)?;
+                c.start_date_time = read_date(v.as_text())?;
                 Ok(())
             },
         },
@@ -265,9 +262,12 @@ pub(super) fn contract_leaves() -> [Leaf<Contract>; 6] {
             kind: |c| choice(ContractTerm::ALL, c.term.as_ref()),
             required: false,
             hint: None,
-            show: |c| c.term.clone().unwrap_or(ContractTerm::Finite).to_string(),
+            show: |c| {
+                let t = c.term.as_ref();
+                Value::chosen(Some(t.unwrap_or(&ContractTerm::Finite).as_str()))
+            },
             read: |c, v| {
-                c.term = Some(ContractTerm::parse(v));
+                c.term = Some(ContractTerm::parse(v.as_text()));
                 Ok(())
             },
         },
@@ -277,9 +277,9 @@ pub(super) fn contract_leaves() -> [Leaf<Contract>; 6] {
             kind: |_| Kind::Date,
             required: false,
             hint: Some("YYYY-MM-DD, after the start date"),
-            show: |c| show_date(c.end_date_time),
+            show: |c| show_date(c.end_date_time).into(),
             read: |c, v| {
-                c.end_date_time = read_date(v)?;
+                c.end_date_time = read_date(v.as_text())?;
                 Ok(())
             },
         },
@@ -324,7 +324,7 @@ pub(super) fn fields_of<T>(leaves: &[Leaf<T>], names: &Names, value: &T) -> Vec<
                 names.key(leaf.name),
                 names.label(leaf.label),
                 (leaf.kind)(value),
-                &(leaf.show)(value),
+                (leaf.show)(value),
             );
             if leaf.required {
                 f = f.required();
@@ -347,7 +347,9 @@ pub(super) fn read_leaves<T: Clone + Default>(
     let mut out = base.cloned().unwrap_or_default();
     let mut errors = Vec::new();
     for leaf in leaves {
-        let typed = form.value(&names.key(leaf.name));
+        let typed = form
+            .get(&names.key(leaf.name))
+            .map_or(Value::Text(String::new()), Field::value);
         if base.is_some_and(|b| (leaf.show)(b) == typed) {
             continue;
         }

@@ -212,7 +212,7 @@ impl Wizard {
                 )
             }
             Part::Contract => {
-                let cur = d.contract.value(draft::key::CURRENCY);
+                let cur = d.contract.text(draft::key::CURRENCY);
                 let total = d
                     .solutions_total()
                     .map(|t| money(Some(t), &cur))

@@ -1,5 +1,6 @@
 use super::*;
 use crate::domain::patch::Op;
+use crate::ui::form::Value;
 use serde_json::json;
 
 fn at(s: &str) -> DateTime<Utc> {
@@ -40,7 +41,7 @@ fn existing(status: &str) -> Registration {
     .unwrap()
 }
 
-fn set(form: &mut Form, key: &str, value: &str) {
+fn set(form: &mut Form, key: &str, value: impl Into<Value>) {
     form.get_mut(key)
         .unwrap_or_else(|| panic!("no field {key}"))
         .set_value(value);
@@ -79,35 +80,35 @@ fn defaults_fill_the_contract_and_follow_until_typed_over() {
     let mut d = Draft::for_new(&r, at("2026-03-04T15:00:00Z"));
     assert_eq!(d.solution_count(), 2);
     assert_eq!(
-        d.solutions.value("solutionDetails.0.value"),
+        d.solutions.text("solutionDetails.0.value"),
         "",
         "split is the seller's"
     );
-    assert_eq!(d.solutions.value("solutionDetails.1.currency"), "USD");
-    assert_eq!(d.contract.value(key::SIGN), "2026-03-04");
-    assert_eq!(d.contract.value(key::START), "2026-03-04");
-    assert_eq!(d.contract.value(key::VALUE), "");
+    assert_eq!(d.solutions.text("solutionDetails.1.currency"), "USD");
+    assert_eq!(d.contract.text(key::SIGN), "2026-03-04");
+    assert_eq!(d.contract.text(key::START), "2026-03-04");
+    assert_eq!(d.contract.text(key::VALUE), "");
     set(&mut d.solutions, "solutionDetails.0.value", "70000");
     set(&mut d.solutions, "solutionDetails.1.value", "50,000.5");
     d.follow_defaults();
-    assert_eq!(d.contract.value(key::VALUE), "120000.5");
+    assert_eq!(d.contract.text(key::VALUE), "120000.5");
     set(&mut d.solutions, "solutionDetails.1.currency", "EUR");
     set(&mut d.solutions, "solutionDetails.0.currency", "EUR");
     d.follow_defaults();
-    assert_eq!(d.contract.value(key::CURRENCY), "EUR");
+    assert_eq!(d.contract.text(key::CURRENCY), "EUR");
     // The sign date carries the start date along until the start is typed over.
     set(&mut d.contract, key::SIGN, "2026-03-01");
     d.follow_defaults();
-    assert_eq!(d.contract.value(key::START), "2026-03-01");
+    assert_eq!(d.contract.text(key::START), "2026-03-01");
     set(&mut d.contract, key::START, "2026-03-10");
     set(&mut d.contract, key::SIGN, "2026-03-02");
     d.follow_defaults();
-    assert_eq!(d.contract.value(key::START), "2026-03-10");
+    assert_eq!(d.contract.text(key::START), "2026-03-10");
     // A typed contract value stays.
     set(&mut d.contract, key::VALUE, "99");
     set(&mut d.solutions, "solutionDetails.0.value", "1");
     d.follow_defaults();
-    assert_eq!(d.contract.value(key::VALUE), "99");
+    assert_eq!(d.contract.text(key::VALUE), "99");
 }
 
 #[test]
@@ -130,7 +131,7 @@ fn each_step_names_the_fields_to_fix() {
     set(
         &mut d.solutions,
         "solutionDetails.1.isMarketplaceTransacted",
-        "true",
+        true,
     );
     d.sync_locks();
     let errors = d.check(Part::Solutions);
@@ -160,7 +161,7 @@ fn each_step_names_the_fields_to_fix() {
     // The contract (its defaults follow the solutions when the step opens): a Finite term
     // needs its end, after the start, which is not before the sign date.
     d.follow_defaults();
-    assert_eq!(d.contract.value(key::VALUE), "3");
+    assert_eq!(d.contract.text(key::VALUE), "3");
     let errors = d.check(Part::Contract);
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].field, "end date");
@@ -192,7 +193,7 @@ fn locked_fields_are_not_sent() {
     set(
         &mut d.solutions,
         "solutionDetails.0.isMarketplaceTransacted",
-        "true",
+        true,
     );
     d.sync_locks();
     assert!(d.solutions.get(date).unwrap().locked.is_none());
@@ -200,7 +201,7 @@ fn locked_fields_are_not_sent() {
     set(
         &mut d.solutions,
         "solutionDetails.0.isMarketplaceTransacted",
-        "false",
+        false,
     );
     d.sync_locks();
     set(&mut d.contract, key::END, "2027-01-01");
@@ -226,12 +227,12 @@ fn solutions_can_be_added_and_removed_but_one_stays() {
     d.edit_solutions(true).unwrap();
     assert_eq!(d.solution_count(), 2);
     assert_eq!(d.solutions.focused().unwrap().key, "solutionDetails.1.id");
-    assert_eq!(d.solutions.value("solutionDetails.1.currency"), "USD");
-    assert_eq!(d.solutions.value("solutionDetails.0.id"), "SOL-1");
+    assert_eq!(d.solutions.text("solutionDetails.1.currency"), "USD");
+    assert_eq!(d.solutions.text("solutionDetails.0.id"), "SOL-1");
     assert!(d.typed);
     d.edit_solutions(false).unwrap();
     assert_eq!(d.solution_count(), 1);
-    assert_eq!(d.solutions.value("solutionDetails.0.id"), "SOL-1");
+    assert_eq!(d.solutions.text("solutionDetails.0.id"), "SOL-1");
     assert_eq!(
         d.edit_solutions(false).unwrap_err(),
         "a deal registration needs at least one solution"
@@ -267,10 +268,10 @@ fn an_untouched_update_changes_nothing_and_keeps_server_values() {
     let mut r = one_solution();
     r.registrations = Some(vec![existing("ActionRequired")]);
     let d = Draft::for_update(&r.registrations()[0], r.currency());
-    assert_eq!(d.contract.value(key::SIGN), "2026-02-01");
+    assert_eq!(d.contract.text(key::SIGN), "2026-02-01");
     assert_eq!(
         d.solutions
-            .value("solutionDetails.0.marketplaceTransactionDateTime"),
+            .text("solutionDetails.0.marketplaceTransactionDateTime"),
         "2026-02-02"
     );
     let reg = d.registration().unwrap();
@@ -333,7 +334,7 @@ fn unknown_server_values_are_offered_and_kept() {
         Some(PricingModel::Unknown("Subscription".into()));
     let d = Draft::for_update(&reg, "USD");
     assert_eq!(
-        d.solutions.value("solutionDetails.0.pricingModel"),
+        d.solutions.text("solutionDetails.0.pricingModel"),
         "Subscription"
     );
     assert_eq!(d.registration().unwrap(), reg);
