@@ -32,6 +32,7 @@ use serde_json::Value;
 use crate::backend::marketo::MarketoClient;
 use crate::backend::partner_center::{ListQuery, PartnerCenterClient, PcError};
 use crate::domain::enums::{Status, Substatus};
+use crate::domain::field::FieldPath;
 use crate::domain::filter::{self, Cond, ListField};
 use crate::domain::marketo::{MarketoBadge, Step, SyncReport};
 use crate::domain::patch::{PatchOp, pointer};
@@ -252,25 +253,33 @@ pub fn parse_value(text: &str) -> Value {
 pub fn plan_set(current: &Referral, path: &str, value: Value) -> Result<Vec<PatchOp>> {
     let refused = |v: rules::RuleViolation| ScriptError::failed(v.to_string());
     rules::check_edit(current, path, &value).map_err(refused)?;
-    if path == "/status" || path == "/substatus" {
+    if is_status_path(path) {
         let (status, sub) = target_status(current, path, &value)?;
         rules::check_transition(&current.status(), &current.substatus(), &status, &sub)
             .map_err(refused)?;
         return Ok(vec![
             set_op(
                 current,
-                "/status",
+                FieldPath::Status.pointer(),
                 Value::String(status.as_str().to_string()),
             ),
             set_op(
                 current,
-                "/substatus",
+                FieldPath::Substatus.pointer(),
                 Value::String(sub.as_str().to_string()),
             ),
         ]);
     }
     let value = normalise(path, value).map_err(|e| ScriptError::failed(e.to_string()))?;
     Ok(vec![set_op(current, path, value)])
+}
+
+/// True for `/status` and `/substatus`, which change together.
+fn is_status_path(path: &str) -> bool {
+    matches!(
+        FieldPath::from_pointer(path),
+        Some(FieldPath::Status | FieldPath::Substatus)
+    )
 }
 
 /// `replace` when the field is present, `add` when it is not (or when appending).
@@ -290,7 +299,7 @@ fn target_status(current: &Referral, path: &str, value: &Value) -> Result<(Statu
             "{path} takes a text value, like Active/Accepted"
         )));
     };
-    if path == "/substatus" {
+    if FieldPath::from_pointer(path) == Some(FieldPath::Substatus) {
         return Ok((current.status(), Substatus::parse(text.trim())));
     }
     if let Some((s, sub)) = text.split_once('/') {
@@ -320,28 +329,26 @@ fn target_status(current: &Referral, path: &str, value: &Value) -> Result<(Statu
 pub fn normalise(path: &str, value: Value) -> std::result::Result<Value, FieldError> {
     let field = path.trim_start_matches('/').replace('/', ".");
     let number = |v: f64| serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number);
-    match (path, &value) {
-        (
-            "/name" | "/details/dealValue" | "/details/currency" | "/details/closingDateTime",
-            Value::Null,
-        ) => Err(FieldError::new(&field, "is required and cannot be cleared")),
-        ("/name", Value::String(s)) => validate::required(&field, s).map(Value::String),
-        ("/details/dealValue", Value::Number(n)) => {
+    use FieldPath as F;
+    match (FieldPath::from_pointer(path), &value) {
+        (Some(F::Name | F::DealValue | F::Currency | F::ClosingDate), Value::Null) => {
+            Err(FieldError::new(&field, "is required and cannot be cleared"))
+        }
+        (Some(F::Name), Value::String(s)) => validate::required(&field, s).map(Value::String),
+        (Some(F::DealValue), Value::Number(n)) => {
             validate::non_negative(&field, n.as_f64().unwrap_or(f64::NAN)).map(number)
         }
-        ("/details/dealValue", Value::String(s)) => validate::amount(&field, s).map(number),
-        ("/details/dealValue", _) => Err(FieldError::new(&field, "enter an amount, like 25000")),
-        ("/details/currency", Value::String(s)) => validate::currency(&field, s).map(Value::String),
-        ("/details/closingDateTime", Value::String(s)) => {
+        (Some(F::DealValue), Value::String(s)) => validate::amount(&field, s).map(number),
+        (Some(F::DealValue), _) => Err(FieldError::new(&field, "enter an amount, like 25000")),
+        (Some(F::Currency), Value::String(s)) => validate::currency(&field, s).map(Value::String),
+        (Some(F::ClosingDate), Value::String(s)) => {
             validate::datetime(&field, s).map(|d| Value::String(format_datetime(&d)))
         }
-        ("/details/currency" | "/details/closingDateTime" | "/name", _) => Err(FieldError::new(
+        (Some(F::Currency | F::ClosingDate | F::Name), _) => Err(FieldError::new(
             &field,
             "must be text; quote it or write it plainly",
         )),
-        ("/favorite" | "/consent/consentToShareReferralWithMicrosoftSellers", v)
-            if !v.is_boolean() =>
-        {
+        (Some(F::Favorite | F::ShareWithMicrosoft), v) if !v.is_boolean() => {
             Err(FieldError::new(&field, "must be true or false"))
         }
         _ => {
@@ -381,7 +388,7 @@ pub async fn set(
         .patch(id, &ops, current.etag.as_deref())
         .await
         .map_err(|e| pc_failed(id, e))?;
-    if path == "/status" || path == "/substatus" {
+    if is_status_path(path) {
         return writeln!(out, "{}/{}", updated.status(), updated.substatus()).map_err(io);
     }
     let doc = updated.to_value();

@@ -2,6 +2,7 @@
 
 pub mod create;
 pub mod enums;
+pub mod field;
 pub mod filter;
 pub mod marketo;
 pub mod patch;

@@ -16,8 +16,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::field::FieldPath;
 use super::referral::Referral;
-use super::rules::EDITABLE_PATHS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -83,10 +83,11 @@ pub fn diff(old: &Referral, new: &Referral) -> Vec<PatchOp> {
 /// [`diff`] on JSON documents.
 pub fn diff_values(old: &Value, new: &Value) -> Vec<PatchOp> {
     let mut ops = Vec::new();
-    for &path in EDITABLE_PATHS {
+    for field in FieldPath::EDITABLE {
+        let path = field.pointer();
         let a = pointer(old, path);
         let b = pointer(new, path);
-        if path == "/registrations" {
+        if field == FieldPath::Registrations {
             diff_registrations(a, b, &mut ops);
             continue;
         }
@@ -135,10 +136,18 @@ fn diff_registrations(old: Option<&Value>, new: Option<&Value>, ops: &mut Vec<Pa
     let a = old.and_then(Value::as_array).unwrap_or(&empty);
     let b = new.and_then(Value::as_array).unwrap_or(&empty);
     for (i, (x, y)) in a.iter().zip(b.iter()).enumerate() {
-        diff_leaves(&format!("/registrations/{i}"), x, y, ops);
+        diff_leaves(
+            &format!("{}/{i}", FieldPath::Registrations.pointer()),
+            x,
+            y,
+            ops,
+        );
     }
     for item in b.iter().skip(a.len()) {
-        ops.push(PatchOp::add("/registrations/-", item.clone()));
+        ops.push(PatchOp::add(
+            format!("{}/-", FieldPath::Registrations.pointer()),
+            item.clone(),
+        ));
     }
 }
 
@@ -170,7 +179,8 @@ fn diff_leaves(path: &str, old: &Value, new: &Value, ops: &mut Vec<PatchOp>) {
 /// in `theirs`: an edit whose answer was lost and whose retry met a 412 had in fact arrived.
 pub fn already_applied(base: &Referral, mine: &Referral, theirs: &Referral) -> bool {
     let (b, m, t) = (base.to_value(), mine.to_value(), theirs.to_value());
-    EDITABLE_PATHS.iter().all(|p| {
+    FieldPath::EDITABLE.iter().all(|f| {
+        let p = f.pointer();
         let mv = pointer(&m, p);
         mv == pointer(&b, p) || mv == pointer(&t, p)
     })

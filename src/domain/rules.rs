@@ -17,6 +17,7 @@ use std::fmt;
 use chrono::{DateTime, Duration, Utc};
 
 use super::enums::{ContractTerm, Direction, RegistrationStatus, Status, Substatus};
+use super::field::{EDITABLE_POINTERS, FieldPath};
 use super::referral::{Referral, Registration};
 use super::validate;
 
@@ -173,35 +174,21 @@ pub fn check_transition(
     }
 }
 
-/// JSON Pointer paths a client may change by PATCH. `-` appends; `{n}` is an index.
-pub const EDITABLE_PATHS: &[&str] = &[
-    "/name",
-    "/campaignId",
-    "/consent/consentToShareReferralWithMicrosoftSellers",
-    "/customerProfile/team",
-    "/details/closingDateTime",
-    "/details/currency",
-    "/details/dealValue",
-    "/details/notes",
-    "/details/requirements/solutions",
-    "/externalReferenceId",
-    "/referralProgram",
-    "/salesStage",
-    "/status",
-    "/substatus",
-    "/statusReason",
-    "/team",
-    "/favorite",
-    "/registrations",
-];
+/// JSON Pointer paths a client may change by PATCH (the pointers of [`FieldPath::EDITABLE`]).
+/// `-` appends; `{n}` is an index.
+pub const EDITABLE_PATHS: &[&str] = &EDITABLE_POINTERS;
 
 /// True when `path` (a JSON Pointer) may be changed by a PATCH. Collections accept their own path,
 /// `/-` and `/{n}`; registrations accept `/-` and anything under `/{n}/`.
 pub fn is_editable_path(path: &str) -> bool {
-    if path == "/registrations" {
+    let registrations = FieldPath::Registrations.pointer();
+    if path == registrations {
         return false;
     }
-    if let Some(rest) = path.strip_prefix("/registrations/") {
+    if let Some(rest) = path
+        .strip_prefix(registrations)
+        .and_then(|r| r.strip_prefix('/'))
+    {
         if rest == "-" {
             return true;
         }
@@ -209,12 +196,8 @@ pub fn is_editable_path(path: &str) -> bool {
         let index = parts.next().unwrap_or("");
         return !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit());
     }
-    for collection in [
-        "/customerProfile/team",
-        "/details/requirements/solutions",
-        "/team",
-    ] {
-        if let Some(rest) = path.strip_prefix(collection) {
+    for collection in [FieldPath::Contacts, FieldPath::Solutions, FieldPath::Team] {
+        if let Some(rest) = path.strip_prefix(collection.pointer()) {
             return rest.is_empty()
                 || rest == "/-"
                 || rest
@@ -222,12 +205,12 @@ pub fn is_editable_path(path: &str) -> bool {
                     .is_some_and(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()));
         }
     }
-    EDITABLE_PATHS.contains(&path)
+    FieldPath::from_pointer(path).is_some()
 }
 
-/// Paths that stay editable after a referral is Closed.
+/// Paths that stay editable after a referral is Closed (see [`FieldPath::editable_when_closed`]).
 pub fn editable_when_closed(path: &str) -> bool {
-    path == "/favorite" || path == "/details/notes"
+    FieldPath::from_pointer(path).is_some_and(FieldPath::editable_when_closed)
 }
 
 /// Checks the non-status rules of an edit: the path is editable, Closed referrals only take
@@ -248,14 +231,14 @@ pub fn check_edit(
     }
     if current.status() == Status::Closed
         && !editable_when_closed(path)
-        && !path.starts_with("/registrations/")
+        && !path.starts_with(&format!("{}/", FieldPath::Registrations.pointer()))
     {
         return Err(RuleViolation::new(
             "closed-read-only",
             format!("this referral is Closed; only favorite and notes can change (not `{path}`)"),
         ));
     }
-    if path == "/consent/consentToShareReferralWithMicrosoftSellers"
+    if path == FieldPath::ShareWithMicrosoft.pointer()
         && current.is_shared_with_microsoft()
         && new_value == &serde_json::Value::Bool(false)
     {

@@ -16,8 +16,8 @@ use serde_json::Value;
 
 use crate::backend::protocol::{Command, Level};
 use crate::domain::Referral;
+use crate::domain::field::FieldPath;
 use crate::domain::patch::{self, pointer};
-use crate::domain::rules::EDITABLE_PATHS;
 use crate::domain::time::parse_datetime;
 use crate::domain::validate;
 use crate::ui::form::{Field, Form, FormEvent, Kind};
@@ -37,7 +37,7 @@ pub enum Choice {
 /// One field in the view.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConflictRow {
-    pub path: &'static str,
+    pub path: FieldPath,
     pub base: Option<Value>,
     pub mine: Option<Value>,
     pub theirs: Option<Value>,
@@ -58,11 +58,14 @@ pub struct ConflictView {
 pub fn conflict_rows(base: &Referral, mine: &Referral, theirs: &Referral) -> Vec<ConflictRow> {
     let (b, m, t) = (base.to_value(), mine.to_value(), theirs.to_value());
     let mut rows = Vec::new();
-    for &path in EDITABLE_PATHS.iter().filter(|p| **p != "/registrations") {
+    for path in FieldPath::EDITABLE
+        .into_iter()
+        .filter(|p| *p != FieldPath::Registrations)
+    {
         let (bv, mv, tv) = (
-            pointer(&b, path).cloned(),
-            pointer(&m, path).cloned(),
-            pointer(&t, path).cloned(),
+            pointer(&b, path.pointer()).cloned(),
+            pointer(&m, path.pointer()).cloned(),
+            pointer(&t, path.pointer()).cloned(),
         );
         if mv != bv {
             // Both ended up at the same value: nothing to decide.
@@ -99,9 +102,13 @@ fn show(v: &Option<Value>) -> String {
     }
 }
 
-fn label(path: &str) -> String {
-    path.trim_start_matches('/').replace('/', " › ")
+/// A field as the view names it: its pointer with `›` between the parts.
+fn label(path: FieldPath) -> String {
+    path.pointer().trim_start_matches('/').replace('/', " › ")
 }
+
+/// The options of a yes/no field in the edit line.
+const TRUE_FALSE: [&str; 2] = ["true", "false"];
 
 impl ConflictView {
     pub fn new(seq: i64, base: Referral, mine: Referral, theirs: Referral) -> ConflictView {
@@ -152,19 +159,18 @@ impl ConflictView {
             return;
         }
         let kind = match row.path {
-            "/details/dealValue" => Kind::Amount,
-            "/details/currency" => Kind::Currency,
-            "/details/closingDateTime" => Kind::Date,
-            "/details/notes" => Kind::Multiline,
-            "/favorite" | "/consent/consentToShareReferralWithMicrosoftSellers" => {
-                Kind::Choice(vec!["true".into(), "false".into()])
+            FieldPath::DealValue => Kind::Amount,
+            FieldPath::Currency => Kind::Currency,
+            FieldPath::ClosingDate => Kind::Date,
+            FieldPath::Notes => Kind::Multiline,
+            FieldPath::Favorite | FieldPath::ShareWithMicrosoft => {
+                Kind::Choice(TRUE_FALSE.map(String::from).to_vec())
             }
-            p if matches!(
+            _ if matches!(
                 row.mine.as_ref().or(row.theirs.as_ref()),
                 Some(Value::Array(_) | Value::Object(_))
             ) =>
             {
-                let _ = p;
                 Kind::Multiline
             }
             _ => Kind::Text,
@@ -175,10 +181,10 @@ impl ConflictView {
         };
         self.editing = Some(Form::new(vec![
             Field::new(
-                row.path,
+                row.path.pointer(),
                 label(row.path),
                 kind,
-                if start == "—" { "" } else { &start },
+                if start == "—" { "" } else { start.as_str() },
             )
             .hint("ctrl-s keeps this value · esc cancels"),
         ]));
@@ -195,15 +201,15 @@ impl ConflictView {
             return;
         };
         let path = self.rows[i].path;
-        let text = form.value(path);
+        let text = form.text(path.pointer());
         let value = match path {
-            "/details/dealValue" => validate::amount("deal value", &text).ok().map(Value::from),
-            "/details/currency" => Some(Value::String(text.trim().to_ascii_uppercase())),
-            "/details/closingDateTime" => parse_datetime(&text)
+            FieldPath::DealValue => validate::amount("deal value", &text).ok().map(Value::from),
+            FieldPath::Currency => Some(Value::String(text.trim().to_ascii_uppercase())),
+            FieldPath::ClosingDate => parse_datetime(&text)
                 .map(|d| Value::String(crate::domain::time::format_datetime(&d))),
-            "/favorite" | "/consent/consentToShareReferralWithMicrosoftSellers" => {
-                Some(Value::Bool(text == "true"))
-            }
+            FieldPath::Favorite | FieldPath::ShareWithMicrosoft => Some(Value::Bool(
+                form.chosen(path.pointer()) == Some(TRUE_FALSE[0]),
+            )),
             _ if matches!(
                 self.rows[i].mine.as_ref().or(self.rows[i].theirs.as_ref()),
                 Some(Value::Array(_) | Value::Object(_))
@@ -213,7 +219,7 @@ impl ConflictView {
                     Ok(v) => Some(v),
                     Err(e) => {
                         form.show_errors(&[validate::FieldError::new(
-                            path,
+                            path.pointer(),
                             format!("not valid JSON ({e}); fix it or press esc"),
                         )]);
                         return;
@@ -245,8 +251,11 @@ impl ConflictView {
                 Some(Choice::Edited(v)) => v.clone(),
                 _ => continue,
             };
-            patch::apply(&mut result, &[patch::PatchOp::add(row.path, value)])
-                .map_err(|e| e.to_string())?;
+            patch::apply(
+                &mut result,
+                &[patch::PatchOp::add(row.path.pointer(), value)],
+            )
+            .map_err(|e| e.to_string())?;
         }
         Ok(patch::diff_values(&theirs, &result))
     }
@@ -477,7 +486,7 @@ mod tests {
         let paths: Vec<(&str, bool)> = v
             .rows
             .iter()
-            .map(|r| (r.path, r.choice.is_some()))
+            .map(|r| (r.path.pointer(), r.choice.is_some()))
             .collect();
         assert_eq!(
             paths,

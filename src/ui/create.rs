@@ -20,7 +20,7 @@ use crate::ui::dialog::Confirm;
 use crate::ui::edit::{
     Group, edit_group, member_fields, read_members, read_solutions, solution_fields,
 };
-use crate::ui::form::{Field, Form, FormEvent, Kind, PaneText};
+use crate::ui::form::{Field, Form, FormEvent, Kind, PaneText, Value};
 use crate::ui::keymap::Keymap;
 use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 
@@ -36,11 +36,7 @@ pub struct CreateForm {
 }
 
 fn choices<T: ToString>(all: &[T]) -> Kind {
-    Kind::Choice(
-        std::iter::once("—".to_string())
-            .chain(all.iter().map(|x| x.to_string()))
-            .collect(),
-    )
+    Kind::OptionalChoice(all.iter().map(|x| x.to_string()).collect())
 }
 
 impl CreateForm {
@@ -58,13 +54,18 @@ impl CreateForm {
             Field::new("city", "City", Kind::Text, ""),
             Field::new("state", "State/region", Kind::Text, ""),
             Field::new("postal", "Postal code", Kind::Text, ""),
-            Field::new("size", "Company size", choices(CompanySize::ALL), "—"),
+            Field::new(
+                "size",
+                "Company size",
+                choices(CompanySize::ALL),
+                Value::chosen(None),
+            ),
         ];
         fields.extend(member_fields(Group::Contacts, 0, &Member::default()));
         fields.extend([
             Field::new("value", "Deal value", Kind::Amount, "").required(),
             Field::new("currency", "Currency", Kind::Currency, "USD").required(),
-            Field::new("closing", "Closing date", Kind::Date, &closing)
+            Field::new("closing", "Closing date", Kind::Date, closing)
                 .required()
                 .hint("YYYY-MM-DD"),
             Field::new("notes", "Notes", Kind::Multiline, ""),
@@ -75,28 +76,28 @@ impl CreateForm {
                 "qualification",
                 "Qualification",
                 choices(Qualification::ALL),
-                "—",
+                Value::chosen(None),
             ),
-            Field::new("stage", "Sales stage", choices(SalesStage::ALL), "—"),
+            Field::new(
+                "stage",
+                "Sales stage",
+                choices(SalesStage::ALL),
+                Value::chosen(None),
+            ),
             Field::new(
                 "consentContact",
                 "Customer agreed to be contacted",
                 Kind::Toggle,
-                "true",
+                true,
             ),
             Field::new(
                 "consentShareInfo",
                 "Customer agreed to share info",
                 Kind::Toggle,
-                "false",
+                false,
             ),
             {
-                let f = Field::new(
-                    "share",
-                    "Share with Microsoft",
-                    Kind::Toggle,
-                    &shared.to_string(),
-                );
+                let f = Field::new("share", "Share with Microsoft", Kind::Toggle, shared);
                 if shared {
                     f.locked("a shared referral is shared with Microsoft sellers")
                 } else {
@@ -117,11 +118,7 @@ impl CreateForm {
     /// The referral the form describes (before the create rules are checked).
     pub fn referral(&self) -> Referral {
         let f = &self.form;
-        let text = |k: &str| {
-            let v = f.value(k).trim().to_string();
-            (!v.is_empty()).then_some(v)
-        };
-        let choice = |k: &str| text(k).filter(|v| v != "—");
+        let text = |k: &str| f.trimmed(k);
         let contacts = read_members(f, Group::Contacts, &[]);
         let solutions = read_solutions(f, &[]);
         Referral {
@@ -131,8 +128,8 @@ impl CreateForm {
             } else {
                 ReferralType::Independent
             }),
-            qualification: choice("qualification").map(|q| Qualification::parse(&q)),
-            sales_stage: choice("stage").map(|s| SalesStage::parse(&s)),
+            qualification: f.chosen("qualification").map(Qualification::parse),
+            sales_stage: f.chosen("stage").map(SalesStage::parse),
             external_reference_id: text("externalReferenceId"),
             campaign_id: text("campaignId"),
             customer_profile: Some(CustomerProfile {
@@ -145,14 +142,14 @@ impl CreateForm {
                     country: text("country").map(|c| c.to_ascii_uppercase()),
                     ..Default::default()
                 }),
-                size: choice("size").map(|s| CompanySize::parse(&s)),
+                size: f.chosen("size").map(CompanySize::parse),
                 team: Some(contacts),
                 ..Default::default()
             }),
             consent: Some(Consent {
-                consent_to_contact: Some(f.value("consentContact") == "true"),
-                consent_to_share_info_with_others: Some(f.value("consentShareInfo") == "true"),
-                consent_to_share_referral_with_microsoft_sellers: Some(f.value("share") == "true"),
+                consent_to_contact: Some(f.is_checked("consentContact")),
+                consent_to_share_info_with_others: Some(f.is_checked("consentShareInfo")),
+                consent_to_share_referral_with_microsoft_sellers: Some(f.is_checked("share")),
                 ..Default::default()
             }),
             details: Some(Details {

@@ -11,18 +11,20 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use crate::backend::protocol::{Command, Event, Level};
+use crate::domain::field::FieldPath;
 use crate::domain::patch;
 use crate::domain::rules;
 use crate::domain::time::{format_date, parse_datetime};
 use crate::domain::validate::{self, FieldError};
 use crate::domain::*;
 use crate::ui::dialog::Confirm;
-use crate::ui::form::{Field, Form, FormEvent, Kind, PaneText};
+use crate::ui::form::{Field, Form, FormEvent, Kind, PaneText, Value};
 use crate::ui::keymap::Keymap;
 use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::ui::widgets;
 
-/// `e`: the edit form, focused on the field under the cursor.
+/// `e`: the edit form, focused on the field under the cursor (a JSON Pointer of
+/// [`FieldPath`]).
 pub fn open_field_editor(r: &Referral, path: &str, cx: &mut Cx<'_>) -> Flow {
     let form = EditForm::new(r.clone(), path);
     if r.status() == Status::Closed && !rules::editable_when_closed(path) {
@@ -146,7 +148,7 @@ pub fn member_fields(group: Group, i: usize, m: &Member) -> Vec<Field> {
 
 /// The fields of one solution.
 pub fn solution_fields(i: usize, s: &Solution) -> Vec<Field> {
-    let key = |f: &str| format!("solutions.{i}.{f}");
+    let key = |f: &str| format!("{}.{i}.{f}", Group::Solutions.prefix());
     vec![
         Field::new(
             key("id"),
@@ -171,13 +173,7 @@ pub fn read_members(form: &Form, group: Group, base: &[Member]) -> Vec<Member> {
     let count = count_group(form, group);
     (0..count)
         .map(|i| {
-            let v = |f: &str| {
-                let s = form
-                    .value(&format!("{}.{i}.{f}", group.prefix()))
-                    .trim()
-                    .to_string();
-                (!s.is_empty()).then_some(s)
-            };
+            let v = |f: &str| form.trimmed(&format!("{}.{i}.{f}", group.prefix()));
             let mut m = base.get(i).cloned().unwrap_or_default();
             m.first_name = v("firstName");
             m.last_name = v("lastName");
@@ -194,10 +190,7 @@ pub fn read_solutions(form: &Form, base: &[Solution]) -> Vec<Solution> {
     let count = count_group(form, Group::Solutions);
     (0..count)
         .map(|i| {
-            let v = |f: &str| {
-                let s = form.value(&format!("solutions.{i}.{f}")).trim().to_string();
-                (!s.is_empty()).then_some(s)
-            };
+            let v = |f: &str| form.trimmed(&format!("{}.{i}.{f}", Group::Solutions.prefix()));
             let mut s = base.get(i).cloned().unwrap_or_default();
             s.id = v("id");
             s.name = v("name");
@@ -229,7 +222,7 @@ pub fn edit_group(
     };
     let count = count_group(form, group);
     // Collect the current values of the group, change the list, and rebuild its fields.
-    let mut entries: Vec<Vec<(String, String)>> = (0..count)
+    let mut entries: Vec<Vec<(String, Value)>> = (0..count)
         .map(|i| {
             form.fields
                 .iter()
@@ -269,7 +262,7 @@ pub fn edit_group(
         for f in &mut fields {
             let name = f.key.rsplit('.').next().unwrap_or("").to_string();
             if let Some((_, v)) = values.iter().find(|(k, _)| *k == name) {
-                f.set_value(v);
+                f.set_value(v.clone());
             }
         }
         fresh.extend(fields);
@@ -299,139 +292,93 @@ pub struct EditForm {
 const CLOSED_NOTE: &str = "Closed: read-only (only favorite and notes can change)";
 
 impl EditForm {
-    pub fn new(base: Referral, focus_path: &str) -> EditForm {
+    /// The form of `base`, focused on `focus`: a field's pointer (a list's pointer focuses its
+    /// first entry) or a form key.
+    pub fn new(base: Referral, focus: &str) -> EditForm {
         let closed = base.status() == Status::Closed;
-        let lock = |f: Field, path: &str| {
-            if closed && !rules::editable_when_closed(path) {
+        let lock = |f: Field, path: FieldPath| {
+            if closed && !path.editable_when_closed() {
                 f.locked(CLOSED_NOTE)
             } else {
                 f
             }
         };
+        let plain = |path: FieldPath, kind: Kind, value: Value| {
+            Field::new(path.pointer(), path.label(), kind, value)
+        };
+        let field =
+            |path: FieldPath, kind: Kind, value: Value| lock(plain(path, kind, value), path);
+        let text = |v: Option<&str>| Value::from(v.unwrap_or(""));
         let d = base.details.clone().unwrap_or_default();
-        let stage_options: Vec<String> = std::iter::once("—".to_string())
-            .chain(SalesStage::ALL.iter().map(|s| s.to_string()))
-            .collect();
+        let stages: Vec<String> = SalesStage::ALL.iter().map(|s| s.to_string()).collect();
         let mut fields = vec![
-            lock(
-                Field::new("/name", "Name", Kind::Text, base.name()).required(),
-                "/name",
+            field(FieldPath::Name, Kind::Text, base.name().into()).required(),
+            field(FieldPath::Favorite, Kind::Toggle, base.is_favorite().into()),
+            field(
+                FieldPath::SalesStage,
+                Kind::OptionalChoice(stages),
+                Value::chosen(base.sales_stage.as_ref().map(|s| s.as_str())),
             ),
-            lock(
-                Field::new(
-                    "/favorite",
-                    "Favorite",
-                    Kind::Toggle,
-                    &base.is_favorite().to_string(),
-                ),
-                "/favorite",
+            field(
+                FieldPath::DealValue,
+                Kind::Amount,
+                d.deal_value
+                    .map(|v| v.to_string())
+                    .unwrap_or_default()
+                    .into(),
+            )
+            .required(),
+            field(
+                FieldPath::Currency,
+                Kind::Currency,
+                text(d.currency.as_deref()),
+            )
+            .required(),
+            field(
+                FieldPath::ClosingDate,
+                Kind::Date,
+                d.closing_date_time
+                    .map(|t| format_date(&t))
+                    .unwrap_or_default()
+                    .into(),
+            )
+            .hint("YYYY-MM-DD"),
+            field(FieldPath::Notes, Kind::Multiline, text(d.notes.as_deref())),
+            field(
+                FieldPath::StatusReason,
+                Kind::Text,
+                text(base.status_reason.as_deref()),
             ),
-            lock(
-                Field::new(
-                    "/salesStage",
-                    "Sales stage",
-                    Kind::Choice(stage_options),
-                    base.sales_stage.as_ref().map(|s| s.as_str()).unwrap_or("—"),
-                ),
-                "/salesStage",
+            field(
+                FieldPath::CampaignId,
+                Kind::Text,
+                text(base.campaign_id.as_deref()),
             ),
-            lock(
-                Field::new(
-                    "/details/dealValue",
-                    "Deal value",
-                    Kind::Amount,
-                    &d.deal_value.map(|v| v.to_string()).unwrap_or_default(),
-                )
-                .required(),
-                "/details/dealValue",
-            ),
-            lock(
-                Field::new(
-                    "/details/currency",
-                    "Currency",
-                    Kind::Currency,
-                    d.currency.as_deref().unwrap_or(""),
-                )
-                .required(),
-                "/details/currency",
-            ),
-            lock(
-                Field::new(
-                    "/details/closingDateTime",
-                    "Closing date",
-                    Kind::Date,
-                    &d.closing_date_time
-                        .map(|t| format_date(&t))
-                        .unwrap_or_default(),
-                )
-                .hint("YYYY-MM-DD"),
-                "/details/closingDateTime",
-            ),
-            lock(
-                Field::new(
-                    "/details/notes",
-                    "Notes",
-                    Kind::Multiline,
-                    d.notes.as_deref().unwrap_or(""),
-                ),
-                "/details/notes",
-            ),
-            lock(
-                Field::new(
-                    "/statusReason",
-                    "Status reason",
-                    Kind::Text,
-                    base.status_reason.as_deref().unwrap_or(""),
-                ),
-                "/statusReason",
-            ),
-            lock(
-                Field::new(
-                    "/campaignId",
-                    "Campaign id",
-                    Kind::Text,
-                    base.campaign_id.as_deref().unwrap_or(""),
-                ),
-                "/campaignId",
-            ),
-            lock(
-                Field::new(
-                    "/externalReferenceId",
-                    "External reference",
-                    Kind::Text,
-                    base.external_reference_id.as_deref().unwrap_or(""),
-                )
-                .hint("your CRM's id of this deal"),
-                "/externalReferenceId",
-            ),
-            lock(
-                Field::new(
-                    "/referralProgram",
-                    "Referral program",
-                    Kind::Text,
-                    base.referral_program.as_deref().unwrap_or(""),
-                ),
-                "/referralProgram",
+            field(
+                FieldPath::ExternalReferenceId,
+                Kind::Text,
+                text(base.external_reference_id.as_deref()),
+            )
+            .hint("your CRM's id of this deal"),
+            field(
+                FieldPath::ReferralProgram,
+                Kind::Text,
+                text(base.referral_program.as_deref()),
             ),
         ];
         let shared = base.is_shared_with_microsoft();
-        let mut share = Field::new(
-            "/consent/consentToShareReferralWithMicrosoftSellers",
-            "Share with Microsoft",
-            Kind::Toggle,
-            &shared.to_string(),
-        )
-        .hint("co-sell: Microsoft sellers see the deal");
+        let mut share = plain(FieldPath::ShareWithMicrosoft, Kind::Toggle, shared.into())
+            .hint("co-sell: Microsoft sellers see the deal");
         if shared {
             share = share.locked("shared with Microsoft sellers; this cannot be withdrawn");
         }
-        fields.push(lock(share, "/consent"));
+        fields.push(lock(share, FieldPath::ShareWithMicrosoft));
         let contacts: Vec<Member> = base.contacts().to_vec();
         for (i, m) in contacts.iter().enumerate() {
             fields.extend(
                 member_fields(Group::Contacts, i, m)
                     .into_iter()
-                    .map(|f| lock(f, "/customerProfile/team")),
+                    .map(|f| lock(f, FieldPath::Contacts)),
             );
         }
         let team: Vec<Member> = if base.team().is_empty() {
@@ -447,7 +394,7 @@ impl EditForm {
                 if optional {
                     f.required = false;
                 }
-                lock(f, "/team")
+                lock(f, FieldPath::Team)
             }));
         }
         let solutions: Vec<Solution> = base.solutions().to_vec();
@@ -455,17 +402,17 @@ impl EditForm {
             fields.extend(
                 solution_fields(i, s)
                     .into_iter()
-                    .map(|f| lock(f, "/details/requirements/solutions")),
+                    .map(|f| lock(f, FieldPath::Solutions)),
             );
         }
         let mut form = Form::new(fields);
-        let focus_key = match focus_path {
-            "/customerProfile/team" => "contacts.0.firstName",
-            "/team" => "team.0.firstName",
-            "/details/requirements/solutions" => "solutions.0.id",
-            other => other,
+        let focus_key = match FieldPath::from_pointer(focus) {
+            Some(FieldPath::Contacts) => format!("{}.0.firstName", Group::Contacts.prefix()),
+            Some(FieldPath::Team) => format!("{}.0.firstName", Group::Team.prefix()),
+            Some(FieldPath::Solutions) => format!("{}.0.id", Group::Solutions.prefix()),
+            _ => focus.to_string(),
         };
-        form.focus_key(focus_key);
+        form.focus_key(&focus_key);
         if form.focused().is_some_and(|f| f.locked.is_some())
             && let Some(i) = form.fields.iter().position(|f| f.locked.is_none())
         {
@@ -482,25 +429,21 @@ impl EditForm {
     pub fn edited(&self) -> Result<Referral, Vec<FieldError>> {
         let mut r = self.base.clone();
         let f = &self.form;
-        let text = |key: &str| {
-            let v = f.value(key).trim().to_string();
-            (!v.is_empty()).then_some(v)
-        };
+        let text = |path: FieldPath| f.trimmed(path.pointer());
         let mut errors = Vec::new();
-        r.name = text("/name");
-        r.favorite =
-            Some(f.value("/favorite") == "true").filter(|v| *v || self.base.favorite.is_some());
-        r.sales_stage = match f.value("/salesStage").as_str() {
-            "—" => None,
-            s => Some(SalesStage::parse(s)),
-        };
-        r.status_reason = text("/statusReason");
-        r.campaign_id = text("/campaignId");
-        r.external_reference_id = text("/externalReferenceId");
-        r.referral_program = text("/referralProgram");
+        r.name = text(FieldPath::Name);
+        r.favorite = Some(f.is_checked(FieldPath::Favorite.pointer()))
+            .filter(|v| *v || self.base.favorite.is_some());
+        r.sales_stage = f
+            .chosen(FieldPath::SalesStage.pointer())
+            .map(SalesStage::parse);
+        r.status_reason = text(FieldPath::StatusReason);
+        r.campaign_id = text(FieldPath::CampaignId);
+        r.external_reference_id = text(FieldPath::ExternalReferenceId);
+        r.referral_program = text(FieldPath::ReferralProgram);
         let details = r.details.get_or_insert_with(Details::default);
-        details.notes = text("/details/notes");
-        details.deal_value = match text("/details/dealValue") {
+        details.notes = text(FieldPath::Notes);
+        details.deal_value = match text(FieldPath::DealValue) {
             Some(v) => match validate::amount("deal value", &v) {
                 Ok(n) => Some(n),
                 Err(e) => {
@@ -510,8 +453,8 @@ impl EditForm {
             },
             None => None,
         };
-        details.currency = text("/details/currency").map(|c| c.to_ascii_uppercase());
-        details.closing_date_time = match text("/details/closingDateTime") {
+        details.currency = text(FieldPath::Currency).map(|c| c.to_ascii_uppercase());
+        details.closing_date_time = match text(FieldPath::ClosingDate) {
             Some(v) => match parse_datetime(&v) {
                 Some(d) => Some(d),
                 None => {
@@ -530,7 +473,7 @@ impl EditForm {
             .get_or_insert_with(Requirements::default);
         requirements.solutions =
             (!solutions.is_empty() || requirements.solutions.is_some()).then_some(solutions);
-        if f.value("/consent/consentToShareReferralWithMicrosoftSellers") == "true" {
+        if f.is_checked(FieldPath::ShareWithMicrosoft.pointer()) {
             r.consent
                 .get_or_insert_with(Consent::default)
                 .consent_to_share_referral_with_microsoft_sellers = Some(true);
@@ -781,7 +724,7 @@ mod tests {
         );
         f.form.focus_key("solutions.0.id");
         edit_group(&mut f.form, false, &mut make).unwrap();
-        assert_eq!(f.form.value("solutions.0.id"), "SOL-2");
+        assert_eq!(f.form.text("solutions.0.id"), "SOL-2");
         f.form.focus_key("contacts.0.email");
         assert!(
             edit_group(&mut f.form, false, &mut make)

@@ -36,10 +36,61 @@ pub enum Kind {
     Date,
     /// One of these values.
     Choice(Vec<String>),
+    /// One of these values, or none (shown as `—`).
+    OptionalChoice(Vec<String>),
     /// Yes or no.
     Toggle,
     /// Shown, never edited.
     ReadOnly,
+}
+
+/// What a field holds, typed by its kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// The text of a text kind (`Text`, `Email`, `Amount`, …).
+    Text(String),
+    /// A toggle.
+    Bool(bool),
+    /// The chosen option of a choice; `None` is the blank of an optional choice.
+    Choice(Option<String>),
+}
+
+impl Value {
+    /// A choice of the option named `name`, or none.
+    pub fn chosen(name: Option<&str>) -> Value {
+        Value::Choice(name.map(str::to_string))
+    }
+
+    /// The text of a text value or the chosen option of a choice ("" otherwise).
+    pub fn as_text(&self) -> &str {
+        match self {
+            Value::Text(t) | Value::Choice(Some(t)) => t,
+            Value::Bool(_) | Value::Choice(None) => "",
+        }
+    }
+
+    /// True for a toggle that is on.
+    pub fn is_on(&self) -> bool {
+        *self == Value::Bool(true)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(text: &str) -> Value {
+        Value::Text(text.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(text: String) -> Value {
+        Value::Text(text)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(on: bool) -> Value {
+        Value::Bool(on)
+    }
 }
 
 /// One field of a form.
@@ -55,14 +106,22 @@ pub struct Field {
     /// A hint shown under the field when it has no error.
     pub hint: Option<String>,
     input: TextArea<'static>,
-    choice: usize,
+    /// The chosen option of a choice (`None`: the blank of an optional choice).
+    choice: Option<usize>,
     on: bool,
-    initial: String,
+    initial: Value,
     pub error: Option<String>,
 }
 
 impl Field {
-    pub fn new(key: impl Into<String>, label: impl Into<String>, kind: Kind, value: &str) -> Field {
+    /// A field showing `value`: text for the text kinds, a bool for a toggle, the chosen option
+    /// for a choice (an option named by text is chosen too).
+    pub fn new(
+        key: impl Into<String>,
+        label: impl Into<String>,
+        kind: Kind,
+        value: impl Into<Value>,
+    ) -> Field {
         let mut f = Field {
             key: key.into(),
             label: label.into(),
@@ -71,9 +130,9 @@ impl Field {
             locked: None,
             hint: None,
             input: TextArea::default(),
-            choice: 0,
+            choice: None,
             on: false,
-            initial: String::new(),
+            initial: Value::Text(String::new()),
             error: None,
         };
         f.set_value(value);
@@ -96,18 +155,31 @@ impl Field {
         self
     }
 
-    /// Replaces the value (and keeps it as unchanged).
-    pub fn set_value(&mut self, value: &str) {
+    /// Replaces the value. A value of another kind than the field's leaves it blank (off, the
+    /// first option of a choice, none of an optional one, no text).
+    pub fn set_value(&mut self, value: impl Into<Value>) {
+        let value = value.into();
         match &self.kind {
-            Kind::Choice(options) => {
-                self.choice = options
-                    .iter()
-                    .position(|o| o.eq_ignore_ascii_case(value))
-                    .unwrap_or(0);
+            Kind::Choice(options) | Kind::OptionalChoice(options) => {
+                let name = match &value {
+                    Value::Choice(name) => name.as_deref(),
+                    Value::Text(name) => Some(name.as_str()),
+                    Value::Bool(_) => None,
+                };
+                let found =
+                    name.and_then(|n| options.iter().position(|o| o.eq_ignore_ascii_case(n)));
+                self.choice = match self.kind {
+                    Kind::Choice(_) => found.or((!options.is_empty()).then_some(0)),
+                    _ => found,
+                };
             }
-            Kind::Toggle => self.on = matches!(value, "true" | "yes"),
+            Kind::Toggle => self.on = value == Value::Bool(true),
             _ => {
-                let lines: Vec<String> = value.split('\n').map(str::to_string).collect();
+                let text = match value {
+                    Value::Text(t) => t,
+                    _ => String::new(),
+                };
+                let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
                 self.input = TextArea::new(lines);
                 self.input.move_cursor(CursorMove::Bottom);
                 self.input.move_cursor(CursorMove::End);
@@ -116,22 +188,65 @@ impl Field {
         }
     }
 
-    /// The value as text (`true`/`false` for toggles, the option for choices).
-    pub fn value(&self) -> String {
+    /// The value, typed by the field's kind.
+    pub fn value(&self) -> Value {
         match &self.kind {
-            Kind::Choice(options) => options.get(self.choice).cloned().unwrap_or_default(),
-            Kind::Toggle => self.on.to_string(),
+            Kind::Choice(_) | Kind::OptionalChoice(_) => Value::chosen(self.chosen()),
+            Kind::Toggle => Value::Bool(self.on),
+            _ => Value::Text(self.text()),
+        }
+    }
+
+    /// The text of a text kind, or the chosen option of a choice ("" for none and for toggles).
+    pub fn text(&self) -> String {
+        match &self.kind {
+            Kind::Choice(_) | Kind::OptionalChoice(_) => {
+                self.chosen().unwrap_or_default().to_string()
+            }
+            Kind::Toggle => String::new(),
             _ => self.input.lines().join("\n"),
         }
     }
 
-    pub fn is_on(&self) -> bool {
-        self.on
+    /// True when a toggle is on.
+    pub fn is_checked(&self) -> bool {
+        self.kind == Kind::Toggle && self.on
+    }
+
+    /// The chosen option of a choice.
+    pub fn chosen(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Choice(options) | Kind::OptionalChoice(options) => {
+                self.choice.and_then(|i| options.get(i)).map(String::as_str)
+            }
+            _ => None,
+        }
+    }
+
+    /// The options as shown, with the blank of an optional choice first, and the shown one.
+    fn shown_options(&self) -> (Vec<&str>, usize) {
+        match &self.kind {
+            Kind::Choice(options) => (
+                options.iter().map(String::as_str).collect(),
+                self.choice.unwrap_or(0),
+            ),
+            Kind::OptionalChoice(options) => (
+                std::iter::once(BLANK)
+                    .chain(options.iter().map(String::as_str))
+                    .collect(),
+                self.choice.map_or(0, |i| i + 1),
+            ),
+            _ => (Vec::new(), 0),
+        }
     }
 
     /// True when the value differs from what the field started with.
     pub fn changed(&self) -> bool {
         self.value() != self.initial
+    }
+
+    fn is_choice(&self) -> bool {
+        matches!(self.kind, Kind::Choice(_) | Kind::OptionalChoice(_))
     }
 
     fn is_editable(&self) -> bool {
@@ -140,12 +255,10 @@ impl Field {
 
     /// Checks the value; stores and returns the error.
     pub fn validate(&mut self) -> Option<FieldError> {
-        let v = self.value();
+        let v = self.text();
         let name = self.label.to_lowercase();
         let result: Result<(), FieldError> = if v.trim().is_empty() {
-            if self.required
-                && self.is_editable()
-                && !matches!(self.kind, Kind::Toggle | Kind::Choice(_))
+            if self.required && self.is_editable() && !self.is_choice() && self.kind != Kind::Toggle
             {
                 Err(FieldError::new(
                     &name,
@@ -175,11 +288,23 @@ impl Field {
         match &self.kind {
             Kind::Choice(options) if !options.is_empty() => {
                 let n = options.len();
-                self.choice = if forward {
-                    (self.choice + 1) % n
+                let at = self.choice.unwrap_or(0);
+                self.choice = Some(if forward {
+                    (at + 1) % n
                 } else {
-                    (self.choice + n - 1) % n
+                    (at + n - 1) % n
+                });
+            }
+            Kind::OptionalChoice(options) => {
+                // Position 0 is the blank, option i is at i + 1.
+                let n = options.len() + 1;
+                let at = self.choice.map_or(0, |i| i + 1);
+                let next = if forward {
+                    (at + 1) % n
+                } else {
+                    (at + n - 1) % n
                 };
+                self.choice = next.checked_sub(1);
             }
             Kind::Toggle => {
                 self.on = !self.on;
@@ -193,6 +318,9 @@ impl Field {
         body + u16::from(self.error.is_some() || self.hint.is_some() || self.locked.is_some())
     }
 }
+
+/// How the blank of an optional choice is shown.
+const BLANK: &str = "—";
 
 /// The keys of a form pane for the help overlay: what Ctrl-S does and what Ctrl-N/Ctrl-D add
 /// and remove.
@@ -265,9 +393,26 @@ impl Form {
         self.fields.iter_mut().find(|f| f.key == key)
     }
 
-    /// The value of a field by key ("" when there is no such field).
-    pub fn value(&self, key: &str) -> String {
-        self.get(key).map(Field::value).unwrap_or_default()
+    /// The text of a field by key (see [`Field::text`]; "" when there is no such field).
+    pub fn text(&self, key: &str) -> String {
+        self.get(key).map(Field::text).unwrap_or_default()
+    }
+
+    /// The trimmed text of a field by key, `None` when it is blank.
+    pub fn trimmed(&self, key: &str) -> Option<String> {
+        let text = self.text(key);
+        let t = text.trim();
+        (!t.is_empty()).then(|| t.to_string())
+    }
+
+    /// True when the toggle `key` is on.
+    pub fn is_checked(&self, key: &str) -> bool {
+        self.get(key).is_some_and(Field::is_checked)
+    }
+
+    /// The chosen option of the choice `key`.
+    pub fn chosen(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Field::chosen)
     }
 
     /// Puts the focus on a field by key.
@@ -354,9 +499,7 @@ impl Form {
                 self.move_focus(false);
                 return FormEvent::Handled;
             }
-            KeyCode::Enter
-                if !multiline && !matches!(field.kind, Kind::Toggle | Kind::Choice(_)) =>
-            {
+            KeyCode::Enter if !multiline && !field.is_choice() && field.kind != Kind::Toggle => {
                 self.move_focus(true);
                 return FormEvent::Handled;
             }
@@ -365,21 +508,19 @@ impl Form {
         if !field.is_editable() {
             return FormEvent::Ignored;
         }
-        match (&field.kind, key.code) {
-            (
-                Kind::Choice(_) | Kind::Toggle,
-                KeyCode::Char(' ') | KeyCode::Enter | KeyCode::Right,
-            ) => {
+        let picks = field.is_choice() || field.kind == Kind::Toggle;
+        match key.code {
+            KeyCode::Char(' ') | KeyCode::Enter | KeyCode::Right if picks => {
                 field.cycle(true);
                 field.validate();
                 FormEvent::Changed
             }
-            (Kind::Choice(_) | Kind::Toggle, KeyCode::Left) => {
+            KeyCode::Left if picks => {
                 field.cycle(false);
                 field.validate();
                 FormEvent::Changed
             }
-            (Kind::Choice(_) | Kind::Toggle, _) => FormEvent::Ignored,
+            _ if picks => FormEvent::Ignored,
             _ => {
                 if field.input.input(*key) {
                     field.validate();
@@ -396,7 +537,7 @@ impl Form {
         let Some(field) = self.fields.get_mut(self.focus) else {
             return false;
         };
-        if !field.is_editable() || matches!(field.kind, Kind::Choice(_) | Kind::Toggle) {
+        if !field.is_editable() || field.is_choice() || field.kind == Kind::Toggle {
             return false;
         }
         let clean: String = if field.kind == Kind::Multiline {
@@ -504,10 +645,11 @@ impl Form {
             let body_h = if field.kind == Kind::Multiline { 4 } else { 1 };
             let input_area = Rect::new(area.x + label_w + 1, y, input_w, body_h);
             match &field.kind {
-                Kind::Choice(options) => {
+                Kind::Choice(_) | Kind::OptionalChoice(_) => {
+                    let (options, at) = field.shown_options();
                     let mut spans = Vec::new();
                     for (j, o) in options.iter().enumerate() {
-                        let style = if j == field.choice {
+                        let style = if j == at {
                             if focused {
                                 cx.theme.selected
                             } else {
@@ -521,7 +663,7 @@ impl Form {
                     let full: usize = options.iter().map(|o| o.chars().count() + 2).sum();
                     if full > input_w as usize {
                         // Too many to show side by side: the chosen one with its place.
-                        let chosen = options.get(field.choice).cloned().unwrap_or_default();
+                        let chosen = options.get(at).copied().unwrap_or_default();
                         let style = if focused {
                             cx.theme.selected
                         } else {
@@ -529,10 +671,7 @@ impl Form {
                         };
                         spans = vec![
                             Span::styled(format!("◂ {chosen} ▸"), style),
-                            Span::styled(
-                                format!("  {}/{}", field.choice + 1, options.len()),
-                                cx.theme.dim,
-                            ),
+                            Span::styled(format!("  {}/{}", at + 1, options.len()), cx.theme.dim),
                         ];
                     }
                     frame.render_widget(Paragraph::new(Line::from(spans)), input_area);
@@ -554,7 +693,7 @@ impl Form {
                     frame.render_widget(&field.input, input_area);
                 }
                 _ => {
-                    let value = field.value();
+                    let value = field.text();
                     let style = if field.is_editable() {
                         cx.theme.base
                     } else {
@@ -651,15 +790,15 @@ mod tests {
                 "Develop",
             ),
             Field::new("l", "Locked", Kind::Text, "x").locked("closed"),
-            Field::new("t", "Fav", Kind::Toggle, "false"),
+            Field::new("t", "Fav", Kind::Toggle, false),
         ]);
-        assert_eq!(form.value("c"), "Develop");
+        assert_eq!(form.chosen("c"), Some("Develop"));
         form.handle_key(&key(KeyCode::Char(' ')));
-        assert_eq!(form.value("c"), "Qualify");
+        assert_eq!(form.chosen("c"), Some("Qualify"));
         form.handle_key(&key(KeyCode::Tab));
         assert_eq!(form.focus, 2, "locked field skipped");
         form.handle_key(&key(KeyCode::Enter));
-        assert_eq!(form.value("t"), "true");
+        assert!(form.is_checked("t"));
         assert_eq!(
             form.handle_key(&KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)),
             FormEvent::Submit
@@ -672,9 +811,9 @@ mod tests {
         let mut form = Form::new(vec![Field::new("n", "Notes", Kind::Multiline, "one")]);
         form.handle_key(&key(KeyCode::Enter));
         type_str(&mut form, "two");
-        assert_eq!(form.value("n"), "one\ntwo");
+        assert_eq!(form.text("n"), "one\ntwo");
         assert_eq!(form.handle_key(&key(KeyCode::Up)), FormEvent::Handled);
         assert!(form.paste("three\r\nfour"));
-        assert!(form.value("n").contains("three\nfour"));
+        assert!(form.text("n").contains("three\nfour"));
     }
 }

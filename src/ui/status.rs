@@ -318,7 +318,7 @@ impl Pane for ReasonDialog {
                     Flow::Handled
                 }
                 FormEvent::Submit => {
-                    let text = form.value("other").trim().to_string();
+                    let text = form.text("other").trim().to_string();
                     if text.is_empty() {
                         form.show_errors(&[crate::domain::validate::FieldError::new(
                             "other",

@@ -28,11 +28,16 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::patch::{self, PatchOp};
 use crate::domain::rules;
-use crate::domain::time::{format_date, parse_datetime};
-use crate::domain::validate::{self, FieldError};
+use crate::domain::time::parse_datetime;
+use crate::domain::validate::FieldError;
 use crate::domain::*;
 use crate::ui::edit::{Group, count_group, edit_group};
-use crate::ui::form::{Field, Form, Kind};
+use crate::ui::form::{Field, Form};
+
+use super::leaves::{
+    Names, TRANSACTED, TRANSACTED_ON, contract_fields, contract_leaves, read_leaves, show_amount,
+    solution_detail_fields, solution_leaves, text,
+};
 
 /// Field keys of the contract form (the names `rules::check_registration` uses).
 pub mod key {
@@ -44,8 +49,6 @@ pub mod key {
     pub const END: &str = "contract.endDateTime";
 }
 
-const TRANSACTED: &str = "isMarketplaceTransacted";
-const TRANSACTED_ON: &str = "marketplaceTransactionDateTime";
 const NOT_TRANSACTED: &str = "only for marketplace-transacted solutions";
 const PERPETUAL_NO_END: &str = "a Perpetual contract has no end date";
 
@@ -72,364 +75,6 @@ impl Part {
             Part::Contract => key.starts_with("contract"),
         }
     }
-}
-
-/// One value of a registration part: how it is shown in a field and read back.
-struct Leaf<T> {
-    /// The last segment of the field key (the JSON name).
-    name: &'static str,
-    /// The label after the entry's prefix.
-    label: &'static str,
-    kind: fn(&T) -> Kind,
-    required: bool,
-    hint: Option<&'static str>,
-    show: fn(&T) -> String,
-    /// Writes the typed text into the value; the error says how to fix it.
-    read: fn(&mut T, &str) -> Result<(), String>,
-}
-
-fn text(v: &str) -> Option<String> {
-    let t = v.trim();
-    (!t.is_empty()).then(|| t.to_string())
-}
-
-fn read_amount(v: &str) -> Result<Option<f64>, String> {
-    text(v)
-        .map(|t| validate::amount("", &t).map_err(|e| e.message))
-        .transpose()
-}
-
-fn read_currency(v: &str) -> Result<Option<String>, String> {
-    text(v)
-        .map(|t| validate::currency("", &t).map_err(|e| e.message))
-        .transpose()
-}
-
-fn read_date(v: &str) -> Result<Option<DateTime<Utc>>, String> {
-    text(v)
-        .map(|t| validate::datetime("", &t).map_err(|e| e.message))
-        .transpose()
-}
-
-/// An amount as typed back into a field: `120000`, `1250.5`.
-pub fn show_amount(v: Option<f64>) -> String {
-    v.map(|x| x.to_string()).unwrap_or_default()
-}
-
-fn show_date(d: Option<DateTime<Utc>>) -> String {
-    d.map(|d| format_date(&d)).unwrap_or_default()
-}
-
-/// A choice of the known values, plus the current one when the server sent one this build
-/// does not know (so an update never changes it by accident).
-fn choice<E: Clone + PartialEq + ToString>(all: &[E], current: Option<&E>) -> Kind {
-    let mut options: Vec<String> = all.iter().map(E::to_string).collect();
-    if let Some(c) = current.filter(|c| !all.contains(c)) {
-        options.push(c.to_string());
-    }
-    Kind::Choice(options)
-}
-
-fn market(s: &mut SolutionDetail) -> &mut MarketplaceTransactionDetails {
-    s.marketplace_transaction_details
-        .get_or_insert_with(Default::default)
-}
-
-fn solution_leaves() -> [Leaf<SolutionDetail>; 9] {
-    [
-        Leaf {
-            name: "id",
-            label: "id",
-            kind: |_| Kind::Text,
-            required: true,
-            hint: Some("e.g. SOL-34104-EBB"),
-            show: |s| s.id.clone().unwrap_or_default(),
-            read: |s, v| {
-                s.id = text(v);
-                Ok(())
-            },
-        },
-        Leaf {
-            name: "name",
-            label: "name",
-            kind: |_| Kind::Text,
-            required: true,
-            hint: None,
-            show: |s| s.name.clone().unwrap_or_default(),
-            read: |s, v| {
-                s.name = text(v);
-                Ok(())
-            },
-        },
-        Leaf {
-            name: "value",
-            label: "value",
-            kind: |_| Kind::Amount,
-            required: true,
-            hint: None,
-            show: |s| show_amount(s.value),
-            read: |s, v| {
-                s.value = read_amount(v)?;
-                Ok(())
-            },
-        },
-        Leaf {
-            name: "currency",
-            label: "currency",
-            kind: |_| Kind::Currency,
-            required: true,
-            hint: None,
-            show: |s| s.currency.clone().unwrap_or_default(),
-            read: |s, v| {
-                s.currency = read_currency(v)?;
-                Ok(())
-            },
-        },
-        Leaf {
-            name: "isDeployedOnAzure",
-            label: "on Azure",
-            kind: |_| Kind::Toggle,
-            required: false,
-            hint: None,
-            show: |s| s.is_deployed_on_azure.unwrap_or(true).to_string(),
-            read: |s, v| {
-                s.is_deployed_on_azure = Some(v == "true");
-                Ok(())
-            },
-        },
-        Leaf {
-            name: "primaryDeploymentOn",
-            label: "deployment",
-            kind: |s| choice(PrimaryDeployment::ALL, s.primary_deployment_on.as_ref()),
-            required: false,
-            hint: None,
-            show: |s| {
-                s.primary_deployment_on
-                    .clone()
-                    .unwrap_or(PrimaryDeployment::Customer)
-                    .to_string()
-            },
-            read: |s, v| {
-                s.primary_deployment_on = Some(PrimaryDeployment::parse(v));
-                Ok(())
-            },
-        },
-        Leaf {
-            name: "pricingModel",
-            label: "pricing",
-            kind: |s| choice(PricingModel::ALL, s.pricing_model.as_ref()),
-            required: false,
-            hint: None,
-            show: |s| {
-                s.pricing_model
-                    .clone()
-                    .unwrap_or(PricingModel::PayAsYouGo)
-                    .to_string()
-            },
-            read: |s, v| {
-                s.pricing_model = Some(PricingModel::parse(v));
-                Ok(())
-            },
-        },
-        Leaf {
-            name: TRANSACTED,
-            label: "marketplace",
-            kind: |_| Kind::Toggle,
-            required: false,
-            hint: Some("transacted through the commercial marketplace"),
-            show: |s| {
-                s.marketplace_transaction_details
-                    .as_ref()
-                    .and_then(|m| m.is_marketplace_transacted)
-                    .unwrap_or(false)
-                    .to_string()
-            },
-            read: |s, v| {
-                market(s).is_marketplace_transacted = Some(v == "true");
-                Ok(())
-            },
-        },
-        Leaf {
-            name: TRANSACTED_ON,
-            label: "transacted on",
-            kind: |_| Kind::Date,
-            required: false,
-            hint: Some("YYYY-MM-DD"),
-            show: |s| {
-                show_date(
-                    s.marketplace_transaction_details
-                        .as_ref()
-                        .and_then(|m| m.marketplace_transaction_date_time),
-                )
-            },
-            read: |s, v| {
-                market(s).marketplace_transaction_date_time = read_date(v)?;
-                Ok(())
-            },
-        },
-    ]
-}
-
-fn contract_leaves() -> [Leaf<Contract>; 6] {
-    [
-        Leaf {
-            name: "value",
-            label: "Contract value",
-            kind: |_| Kind::Amount,
-            required: true,
-            hint: None,
-            show: |c| show_amount(c.value),
-            read: |c, v| {
-                c.value = read_amount(v)?;
-                Ok(())
-            },
-        },
-        Leaf {
-            name: "currency",
-            label: "Contract currency",
-            kind: |_| Kind::Currency,
-            required: true,
-            hint: None,
-            show: |c| c.currency.clone().unwrap_or_default(),
-            read: |c, v| {
-                c.currency = read_currency(v)?;
-                Ok(())
-            },
-        },
-        Leaf {
-            name: "signDateTime",
-            label: "Sign date",
-            kind: |_| Kind::Date,
-            required: true,
-            hint: Some("YYYY-MM-DD, the day the customer signed"),
-            show: |c| show_date(c.sign_date_time),
-            read: |c, v| {
-                c.sign_date_time = read_date(v)?;
-                Ok(())
-            },
-        },
-        Leaf {
-            name: "startDateTime",
-            label: "Start date",
-            kind: |_| Kind::Date,
-            required: true,
-            hint: Some("YYYY-MM-DD, on or after the sign date"),
-            show: |c| show_date(c.start_date_time),
-            read: |c, v| {
-                c.start_date_time = read_date(v)?;
-                Ok(())
-            },
-        },
-        Leaf {
-            name: "term",
-            label: "Term",
-            kind: |c| choice(ContractTerm::ALL, c.term.as_ref()),
-            required: false,
-            hint: None,
-            show: |c| c.term.clone().unwrap_or(ContractTerm::Finite).to_string(),
-            read: |c, v| {
-                c.term = Some(ContractTerm::parse(v));
-                Ok(())
-            },
-        },
-        Leaf {
-            name: "endDateTime",
-            label: "End date",
-            kind: |_| Kind::Date,
-            required: false,
-            hint: Some("YYYY-MM-DD, after the start date"),
-            show: |c| show_date(c.end_date_time),
-            read: |c, v| {
-                c.end_date_time = read_date(v)?;
-                Ok(())
-            },
-        },
-    ]
-}
-
-/// How the fields of one entry are keyed and labelled.
-struct Names {
-    key: String,
-    label: String,
-}
-
-impl Names {
-    fn solution(i: usize) -> Names {
-        Names {
-            key: format!("{}.{i}.", Group::SolutionDetails.prefix()),
-            label: format!("Solution {} ", i + 1),
-        }
-    }
-
-    fn contract() -> Names {
-        Names {
-            key: "contract.".into(),
-            label: String::new(),
-        }
-    }
-
-    fn key(&self, leaf: &str) -> String {
-        format!("{}{leaf}", self.key)
-    }
-
-    fn label(&self, leaf: &str) -> String {
-        format!("{}{leaf}", self.label)
-    }
-}
-
-fn fields_of<T>(leaves: &[Leaf<T>], names: &Names, value: &T) -> Vec<Field> {
-    leaves
-        .iter()
-        .map(|leaf| {
-            let mut f = Field::new(
-                names.key(leaf.name),
-                names.label(leaf.label),
-                (leaf.kind)(value),
-                &(leaf.show)(value),
-            );
-            if leaf.required {
-                f = f.required();
-            }
-            if let Some(h) = leaf.hint {
-                f = f.hint(h);
-            }
-            f
-        })
-        .collect()
-}
-
-/// Reads one entry back; a leaf still showing `base`'s value keeps `base`'s exact value.
-fn read_leaves<T: Clone + Default>(
-    leaves: &[Leaf<T>],
-    names: &Names,
-    form: &Form,
-    base: Option<&T>,
-) -> (T, Vec<FieldError>) {
-    let mut out = base.cloned().unwrap_or_default();
-    let mut errors = Vec::new();
-    for leaf in leaves {
-        let typed = form.value(&names.key(leaf.name));
-        if base.is_some_and(|b| (leaf.show)(b) == typed) {
-            continue;
-        }
-        if let Err(message) = (leaf.read)(&mut out, &typed) {
-            errors.push(FieldError::new(
-                names.label(leaf.label).to_lowercase(),
-                message,
-            ));
-        }
-    }
-    (out, errors)
-}
-
-/// The fields of solution `i` of a registration.
-pub fn solution_detail_fields(i: usize, s: &SolutionDetail) -> Vec<Field> {
-    fields_of(&solution_leaves(), &Names::solution(i), s)
-}
-
-/// The fields of a contract.
-pub fn contract_fields(c: &Contract) -> Vec<Field> {
-    fields_of(&contract_leaves(), &Names::contract(), c)
 }
 
 /// The form key of a field named by `rules::check_registration`
@@ -588,7 +233,7 @@ impl Draft {
         let solutions = (0..self.solution_count())
             .map(|i| {
                 let names = Names::solution(i);
-                let id = self.solutions.value(&names.key("id"));
+                let id = self.solutions.text(&names.key("id"));
                 let base = own
                     .iter()
                     .find(|s| s.id.as_deref().map(str::trim) == Some(id.trim()));
@@ -696,14 +341,14 @@ impl Draft {
     /// Fills `key` with `value` when the field still follows its default (see the notes).
     fn set_default(&mut self, key: &str, value: &str) {
         let follows_now = {
-            let current = self.contract.value(key);
+            let current = self.contract.text(key);
             current.trim().is_empty() || self.auto.get(key) == Some(&current)
         };
         if !follows_now {
             return;
         }
         if let Some(f) = self.contract.get_mut(key)
-            && f.value() != value
+            && f.text() != value
         {
             f.set_value(value);
             f.validate();
@@ -737,7 +382,7 @@ impl Draft {
         {
             self.set_default(key::CURRENCY, &c.clone());
         }
-        let sign = self.contract.value(key::SIGN);
+        let sign = self.contract.text(key::SIGN);
         if parse_datetime(&sign).is_some() {
             self.set_default(key::START, &sign);
         }
@@ -771,14 +416,14 @@ impl Draft {
         };
         for i in 0..self.solution_count() {
             let names = Names::solution(i);
-            let transacted = self.solutions.value(&names.key(TRANSACTED)) == "true";
+            let transacted = self.solutions.is_checked(&names.key(TRANSACTED));
             lock(
                 self.solutions.get_mut(&names.key(TRANSACTED_ON)),
                 !transacted,
                 NOT_TRANSACTED,
             );
         }
-        let perpetual = self.contract.value(key::TERM) == ContractTerm::Perpetual.as_str();
+        let perpetual = self.contract.chosen(key::TERM) == Some(ContractTerm::Perpetual.as_str());
         lock(self.contract.get_mut(key::END), perpetual, PERPETUAL_NO_END);
     }
 }
@@ -800,361 +445,4 @@ pub fn patch_ops(referral: &Referral, target: Target, reg: &Registration) -> Vec
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::patch::Op;
-    use serde_json::json;
-
-    fn at(s: &str) -> DateTime<Utc> {
-        parse_datetime(s).unwrap()
-    }
-
-    fn referral(solutions: serde_json::Value) -> Referral {
-        serde_json::from_value(json!({
-            "id": "r1", "name": "Deal", "status": "Closed", "substatus": "Won",
-            "createdDateTime": "2026-01-01T00:00:00Z", "closedDateTime": "2026-02-01T00:00:00Z",
-            "consent": {"consentToShareReferralWithMicrosoftSellers": true},
-            "details": {"dealValue": 120000.0, "currency": "usd",
-                "requirements": {"solutions": solutions}},
-            "eTag": "\"e1\""
-        }))
-        .unwrap()
-    }
-
-    fn one_solution() -> Referral {
-        referral(json!([{"id": "SOL-1", "name": "Analytics"}]))
-    }
-
-    fn existing(status: &str) -> Registration {
-        serde_json::from_value(json!({
-            "id": "reg-1", "type": "AzureIPCoSell", "status": status,
-            "registrationDateTime": "2026-02-03T10:11:12Z",
-            "statusHistory": {"reviewPendingDateTime": "2026-02-03T10:11:12Z"},
-            "solutionDetails": [{"id": "SOL-1", "name": "Analytics", "value": 120000.0,
-                "currency": "USD", "isDeployedOnAzure": true, "primaryDeploymentOn": "Customer",
-                "pricingModel": "PayAsYouGo",
-                "marketplaceTransactionDetails": {"isMarketplaceTransacted": true,
-                    "marketplaceTransactionDateTime": "2026-02-02T15:30:00Z"},
-                "partnerNote": "kept"}],
-            "contract": {"value": 120000.0, "currency": "USD",
-                "signDateTime": "2026-02-01T09:00:00Z", "startDateTime": "2026-02-02T09:00:00Z",
-                "endDateTime": "2027-02-02T09:00:00Z", "term": "Finite"}
-        }))
-        .unwrap()
-    }
-
-    fn set(form: &mut Form, key: &str, value: &str) {
-        form.get_mut(key)
-            .unwrap_or_else(|| panic!("no field {key}"))
-            .set_value(value);
-    }
-
-    #[test]
-    fn a_new_registration_starts_from_the_referral() {
-        let mut d = Draft::for_new(&one_solution(), at("2026-03-04T15:00:00Z"));
-        // A Finite contract needs its end date: the one value without a default.
-        let errors = d.registration().unwrap_err();
-        assert_eq!(errors.len(), 1);
-        assert_eq!(
-            errors[0].to_string(),
-            "end date: enter the end date, or choose the Perpetual term"
-        );
-        set(&mut d.contract, key::END, "2027-03-03");
-        let reg = d.registration().unwrap();
-        assert_eq!(
-            serde_json::to_value(&reg).unwrap(),
-            json!({
-                "type": "AzureIPCoSell",
-                "solutionDetails": [{"id": "SOL-1", "name": "Analytics", "value": 120000.0,
-                    "currency": "USD", "isDeployedOnAzure": true, "primaryDeploymentOn": "Customer",
-                    "pricingModel": "PayAsYouGo",
-                    "marketplaceTransactionDetails": {"isMarketplaceTransacted": false}}],
-                "contract": {"value": 120000.0, "currency": "USD",
-                    "startDateTime": "2026-03-04T00:00:00Z", "endDateTime": "2027-03-03T00:00:00Z",
-                    "signDateTime": "2026-03-04T00:00:00Z", "term": "Finite"}
-            })
-        );
-    }
-
-    #[test]
-    fn defaults_fill_the_contract_and_follow_until_typed_over() {
-        let r = referral(json!([{"id": "SOL-1", "name": "A"}, {"id": "SOL-2", "name": "B"}]));
-        let mut d = Draft::for_new(&r, at("2026-03-04T15:00:00Z"));
-        assert_eq!(d.solution_count(), 2);
-        assert_eq!(
-            d.solutions.value("solutionDetails.0.value"),
-            "",
-            "split is the seller's"
-        );
-        assert_eq!(d.solutions.value("solutionDetails.1.currency"), "USD");
-        assert_eq!(d.contract.value(key::SIGN), "2026-03-04");
-        assert_eq!(d.contract.value(key::START), "2026-03-04");
-        assert_eq!(d.contract.value(key::VALUE), "");
-        set(&mut d.solutions, "solutionDetails.0.value", "70000");
-        set(&mut d.solutions, "solutionDetails.1.value", "50,000.5");
-        d.follow_defaults();
-        assert_eq!(d.contract.value(key::VALUE), "120000.5");
-        set(&mut d.solutions, "solutionDetails.1.currency", "EUR");
-        set(&mut d.solutions, "solutionDetails.0.currency", "EUR");
-        d.follow_defaults();
-        assert_eq!(d.contract.value(key::CURRENCY), "EUR");
-        // The sign date carries the start date along until the start is typed over.
-        set(&mut d.contract, key::SIGN, "2026-03-01");
-        d.follow_defaults();
-        assert_eq!(d.contract.value(key::START), "2026-03-01");
-        set(&mut d.contract, key::START, "2026-03-10");
-        set(&mut d.contract, key::SIGN, "2026-03-02");
-        d.follow_defaults();
-        assert_eq!(d.contract.value(key::START), "2026-03-10");
-        // A typed contract value stays.
-        set(&mut d.contract, key::VALUE, "99");
-        set(&mut d.solutions, "solutionDetails.0.value", "1");
-        d.follow_defaults();
-        assert_eq!(d.contract.value(key::VALUE), "99");
-    }
-
-    #[test]
-    fn each_step_names_the_fields_to_fix() {
-        let r = referral(json!([{"id": "SOL-1", "name": "A"}, {"id": "SOL-2"}]));
-        let mut d = Draft::for_new(&r, at("2026-03-04T00:00:00Z"));
-        let errors = d.check(Part::Solutions);
-        let named: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
-        assert_eq!(
-            named,
-            ["solution 1 value", "solution 2 name", "solution 2 value"]
-        );
-        assert_eq!(
-            d.solutions.focused().unwrap().key,
-            "solutionDetails.0.value"
-        );
-        set(&mut d.solutions, "solutionDetails.0.value", "1");
-        set(&mut d.solutions, "solutionDetails.1.value", "2");
-        set(&mut d.solutions, "solutionDetails.1.name", "B");
-        set(
-            &mut d.solutions,
-            "solutionDetails.1.isMarketplaceTransacted",
-            "true",
-        );
-        d.sync_locks();
-        let errors = d.check(Part::Solutions);
-        assert_eq!(errors.len(), 1, "{errors:?}");
-        assert_eq!(errors[0].field, "solution 2 transacted on");
-        assert!(
-            errors[0].message.contains("transaction date"),
-            "{}",
-            errors[0]
-        );
-        assert!(
-            d.solutions
-                .get("solutionDetails.1.marketplaceTransactionDateTime")
-                .unwrap()
-                .error
-                .as_deref()
-                .unwrap()
-                .starts_with("solution 2 transacted on:")
-        );
-        set(
-            &mut d.solutions,
-            "solutionDetails.1.marketplaceTransactionDateTime",
-            "2026-02-20",
-        );
-        assert!(d.check(Part::Solutions).is_empty());
-
-        // The contract (its defaults follow the solutions when the step opens): a Finite term
-        // needs its end, after the start, which is not before the sign date.
-        d.follow_defaults();
-        assert_eq!(d.contract.value(key::VALUE), "3");
-        let errors = d.check(Part::Contract);
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].field, "end date");
-        set(&mut d.contract, key::START, "2026-03-01");
-        set(&mut d.contract, key::END, "2026-02-01");
-        let named: Vec<String> = d
-            .check(Part::Contract)
-            .iter()
-            .map(|e| e.to_string())
-            .collect();
-        assert_eq!(
-            named,
-            [
-                "start date: the contract cannot start before it was signed; pick a start on or after the sign date",
-                "end date: the contract must end after it starts"
-            ]
-        );
-        set(&mut d.contract, key::CURRENCY, "dollars");
-        let errors = d.check(Part::Contract);
-        assert_eq!(errors[0].field, "contract currency");
-        assert!(errors[0].message.contains("ISO 4217"));
-    }
-
-    #[test]
-    fn locked_fields_are_not_sent() {
-        let mut d = Draft::for_new(&one_solution(), at("2026-03-04T00:00:00Z"));
-        let date = "solutionDetails.0.marketplaceTransactionDateTime";
-        assert!(d.solutions.get(date).unwrap().locked.is_some());
-        set(
-            &mut d.solutions,
-            "solutionDetails.0.isMarketplaceTransacted",
-            "true",
-        );
-        d.sync_locks();
-        assert!(d.solutions.get(date).unwrap().locked.is_none());
-        set(&mut d.solutions, date, "2026-02-20");
-        set(
-            &mut d.solutions,
-            "solutionDetails.0.isMarketplaceTransacted",
-            "false",
-        );
-        d.sync_locks();
-        set(&mut d.contract, key::END, "2027-01-01");
-        set(&mut d.contract, key::TERM, "Perpetual");
-        d.sync_locks();
-        assert!(d.contract.get(key::END).unwrap().locked.is_some());
-        let reg = d.registration().unwrap();
-        let m = reg.solution_details.unwrap()[0]
-            .marketplace_transaction_details
-            .clone()
-            .unwrap();
-        assert_eq!(m.is_marketplace_transacted, Some(false));
-        assert_eq!(m.marketplace_transaction_date_time, None);
-        let c = reg.contract.unwrap();
-        assert_eq!(c.term, Some(ContractTerm::Perpetual));
-        assert_eq!(c.end_date_time, None);
-    }
-
-    #[test]
-    fn solutions_can_be_added_and_removed_but_one_stays() {
-        let mut d = Draft::for_new(&one_solution(), at("2026-03-04T00:00:00Z"));
-        d.solutions.focus_key("solutionDetails.0.name");
-        d.edit_solutions(true).unwrap();
-        assert_eq!(d.solution_count(), 2);
-        assert_eq!(d.solutions.focused().unwrap().key, "solutionDetails.1.id");
-        assert_eq!(d.solutions.value("solutionDetails.1.currency"), "USD");
-        assert_eq!(d.solutions.value("solutionDetails.0.id"), "SOL-1");
-        assert!(d.typed);
-        d.edit_solutions(false).unwrap();
-        assert_eq!(d.solution_count(), 1);
-        assert_eq!(d.solutions.value("solutionDetails.0.id"), "SOL-1");
-        assert_eq!(
-            d.edit_solutions(false).unwrap_err(),
-            "a deal registration needs at least one solution"
-        );
-    }
-
-    #[test]
-    fn a_new_registration_is_one_add() {
-        let r = one_solution();
-        let mut d = Draft::for_new(&r, at("2026-03-04T00:00:00Z"));
-        set(&mut d.contract, key::END, "2027-03-04");
-        let reg = d.registration().unwrap();
-        let ops = patch_ops(&r, Target::New, &reg);
-        assert_eq!(ops.len(), 1);
-        assert_eq!(ops[0].op, Op::Add);
-        assert_eq!(ops[0].path, "/registrations/-");
-        assert_eq!(
-            ops[0].value["contract"]["endDateTime"],
-            "2027-03-04T00:00:00Z"
-        );
-        assert_eq!(ops[0].value["type"], "AzureIPCoSell");
-        assert!(ops[0].value.get("id").is_none(), "the service adds the id");
-        // Appending to existing registrations is an add as well.
-        let mut with_one = r.clone();
-        with_one.registrations = Some(vec![existing("Failed")]);
-        let ops = patch_ops(&with_one, Target::New, &reg);
-        assert_eq!(ops.len(), 1);
-        assert_eq!(ops[0].path, "/registrations/-");
-    }
-
-    #[test]
-    fn an_untouched_update_changes_nothing_and_keeps_server_values() {
-        let mut r = one_solution();
-        r.registrations = Some(vec![existing("ActionRequired")]);
-        let d = Draft::for_update(&r.registrations()[0], r.currency());
-        assert_eq!(d.contract.value(key::SIGN), "2026-02-01");
-        assert_eq!(
-            d.solutions
-                .value("solutionDetails.0.marketplaceTransactionDateTime"),
-            "2026-02-02"
-        );
-        let reg = d.registration().unwrap();
-        assert_eq!(reg, r.registrations()[0]);
-        assert!(patch_ops(&r, Target::Update(0), &reg).is_empty());
-    }
-
-    #[test]
-    fn an_update_patches_only_the_changed_leaves() {
-        let mut r = one_solution();
-        r.registrations = Some(vec![existing("Failed"), existing("ActionRequired")]);
-        let mut d = Draft::for_update(&r.registrations()[1], r.currency());
-        set(&mut d.contract, key::VALUE, "125000");
-        set(&mut d.contract, key::END, "2027-06-30");
-        let reg = d.registration().unwrap();
-        let ops = patch_ops(&r, Target::Update(1), &reg);
-        assert_eq!(
-            ops,
-            vec![
-                PatchOp::replace("/registrations/1/contract/value", json!(125000.0)),
-                PatchOp::replace(
-                    "/registrations/1/contract/endDateTime",
-                    json!("2027-06-30T00:00:00Z")
-                ),
-            ]
-        );
-        // A changed solution replaces the solution list, keeping what the form does not show.
-        set(&mut d.solutions, "solutionDetails.0.pricingModel", "Other");
-        let reg = d.registration().unwrap();
-        let ops = patch_ops(&r, Target::Update(1), &reg);
-        let sol = ops
-            .iter()
-            .find(|o| o.path == "/registrations/1/solutionDetails")
-            .unwrap();
-        assert_eq!(sol.op, Op::Replace);
-        assert_eq!(sol.value[0]["pricingModel"], "Other");
-        assert_eq!(sol.value[0]["partnerNote"], "kept");
-        assert_eq!(
-            sol.value[0]["marketplaceTransactionDetails"]["marketplaceTransactionDateTime"],
-            "2026-02-02T15:30:00Z"
-        );
-        // Switching to Perpetual clears the end date.
-        set(&mut d.contract, key::TERM, "Perpetual");
-        d.sync_locks();
-        let ops = patch_ops(&r, Target::Update(1), &d.registration().unwrap());
-        assert!(ops.contains(&PatchOp::replace(
-            "/registrations/1/contract/endDateTime",
-            serde_json::Value::Null
-        )));
-        assert!(ops.contains(&PatchOp::replace(
-            "/registrations/1/contract/term",
-            json!("Perpetual")
-        )));
-    }
-
-    #[test]
-    fn unknown_server_values_are_offered_and_kept() {
-        let mut reg = existing("ReviewPending");
-        reg.solution_details.as_mut().unwrap()[0].pricing_model =
-            Some(PricingModel::Unknown("Subscription".into()));
-        let d = Draft::for_update(&reg, "USD");
-        assert_eq!(
-            d.solutions.value("solutionDetails.0.pricingModel"),
-            "Subscription"
-        );
-        assert_eq!(d.registration().unwrap(), reg);
-    }
-
-    #[test]
-    fn rule_fields_map_to_form_keys() {
-        assert_eq!(
-            form_key(
-                "solutionDetails[3].marketplaceTransactionDetails.marketplaceTransactionDateTime"
-            ),
-            "solutionDetails.3.marketplaceTransactionDateTime"
-        );
-        assert_eq!(
-            form_key("solutionDetails[0].value"),
-            "solutionDetails.0.value"
-        );
-        assert_eq!(form_key("contract.endDateTime"), "contract.endDateTime");
-        assert_eq!(form_key("solutionDetails"), "solutionDetails");
-    }
-}
+mod tests;
