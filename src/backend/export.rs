@@ -8,7 +8,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::backend::protocol::ExportFormat;
+use crate::protocol::ExportFormat;
 use crate::domain::Referral;
 use crate::domain::time::format_datetime;
 

@@ -5,8 +5,10 @@ pub mod export;
 pub mod limiter;
 pub mod marketo;
 pub mod partner_center;
-pub mod protocol;
 pub mod retry;
 pub mod secure_file;
 pub mod store;
 pub mod task;
+
+// TODO(merge): remove
+pub use crate::protocol;

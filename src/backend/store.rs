@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::{Deserialize, Serialize};
 
 use crate::domain::marketo::MarketoBadge;
 use crate::domain::time::{format_datetime, parse_datetime};
@@ -43,76 +42,24 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// What an outbox entry asks the server to do.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase")]
-pub enum OutboxAction {
-    /// `PATCH /referrals/{id}` with these operations and `If-Match: etag`.
-    Patch {
-        referral_id: String,
-        ops: Vec<crate::domain::patch::PatchOp>,
-        etag: Option<String>,
-    },
-    /// `POST /referrals`.
-    Create { referral: Box<Referral> },
-    /// `POST /referrals` for the Microsoft-linked twin of the referral an earlier entry created;
-    /// its `engagementId` comes from that entry's result (`after`).
-    CreateLinked { referral: Box<Referral>, after: i64 },
-}
+// TODO(merge): remove
+pub use crate::domain::outbox::{OutboxAction, OutboxEntry, OutboxState};
 
-/// Where an outbox entry stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum OutboxState {
-    /// Waiting to be sent (or being retried after a network or server failure).
-    Pending,
-    /// The server refused it (a rule, a bad value); it waits for the user to retry or discard.
-    Failed,
-    /// The referral changed on the server meanwhile (412); it waits for the user to resolve.
-    Conflict,
-}
-
-impl OutboxState {
-    fn as_str(self) -> &'static str {
-        match self {
-            OutboxState::Pending => "pending",
-            OutboxState::Failed => "failed",
-            OutboxState::Conflict => "conflict",
-        }
-    }
-    fn parse(s: &str) -> OutboxState {
-        match s {
-            "failed" => OutboxState::Failed,
-            "conflict" => OutboxState::Conflict,
-            _ => OutboxState::Pending,
-        }
+/// An [`OutboxState`] as stored in the `state` column.
+fn state_to_sql(state: OutboxState) -> &'static str {
+    match state {
+        OutboxState::Pending => "pending",
+        OutboxState::Failed => "failed",
+        OutboxState::Conflict => "conflict",
     }
 }
 
-/// One durable edit.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutboxEntry {
-    pub seq: i64,
-    pub action: OutboxAction,
-    /// The referral as the user saw it when editing (for the mine/theirs view on a conflict).
-    pub base: Option<Box<Referral>>,
-    /// One line for the outbox list, e.g. "status → Active/Accepted".
-    pub summary: String,
-    pub created_at: DateTime<Utc>,
-    pub attempts: u32,
-    pub last_error: Option<String>,
-    pub state: OutboxState,
-}
-
-impl OutboxEntry {
-    /// The referral this entry concerns, when known.
-    pub fn referral_id(&self) -> Option<&str> {
-        match &self.action {
-            OutboxAction::Patch { referral_id, .. } => Some(referral_id),
-            OutboxAction::Create { referral } | OutboxAction::CreateLinked { referral, .. } => {
-                referral.id.as_deref()
-            }
-        }
+/// The `state` column read back; anything unknown is pending.
+fn state_from_sql(s: &str) -> OutboxState {
+    match s {
+        "failed" => OutboxState::Failed,
+        "conflict" => OutboxState::Conflict,
+        _ => OutboxState::Pending,
     }
 }
 
@@ -239,13 +186,6 @@ impl Store {
             tx.commit().map_err(|e| sql_err(&self.path, e))?;
         }
         Ok(())
-    }
-
-    /// The schema version of the open store.
-    pub fn schema_version(&self) -> Result<i64> {
-        self.conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| self.err(e))
     }
 
     // ---- referrals -------------------------------------------------------------------------
@@ -592,7 +532,7 @@ impl Store {
                         created_at: parse_datetime(&created).unwrap_or_default(),
                         attempts: attempts.max(0) as u32,
                         last_error,
-                        state: OutboxState::parse(&state),
+                        state: state_from_sql(&state),
                     })
                 },
             )
@@ -624,7 +564,7 @@ impl Store {
         self.conn
             .execute(
                 "UPDATE outbox SET state = ?2, last_error = ?3 WHERE seq = ?1",
-                params![seq, state.as_str(), error],
+                params![seq, state_to_sql(state), error],
             )
             .map(|_| ())
             .map_err(|e| self.err(e))

@@ -25,8 +25,9 @@ use tokio::sync::Notify;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use crate::backend::partner_center::{ListQuery, PartnerCenterClient, PcError};
-use crate::backend::protocol::*;
-use crate::backend::store::{OutboxAction, OutboxEntry, OutboxState, Store, StoreError};
+use crate::protocol::*;
+use crate::backend::store::{Store, StoreError};
+use crate::domain::outbox::{OutboxAction, OutboxEntry, OutboxState};
 use crate::domain::patch::{self, PatchOp};
 use crate::domain::time::format_datetime;
 use crate::domain::{Referral, ReferralRow};
@@ -1119,7 +1120,7 @@ fn short_reason(e: &PcError) -> String {
         PcError::Network(_) => "unreachable".into(),
         PcError::Throttled { .. } => "throttled".into(),
         PcError::Server { status, .. } => format!("HTTP {status}"),
-        other => crate::ui::widgets::truncate(&other.to_string(), 30),
+        other => crate::domain::text::truncate(&other.to_string(), 30),
     }
 }
 

@@ -4,11 +4,13 @@ pub mod create;
 pub mod enums;
 pub mod filter;
 pub mod marketo;
+pub mod outbox;
 pub mod patch;
 pub mod referral;
 pub mod row;
 pub mod rules;
 pub mod search;
+pub mod text;
 pub mod time;
 pub mod validate;
 

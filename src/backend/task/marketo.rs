@@ -31,7 +31,7 @@ use chrono::{DateTime, Utc};
 
 use super::Ctx;
 use crate::backend::marketo::{MarketoClient, MarketoError};
-use crate::backend::protocol::{
+use crate::protocol::{
     BadgeCounts, Connection, Event, Level, Link, PushTally, ReportSource,
 };
 use crate::domain::Referral;
