@@ -391,10 +391,7 @@ impl TokenSource {
         let status = resp.status();
         let retry_after = super::retry::retry_after(resp.headers());
         let bytes = resp.bytes().await.map_err(|e| {
-            PcError::Network(format!(
-                "the sign-in answer broke off: {}",
-                describe(&e)
-            ))
+            PcError::Network(format!("the sign-in answer broke off: {}", describe(&e)))
         })?;
         Ok((status, bytes.to_vec(), retry_after))
     }
