@@ -824,6 +824,7 @@ fn row_from_sql(r: &Row<'_>) -> rusqlite::Result<ReferralRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::outbox::StoreOp;
     use crate::domain::patch::PatchOp;
     use serde_json::json;
 
@@ -924,6 +925,67 @@ mod tests {
         assert_eq!(s.outbox().unwrap()[0].state, OutboxState::Pending);
         s.outbox_remove(first).unwrap();
         assert_eq!(s.outbox_len().unwrap(), 1);
+    }
+
+    #[test]
+    fn apply_runs_the_operations_of_an_outcome() {
+        let mut s = Store::open_in_memory().unwrap();
+        let patch = |etag: &str| OutboxAction::Patch {
+            referral_id: "a".into(),
+            ops: vec![PatchOp::replace("/name", json!("x"))],
+            etag: Some(etag.into()),
+        };
+        let sent = s.outbox_push(&patch("e1"), None, "1", Utc::now()).unwrap();
+        let later = s.outbox_push(&patch("e1"), None, "2", Utc::now()).unwrap();
+        let other = s.outbox_push(&patch("e0"), None, "3", Utc::now()).unwrap();
+        let twin = OutboxAction::CreateLinked {
+            referral: Box::new(referral("t", "2026-01-01T00:00:00Z")),
+            after: sent,
+        };
+        let linked = s.outbox_push(&twin, None, "4", Utc::now()).unwrap();
+        s.outbox_mark(later, OutboxState::Failed, Some("x"))
+            .unwrap();
+
+        let server = referral("a", "2026-02-01T00:00:00Z");
+        let rows = s
+            .apply(
+                "http://x",
+                &[
+                    StoreOp::CountAttempt(other),
+                    StoreOp::Delete(sent),
+                    StoreOp::Rechain {
+                        referral_id: "a".into(),
+                        from: Some("e1".into()),
+                        to: Some("e2".into()),
+                    },
+                    StoreOp::Link {
+                        after: sent,
+                        engagement_id: Some("e9".into()),
+                    },
+                    StoreOp::Fetched(vec![server]),
+                ],
+            )
+            .unwrap();
+        let left = s.outbox().unwrap();
+        assert_eq!(
+            left.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            [later, other, linked]
+        );
+        assert_eq!(left[0].action, patch("e2"));
+        assert_eq!(
+            left[0].state,
+            OutboxState::Pending,
+            "a rewritten entry is sent again"
+        );
+        assert_eq!(left[1].action, patch("e0"));
+        assert_eq!(left[1].attempts, 1);
+        let OutboxAction::CreateLinked { referral, .. } = &left[2].action else {
+            panic!("{:?}", left[2].action)
+        };
+        assert_eq!(referral.engagement_id.as_deref(), Some("e9"));
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].name, "x", "queued edits stay applied on top");
+        assert!(s.last_sync("http://x").unwrap().is_some());
     }
 
     #[test]

@@ -186,8 +186,6 @@ impl MarketoError {
 
 type Result<T, E = MarketoError> = std::result::Result<T, E>;
 
-/// The fields each check query asks for.
-
 /// A Marketo client; cheap to clone (clones share the token, the budget and the counters).
 #[derive(Debug, Clone)]
 pub struct MarketoClient {

@@ -13,6 +13,7 @@ use crate::domain::referral::Referral;
 
 use super::{MarketoClient, MarketoError, Result};
 
+/// The fields each check query asks for.
 const SALES_PERSON_FIELDS: &[&str] = &["externalSalesPersonId", "email", "firstName", "lastName"];
 const COMPANY_FIELDS: &[&str] = &["externalCompanyId", "company", "externalSalesPersonId"];
 const LEAD_FIELDS: &[&str] = &[

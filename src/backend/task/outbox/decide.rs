@@ -460,7 +460,8 @@ mod tests {
     #[test]
     fn the_queue_sends_in_order_and_waits_behind_blocked_entries() {
         use OutboxState::*;
-        let cases: Vec<(&str, Vec<OutboxEntry>, Vec<i64>, Vec<&str>)> = vec![
+        type Case = (&'static str, Vec<OutboxEntry>, Vec<i64>, Vec<&'static str>);
+        let cases: Vec<Case> = vec![
             (
                 "oldest first",
                 vec![patch(1, "a", "e"), patch(2, "b", "e"), create(3)],

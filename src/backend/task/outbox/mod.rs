@@ -236,9 +236,6 @@ impl Ctx {
         }
     }
 
-    /// Sends what can be sent, in order. After each success the outbox is read again: a sent
-    /// entry can change the ones after it (a new eTag, a twin's engagement id).
-
     /// Sends what can be sent, in [`SendQueue`] order. After each entry that leaves the outbox
     /// it is read again: a sent entry can change the ones after it (a new eTag, a twin's
     /// engagement id).
