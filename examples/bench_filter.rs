@@ -13,8 +13,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use refdeck::app::{Action, App, AppOptions};
-use refdeck::backend::protocol::Event;
 use refdeck::domain::ReferralRow;
+use refdeck::protocol::Event;
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {

@@ -16,8 +16,8 @@ use std::time::Instant;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use refdeck::app::{Action, App, AppOptions};
-use refdeck::backend::protocol::Event;
 use refdeck::backend::store::Store;
+use refdeck::protocol::Event;
 
 fn rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")

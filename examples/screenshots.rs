@@ -6,7 +6,7 @@
 //! ```
 
 use crossterm::event::KeyCode;
-use refdeck::backend::protocol::Event;
+use refdeck::protocol::Event;
 use refdeck::testing::scene::Scene;
 
 type Script = fn(&mut Scene);
@@ -94,8 +94,8 @@ fn shots() -> Vec<(&'static str, Script)> {
 /// serves the same demo referrals as the scene: same count, seed and clock).
 fn marketo_shot() -> Scene {
     use refdeck::backend::marketo::{MarketoClient, MarketoConfig};
-    use refdeck::backend::protocol::ReportSource;
     use refdeck::domain::marketo::MarketoBadge;
+    use refdeck::protocol::ReportSource;
     let mut scene = Scene::new(120, 160, 44);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let reports = runtime.block_on(async {

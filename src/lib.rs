@@ -3,6 +3,7 @@
 //!
 //! - [`domain`]: pure types and rules, no I/O.
 //! - [`backend`]: the async task, API clients, rate limiting, local store.
+//! - [`protocol`]: the commands and events the UI and the backend task exchange.
 //! - [`sandbox`]: the loopback emulator of both remote APIs.
 //! - [`script`]: the scripting subcommands (`referrals list|get|set`, `marketo check`).
 
@@ -11,6 +12,7 @@ pub mod backend;
 pub mod config;
 pub mod domain;
 pub mod keys;
+pub mod protocol;
 pub mod sandbox;
 pub mod script;
 pub mod setup;

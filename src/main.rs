@@ -299,7 +299,7 @@ async fn run_script(o: Overrides, script: Script) -> ExitCode {
     let (ev_tx, mut ev_rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Some(event) = ev_rx.recv().await {
-            if let refdeck::backend::protocol::Event::DeviceCode(code) = event {
+            if let refdeck::protocol::Event::DeviceCode(code) = event {
                 eprintln!("{}", code.message);
             }
         }

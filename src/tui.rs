@@ -19,7 +19,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::time::Instant;
 
 use crate::app::{Action, App, Effects};
-use crate::backend::protocol::{Command, Event, Level};
+use crate::protocol::{Command, Event, Level};
 
 /// The shortest time between two frames (60 per second).
 pub const FRAME: Duration = Duration::from_millis(16);

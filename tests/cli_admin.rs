@@ -3,7 +3,8 @@
 
 use std::process::{Command, Stdio};
 
-use refdeck::backend::store::{FILE_NAME, OutboxAction, Store};
+use refdeck::backend::store::{FILE_NAME, Store};
+use refdeck::domain::outbox::OutboxAction;
 
 fn refdeck(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_refdeck"))

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use refdeck::backend::marketo::{MarketoClient, MarketoConfig, RetryPolicy};
 use refdeck::backend::partner_center::{PartnerCenterClient, PcConfig};
-use refdeck::backend::protocol::{Command, Event, Link, PushTally, ReportSource};
 use refdeck::backend::store::Store;
 use refdeck::backend::task::{BackendConfig, spawn};
 use refdeck::domain::marketo::{
     MAX_BATCH, MarketoBadge, MarketoMapping, Step, SyncReport, SyncState, plan,
 };
+use refdeck::protocol::{Command, Event, Link, PushTally, ReportSource};
 use refdeck::sandbox::{SandboxConfig, SandboxHandle, start};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 

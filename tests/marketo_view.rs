@@ -7,12 +7,12 @@
 mod support;
 
 use crossterm::event::KeyCode;
-use refdeck::backend::protocol::{BadgeCounts, Command, Event, ReportSource};
 use refdeck::domain::Referral;
 use refdeck::domain::marketo::{
     ApiError, MarketoBadge, MarketoId, MarketoMapping, Observed, RecordStatus, Step, StepResult,
     SyncPlan, SyncReport, SyncState, assess, plan,
 };
+use refdeck::protocol::{BadgeCounts, Command, Event, ReportSource};
 use support::{Harness, now};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];

@@ -7,11 +7,12 @@ mod support;
 use std::time::Duration;
 
 use refdeck::backend::partner_center::{ListQuery, PartnerCenterClient, PcConfig};
-use refdeck::backend::protocol::{Command, Event};
-use refdeck::backend::store::{OutboxState, Store};
+use refdeck::backend::store::Store;
 use refdeck::backend::task;
+use refdeck::domain::outbox::OutboxState;
 use refdeck::domain::patch::PatchOp;
 use refdeck::domain::*;
+use refdeck::protocol::{Command, Event};
 use refdeck::sandbox::{self, SandboxConfig, SandboxHandle};
 use serde_json::json;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
@@ -116,7 +117,7 @@ impl Rig {
         assert!(r.status().is_success());
     }
 
-    async fn outbox(&mut self) -> Vec<refdeck::backend::store::OutboxEntry> {
+    async fn outbox(&mut self) -> Vec<refdeck::domain::outbox::OutboxEntry> {
         self.cmd.send(Command::OutboxList).unwrap();
         match self
             .expect("the outbox", |e| matches!(e, Event::Outbox { .. }))

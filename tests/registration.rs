@@ -8,10 +8,10 @@ mod wizard_support;
 
 use crossterm::event::KeyCode;
 use refdeck::backend::partner_center::{ListQuery, PartnerCenterClient, PcConfig, PcError};
-use refdeck::backend::protocol::Event;
 use refdeck::domain::patch::PatchOp;
 use refdeck::domain::rules;
 use refdeck::domain::*;
+use refdeck::protocol::Event;
 use refdeck::sandbox::{self, SandboxConfig, SandboxHandle};
 use refdeck::ui::wizard::{Draft, Target, key, patch_ops};
 use serde_json::{Value, json};

@@ -8,9 +8,9 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use refdeck::backend::partner_center::{ListQuery, PartnerCenterClient, PcConfig};
-use refdeck::backend::protocol::{Command, Event, Level};
 use refdeck::backend::task;
 use refdeck::domain::patch::PatchOp;
+use refdeck::protocol::{Command, Event, Level};
 use refdeck::sandbox::{self, SandboxConfig, SandboxHandle};
 use serde_json::json;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
@@ -122,9 +122,7 @@ async fn edits_survive_errors_drops_throttling_and_latency() {
     }
     for e in &seen {
         match e {
-            Event::PartnerCenter(c)
-                if matches!(c.link, refdeck::backend::protocol::Link::Offline(_)) =>
-            {
+            Event::PartnerCenter(c) if matches!(c.link, refdeck::protocol::Link::Offline(_)) => {
                 told_failures = true
             }
             Event::RefreshFailed { .. }

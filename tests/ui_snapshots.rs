@@ -6,9 +6,9 @@
 mod support;
 
 use crossterm::event::KeyCode;
-use refdeck::backend::protocol::{Connection, DeviceCode, Event, Link};
-use refdeck::backend::store::{OutboxAction, OutboxEntry, OutboxState};
+use refdeck::domain::outbox::{OutboxAction, OutboxEntry, OutboxState};
 use refdeck::domain::patch::PatchOp;
+use refdeck::protocol::{Connection, DeviceCode, Event, Link};
 use support::{Harness, now};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];

@@ -10,10 +10,10 @@ mod support;
 mod wizard_support;
 
 use crossterm::event::KeyCode;
-use refdeck::backend::protocol::Event;
 use refdeck::domain::patch::{self, Op, PatchOp};
 use refdeck::domain::rules;
 use refdeck::domain::*;
+use refdeck::protocol::Event;
 use support::{Harness, now};
 use wizard_support::*;
 

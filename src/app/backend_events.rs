@@ -2,8 +2,8 @@
 //! bar, a few events open overlays, and every pane sees every event.
 
 use super::{App, Effects, Focus, cx};
-use crate::backend::protocol::{Event, Level};
 use crate::domain::ReferralRow;
+use crate::protocol::{Event, Level};
 use crate::ui::list::RowMark;
 use crate::ui::pane::{Flow, Notice};
 

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::{App, Focus};
-use crate::backend::protocol::{Level, Link};
+use crate::protocol::{Level, Link};
 use crate::ui::Areas;
 use crate::ui::keymap::KeyAction;
 use crate::ui::pane::{Pane, RenderCx};

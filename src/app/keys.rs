@@ -6,7 +6,7 @@ use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
 use super::{App, Effects, Focus, cx};
-use crate::backend::protocol::{Command, Level};
+use crate::protocol::{Command, Level};
 use crate::ui::detail::DetailPane;
 use crate::ui::keymap::KeyAction;
 use crate::ui::pane::{Flow, Notice, Pane};

@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent};
 use ratatui::Frame;
 
-use crate::backend::protocol::{Command, Connection, Event, Level, Link};
+use crate::protocol::{Command, Connection, Event, Level, Link};
 use crate::ui::keymap::Keymap;
 use crate::ui::list::ListPane;
 use crate::ui::pane::{Cx, Flow, ListRequest, ListView, Notice, Pane};

@@ -25,7 +25,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use super::partner_center::PcError;
+use super::pc_error::{PcError, describe};
+use super::secure_file;
 
 /// The device-code grant type.
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -384,16 +385,13 @@ impl TokenSource {
             .map_err(|e| {
                 PcError::Network(format!(
                     "cannot reach the sign-in service: {}",
-                    super::partner_center::describe(&e)
+                    describe(&e)
                 ))
             })?;
         let status = resp.status();
         let retry_after = super::retry::retry_after(resp.headers());
         let bytes = resp.bytes().await.map_err(|e| {
-            PcError::Network(format!(
-                "the sign-in answer broke off: {}",
-                super::partner_center::describe(&e)
-            ))
+            PcError::Network(format!("the sign-in answer broke off: {}", describe(&e)))
         })?;
         Ok((status, bytes.to_vec(), retry_after))
     }
@@ -446,47 +444,18 @@ fn aad_failure(e: AadError) -> PcError {
 /// cache readable by others is made private again.
 fn read_cache(path: &Path, authority: &str, client_id: &str, scope: &str) -> Option<String> {
     let text = std::fs::read(path).ok()?;
-    restrict(path);
+    secure_file::tighten(path);
     let file: CacheFile = serde_json::from_slice(&text).ok()?;
     (file.authority == authority && file.client_id == client_id && file.scope == scope)
         .then_some(file.refresh_token)
 }
 
-/// Writes `bytes` to `path` readable by the owner only.
+/// Writes `bytes` to `path` (creating its directory) readable by the owner only.
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension("tmp");
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(&tmp)?;
-    restrict(&tmp);
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    restrict(path);
-    Ok(())
-}
-
-fn restrict(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path)
-            && meta.permissions().mode() & 0o077 != 0
-        {
-            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
+    secure_file::write_private(path, bytes)
 }
 
 #[cfg(test)]

@@ -8,9 +8,9 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::backend::protocol::ExportFormat;
 use crate::domain::Referral;
 use crate::domain::time::format_datetime;
+use crate::protocol::ExportFormat;
 
 /// The CSV columns.
 pub const CSV_HEADER: &[&str] = &[

@@ -5,7 +5,7 @@ pub mod export;
 pub mod limiter;
 pub mod marketo;
 pub mod partner_center;
-pub mod protocol;
+pub mod pc_error;
 pub mod retry;
 pub mod secure_file;
 pub mod store;

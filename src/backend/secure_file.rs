@@ -28,6 +28,22 @@ pub fn restrict(path: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Takes group and other access away from an existing file that has any (errors are ignored:
+/// the file is read either way); a private file is left as it is.
+pub fn tighten(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            let _ = restrict(path);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
 /// Writes `contents` to `path` atomically (temporary file + rename), mode 0600.
 pub fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
     let tmp = path.with_extension("tmp");

@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::{Deserialize, Serialize};
 
 use crate::domain::marketo::MarketoBadge;
 use crate::domain::time::{format_datetime, parse_datetime};
@@ -43,76 +42,25 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// What an outbox entry asks the server to do.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase")]
-pub enum OutboxAction {
-    /// `PATCH /referrals/{id}` with these operations and `If-Match: etag`.
-    Patch {
-        referral_id: String,
-        ops: Vec<crate::domain::patch::PatchOp>,
-        etag: Option<String>,
-    },
-    /// `POST /referrals`.
-    Create { referral: Box<Referral> },
-    /// `POST /referrals` for the Microsoft-linked twin of the referral an earlier entry created;
-    /// its `engagementId` comes from that entry's result (`after`).
-    CreateLinked { referral: Box<Referral>, after: i64 },
-}
+use crate::domain::outbox::{
+    OutboxAction, OutboxEntry, OutboxState, StoreOp, linked, rechained, with_pending,
+};
 
-/// Where an outbox entry stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum OutboxState {
-    /// Waiting to be sent (or being retried after a network or server failure).
-    Pending,
-    /// The server refused it (a rule, a bad value); it waits for the user to retry or discard.
-    Failed,
-    /// The referral changed on the server meanwhile (412); it waits for the user to resolve.
-    Conflict,
-}
-
-impl OutboxState {
-    fn as_str(self) -> &'static str {
-        match self {
-            OutboxState::Pending => "pending",
-            OutboxState::Failed => "failed",
-            OutboxState::Conflict => "conflict",
-        }
-    }
-    fn parse(s: &str) -> OutboxState {
-        match s {
-            "failed" => OutboxState::Failed,
-            "conflict" => OutboxState::Conflict,
-            _ => OutboxState::Pending,
-        }
+/// An [`OutboxState`] as stored in the `state` column.
+fn state_to_sql(state: OutboxState) -> &'static str {
+    match state {
+        OutboxState::Pending => "pending",
+        OutboxState::Failed => "failed",
+        OutboxState::Conflict => "conflict",
     }
 }
 
-/// One durable edit.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutboxEntry {
-    pub seq: i64,
-    pub action: OutboxAction,
-    /// The referral as the user saw it when editing (for the mine/theirs view on a conflict).
-    pub base: Option<Box<Referral>>,
-    /// One line for the outbox list, e.g. "status → Active/Accepted".
-    pub summary: String,
-    pub created_at: DateTime<Utc>,
-    pub attempts: u32,
-    pub last_error: Option<String>,
-    pub state: OutboxState,
-}
-
-impl OutboxEntry {
-    /// The referral this entry concerns, when known.
-    pub fn referral_id(&self) -> Option<&str> {
-        match &self.action {
-            OutboxAction::Patch { referral_id, .. } => Some(referral_id),
-            OutboxAction::Create { referral } | OutboxAction::CreateLinked { referral, .. } => {
-                referral.id.as_deref()
-            }
-        }
+/// The `state` column read back; anything unknown is pending.
+fn state_from_sql(s: &str) -> OutboxState {
+    match s {
+        "failed" => OutboxState::Failed,
+        "conflict" => OutboxState::Conflict,
+        _ => OutboxState::Pending,
     }
 }
 
@@ -208,6 +156,41 @@ impl Store {
         sql_err(&self.path, e)
     }
 
+    /// The store's statements on its connection.
+    fn db(&self) -> Db<'_> {
+        Db {
+            conn: &self.conn,
+            path: &self.path,
+        }
+    }
+
+    /// Runs `f` in one transaction: all of it is written, or none.
+    fn transaction<T>(&mut self, f: impl FnOnce(&Db<'_>) -> Result<T>) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| sql_err(&self.path, e))?;
+        let out = f(&Db {
+            conn: &tx,
+            path: &self.path,
+        })?;
+        tx.commit().map_err(|e| sql_err(&self.path, e))?;
+        Ok(out)
+    }
+
+    /// Applies store operations in one transaction and returns the list rows of the referrals
+    /// the [`StoreOp::Fetched`] among them stored. `source` is the server the referrals came
+    /// from (for the sync mark).
+    pub fn apply(&mut self, source: &str, ops: &[StoreOp]) -> Result<Vec<ReferralRow>> {
+        self.transaction(|db| {
+            let mut rows = Vec::new();
+            for op in ops {
+                rows.extend(db.apply(source, op)?);
+            }
+            Ok(rows)
+        })
+    }
+
     fn configure(&mut self) -> Result<()> {
         self.conn
             .execute_batch(
@@ -241,72 +224,12 @@ impl Store {
         Ok(())
     }
 
-    /// The schema version of the open store.
-    pub fn schema_version(&self) -> Result<i64> {
-        self.conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| self.err(e))
-    }
-
     // ---- referrals -------------------------------------------------------------------------
 
     /// Inserts or replaces referrals (and their list columns) in one transaction. The Marketo
     /// badge of an existing row is kept.
     pub fn upsert(&mut self, referrals: &[Referral]) -> Result<()> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql_err(&path, e))?;
-        {
-            let mut stmt = tx
-                .prepare_cached(
-                    "INSERT INTO referrals (id, json, engagement_id, name, customer, status, substatus, type,
-                        direction, qualification, sales_stage, registration_status, deal_value, currency, country,
-                        closing, created, updated, favorite, search_text)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
-                     ON CONFLICT(id) DO UPDATE SET json=excluded.json, engagement_id=excluded.engagement_id,
-                        name=excluded.name, customer=excluded.customer, status=excluded.status,
-                        substatus=excluded.substatus, type=excluded.type, direction=excluded.direction,
-                        qualification=excluded.qualification, sales_stage=excluded.sales_stage,
-                        registration_status=excluded.registration_status, deal_value=excluded.deal_value,
-                        currency=excluded.currency, country=excluded.country, closing=excluded.closing,
-                        created=excluded.created, updated=excluded.updated, favorite=excluded.favorite,
-                        search_text=excluded.search_text",
-                )
-                .map_err(|e| sql_err(&path, e))?;
-            for r in referrals {
-                let Some(id) = r.id.as_deref().filter(|s| !s.is_empty()) else {
-                    continue;
-                };
-                let json =
-                    serde_json::to_string(r).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let row = ReferralRow::from(r);
-                stmt.execute(params![
-                    id,
-                    json,
-                    row.engagement_id,
-                    row.name,
-                    row.customer,
-                    row.status.as_str(),
-                    row.substatus.as_str(),
-                    row.referral_type.as_ref().map(|v| v.as_str().to_string()),
-                    row.direction.as_ref().map(|v| v.as_str().to_string()),
-                    row.qualification.as_ref().map(|v| v.as_str().to_string()),
-                    row.sales_stage.as_ref().map(|v| v.as_str().to_string()),
-                    row.registration_status
-                        .as_ref()
-                        .map(|v| v.as_str().to_string()),
-                    row.deal_value,
-                    row.currency,
-                    row.country,
-                    row.closing.as_ref().map(format_datetime),
-                    row.created.as_ref().map(format_datetime),
-                    row.updated.as_ref().map(format_datetime),
-                    row.favorite,
-                    row.search_text,
-                ])
-                .map_err(|e| sql_err(&path, e))?;
-            }
-        }
-        tx.commit().map_err(|e| sql_err(&path, e))
+        self.transaction(|db| db.upsert(referrals))
     }
 
     /// The list rows, most recently updated first; `limit` for a quick first screen.
@@ -329,23 +252,7 @@ impl Store {
 
     /// The list rows of some referrals (missing ids are left out).
     pub fn rows_by_ids(&self, ids: &[String]) -> Result<Vec<ReferralRow>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {ROW_COLUMNS} FROM referrals WHERE id = ?1"
-            ))
-            .map_err(|e| self.err(e))?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(row) = stmt
-                .query_row([id], row_from_sql)
-                .optional()
-                .map_err(|e| self.err(e))?
-            {
-                out.push(row);
-            }
-        }
-        Ok(out)
+        self.db().rows_by_ids(ids)
     }
 
     /// A referral and the rows of its engagement, for the detail pane.
@@ -451,16 +358,6 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        self.conn
-            .execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [key, value],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
-    }
-
     /// The server's `updatedDateTime` high-water mark of the last successful sync, and which
     /// server it came from (a sync against another server must start over).
     pub fn last_sync(&self, source: &str) -> Result<Option<DateTime<Utc>>> {
@@ -471,17 +368,12 @@ impl Store {
     }
 
     pub fn set_last_sync(&self, source: &str, at: DateTime<Utc>) -> Result<()> {
-        self.set_meta("sync_source", source)?;
-        self.set_meta("last_sync", &format_datetime(&at))
+        self.db().set_last_sync(source, at)
     }
 
     /// The latest `updatedDateTime` among cached referrals.
     pub fn max_updated(&self) -> Result<Option<DateTime<Utc>>> {
-        let s: Option<String> = self
-            .conn
-            .query_row("SELECT MAX(updated) FROM referrals", [], |r| r.get(0))
-            .map_err(|e| self.err(e))?;
-        Ok(s.as_deref().and_then(parse_datetime))
+        self.db().max_updated()
     }
 
     // ---- Marketo ---------------------------------------------------------------------------
@@ -555,6 +447,229 @@ impl Store {
 
     /// Every entry, oldest first.
     pub fn outbox(&self) -> Result<Vec<OutboxEntry>> {
+        self.db().outbox()
+    }
+
+    /// Entries not yet sent or resolved.
+    pub fn outbox_len(&self) -> Result<usize> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as usize)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Counts an attempt, durably, before it is sent: after a crash mid-request the next run
+    /// knows the server may have the change already.
+    pub fn outbox_attempt(&self, seq: i64) -> Result<()> {
+        self.db().outbox_attempt(seq)
+    }
+
+    /// Records an attempt's outcome.
+    pub fn outbox_mark(&self, seq: i64, state: OutboxState, error: Option<&str>) -> Result<()> {
+        self.db().outbox_mark(seq, state, error)
+    }
+
+    /// Puts a failed or conflicting entry back in the queue (the user chose retry).
+    pub fn outbox_retry(&self, seq: i64) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE outbox SET state = 'pending', last_error = NULL WHERE seq = ?1",
+                [seq],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Replaces an entry's action (a conflict resolved into new operations and eTag).
+    pub fn outbox_replace(&self, seq: i64, action: &OutboxAction) -> Result<()> {
+        self.db().outbox_replace(seq, action)
+    }
+
+    /// Removes an entry (sent, or discarded by the user).
+    pub fn outbox_remove(&self, seq: i64) -> Result<()> {
+        self.db().outbox_remove(seq)
+    }
+
+    // ---- purge -----------------------------------------------------------------------------
+
+    /// Wipes every cached customer record (referrals, Marketo reports, sync marks). The outbox
+    /// holds the user's own unsent edits and is kept unless `include_outbox`.
+    pub fn purge(&mut self, include_outbox: bool) -> Result<()> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| sql_err(&path, e))?;
+        tx.execute_batch("DELETE FROM referrals; DELETE FROM marketo_reports; DELETE FROM meta;")
+            .map_err(|e| sql_err(&path, e))?;
+        if include_outbox {
+            tx.execute_batch("DELETE FROM outbox;")
+                .map_err(|e| sql_err(&path, e))?;
+        }
+        tx.commit().map_err(|e| sql_err(&path, e))?;
+        self.conn
+            .execute_batch("VACUUM;")
+            .map_err(|e| sql_err(&path, e))
+    }
+}
+
+/// The statements shared by the store's own calls and its transactions (`conn` may be a
+/// transaction).
+struct Db<'a> {
+    conn: &'a Connection,
+    path: &'a Path,
+}
+
+impl Db<'_> {
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        sql_err(self.path, e)
+    }
+
+    /// Applies one operation; the rows of what a [`StoreOp::Fetched`] stored.
+    fn apply(&self, source: &str, op: &StoreOp) -> Result<Vec<ReferralRow>> {
+        match op {
+            StoreOp::CountAttempt(seq) => self.outbox_attempt(*seq)?,
+            StoreOp::Delete(seq) => self.outbox_remove(*seq)?,
+            StoreOp::Mark { seq, state, error } => {
+                self.outbox_mark(*seq, *state, error.as_deref())?
+            }
+            StoreOp::Rechain {
+                referral_id,
+                from,
+                to,
+            } => {
+                for (seq, action) in rechained(&self.outbox()?, referral_id, from, to) {
+                    self.outbox_replace(seq, &action)?;
+                }
+            }
+            StoreOp::Link {
+                after,
+                engagement_id,
+            } => {
+                for (seq, action) in linked(&self.outbox()?, *after, engagement_id) {
+                    self.outbox_replace(seq, &action)?;
+                }
+            }
+            StoreOp::Fetched(referrals) => return self.store_fetched(source, referrals),
+        }
+        Ok(Vec::new())
+    }
+
+    /// Stores referrals fetched from `source` with the unsent edits applied on top, moves the
+    /// sync mark, and returns their rows.
+    fn store_fetched(&self, source: &str, referrals: &[Referral]) -> Result<Vec<ReferralRow>> {
+        let pending = self.outbox()?;
+        let shown: Vec<Referral> = referrals
+            .iter()
+            .map(|r| with_pending(r.clone(), &pending))
+            .collect();
+        self.upsert(&shown)?;
+        if let Some(max) = self.max_updated()? {
+            self.set_last_sync(source, max)?;
+        }
+        let ids: Vec<String> = shown.iter().map(|r| r.id().to_string()).collect();
+        self.rows_by_ids(&ids)
+    }
+
+    /// Inserts or replaces referrals (and their list columns); the Marketo badge of an
+    /// existing row is kept.
+    fn upsert(&self, referrals: &[Referral]) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO referrals (id, json, engagement_id, name, customer, status, substatus, type,
+                    direction, qualification, sales_stage, registration_status, deal_value, currency, country,
+                    closing, created, updated, favorite, search_text)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+                 ON CONFLICT(id) DO UPDATE SET json=excluded.json, engagement_id=excluded.engagement_id,
+                    name=excluded.name, customer=excluded.customer, status=excluded.status,
+                    substatus=excluded.substatus, type=excluded.type, direction=excluded.direction,
+                    qualification=excluded.qualification, sales_stage=excluded.sales_stage,
+                    registration_status=excluded.registration_status, deal_value=excluded.deal_value,
+                    currency=excluded.currency, country=excluded.country, closing=excluded.closing,
+                    created=excluded.created, updated=excluded.updated, favorite=excluded.favorite,
+                    search_text=excluded.search_text",
+            )
+            .map_err(|e| self.err(e))?;
+        for r in referrals {
+            let Some(id) = r.id.as_deref().filter(|s| !s.is_empty()) else {
+                continue;
+            };
+            let json = serde_json::to_string(r).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let row = ReferralRow::from(r);
+            stmt.execute(params![
+                id,
+                json,
+                row.engagement_id,
+                row.name,
+                row.customer,
+                row.status.as_str(),
+                row.substatus.as_str(),
+                row.referral_type.as_ref().map(|v| v.as_str().to_string()),
+                row.direction.as_ref().map(|v| v.as_str().to_string()),
+                row.qualification.as_ref().map(|v| v.as_str().to_string()),
+                row.sales_stage.as_ref().map(|v| v.as_str().to_string()),
+                row.registration_status
+                    .as_ref()
+                    .map(|v| v.as_str().to_string()),
+                row.deal_value,
+                row.currency,
+                row.country,
+                row.closing.as_ref().map(format_datetime),
+                row.created.as_ref().map(format_datetime),
+                row.updated.as_ref().map(format_datetime),
+                row.favorite,
+                row.search_text,
+            ])
+            .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// The list rows of some referrals (missing ids are left out).
+    fn rows_by_ids(&self, ids: &[String]) -> Result<Vec<ReferralRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {ROW_COLUMNS} FROM referrals WHERE id = ?1"
+            ))
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(row) = stmt
+                .query_row([id], row_from_sql)
+                .optional()
+                .map_err(|e| self.err(e))?
+            {
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    fn set_last_sync(&self, source: &str, at: DateTime<Utc>) -> Result<()> {
+        self.set_meta("sync_source", source)?;
+        self.set_meta("last_sync", &format_datetime(&at))
+    }
+
+    /// The latest `updatedDateTime` among cached referrals.
+    fn max_updated(&self) -> Result<Option<DateTime<Utc>>> {
+        let s: Option<String> = self
+            .conn
+            .query_row("SELECT MAX(updated) FROM referrals", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        Ok(s.as_deref().and_then(parse_datetime))
+    }
+
+    /// Every entry, oldest first.
+    fn outbox(&self) -> Result<Vec<OutboxEntry>> {
         let mut stmt = self
             .conn
             .prepare("SELECT seq, action, base, summary, created_at, attempts, last_error, state FROM outbox ORDER BY seq")
@@ -592,24 +707,16 @@ impl Store {
                         created_at: parse_datetime(&created).unwrap_or_default(),
                         attempts: attempts.max(0) as u32,
                         last_error,
-                        state: OutboxState::parse(&state),
+                        state: state_from_sql(&state),
                     })
                 },
             )
             .collect()
     }
 
-    /// Entries not yet sent or resolved.
-    pub fn outbox_len(&self) -> Result<usize> {
-        self.conn
-            .query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get::<_, i64>(0))
-            .map(|n| n as usize)
-            .map_err(|e| self.err(e))
-    }
-
     /// Counts an attempt, durably, before it is sent: after a crash mid-request the next run
     /// knows the server may have the change already.
-    pub fn outbox_attempt(&self, seq: i64) -> Result<()> {
+    fn outbox_attempt(&self, seq: i64) -> Result<()> {
         self.conn
             .execute(
                 "UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?1",
@@ -620,29 +727,18 @@ impl Store {
     }
 
     /// Records an attempt's outcome.
-    pub fn outbox_mark(&self, seq: i64, state: OutboxState, error: Option<&str>) -> Result<()> {
+    fn outbox_mark(&self, seq: i64, state: OutboxState, error: Option<&str>) -> Result<()> {
         self.conn
             .execute(
                 "UPDATE outbox SET state = ?2, last_error = ?3 WHERE seq = ?1",
-                params![seq, state.as_str(), error],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
-    }
-
-    /// Puts a failed or conflicting entry back in the queue (the user chose retry).
-    pub fn outbox_retry(&self, seq: i64) -> Result<()> {
-        self.conn
-            .execute(
-                "UPDATE outbox SET state = 'pending', last_error = NULL WHERE seq = ?1",
-                [seq],
+                params![seq, state_to_sql(state), error],
             )
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
 
     /// Replaces an entry's action (a conflict resolved into new operations and eTag).
-    pub fn outbox_replace(&self, seq: i64, action: &OutboxAction) -> Result<()> {
+    fn outbox_replace(&self, seq: i64, action: &OutboxAction) -> Result<()> {
         let json = serde_json::to_string(action).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.conn
             .execute(
@@ -654,30 +750,11 @@ impl Store {
     }
 
     /// Removes an entry (sent, or discarded by the user).
-    pub fn outbox_remove(&self, seq: i64) -> Result<()> {
+    fn outbox_remove(&self, seq: i64) -> Result<()> {
         self.conn
             .execute("DELETE FROM outbox WHERE seq = ?1", [seq])
             .map(|_| ())
             .map_err(|e| self.err(e))
-    }
-
-    // ---- purge -----------------------------------------------------------------------------
-
-    /// Wipes every cached customer record (referrals, Marketo reports, sync marks). The outbox
-    /// holds the user's own unsent edits and is kept unless `include_outbox`.
-    pub fn purge(&mut self, include_outbox: bool) -> Result<()> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql_err(&path, e))?;
-        tx.execute_batch("DELETE FROM referrals; DELETE FROM marketo_reports; DELETE FROM meta;")
-            .map_err(|e| sql_err(&path, e))?;
-        if include_outbox {
-            tx.execute_batch("DELETE FROM outbox;")
-                .map_err(|e| sql_err(&path, e))?;
-        }
-        tx.commit().map_err(|e| sql_err(&path, e))?;
-        self.conn
-            .execute_batch("VACUUM;")
-            .map_err(|e| sql_err(&path, e))
     }
 }
 
@@ -747,6 +824,7 @@ fn row_from_sql(r: &Row<'_>) -> rusqlite::Result<ReferralRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::outbox::StoreOp;
     use crate::domain::patch::PatchOp;
     use serde_json::json;
 
@@ -847,6 +925,67 @@ mod tests {
         assert_eq!(s.outbox().unwrap()[0].state, OutboxState::Pending);
         s.outbox_remove(first).unwrap();
         assert_eq!(s.outbox_len().unwrap(), 1);
+    }
+
+    #[test]
+    fn apply_runs_the_operations_of_an_outcome() {
+        let mut s = Store::open_in_memory().unwrap();
+        let patch = |etag: &str| OutboxAction::Patch {
+            referral_id: "a".into(),
+            ops: vec![PatchOp::replace("/name", json!("x"))],
+            etag: Some(etag.into()),
+        };
+        let sent = s.outbox_push(&patch("e1"), None, "1", Utc::now()).unwrap();
+        let later = s.outbox_push(&patch("e1"), None, "2", Utc::now()).unwrap();
+        let other = s.outbox_push(&patch("e0"), None, "3", Utc::now()).unwrap();
+        let twin = OutboxAction::CreateLinked {
+            referral: Box::new(referral("t", "2026-01-01T00:00:00Z")),
+            after: sent,
+        };
+        let linked = s.outbox_push(&twin, None, "4", Utc::now()).unwrap();
+        s.outbox_mark(later, OutboxState::Failed, Some("x"))
+            .unwrap();
+
+        let server = referral("a", "2026-02-01T00:00:00Z");
+        let rows = s
+            .apply(
+                "http://x",
+                &[
+                    StoreOp::CountAttempt(other),
+                    StoreOp::Delete(sent),
+                    StoreOp::Rechain {
+                        referral_id: "a".into(),
+                        from: Some("e1".into()),
+                        to: Some("e2".into()),
+                    },
+                    StoreOp::Link {
+                        after: sent,
+                        engagement_id: Some("e9".into()),
+                    },
+                    StoreOp::Fetched(vec![server]),
+                ],
+            )
+            .unwrap();
+        let left = s.outbox().unwrap();
+        assert_eq!(
+            left.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            [later, other, linked]
+        );
+        assert_eq!(left[0].action, patch("e2"));
+        assert_eq!(
+            left[0].state,
+            OutboxState::Pending,
+            "a rewritten entry is sent again"
+        );
+        assert_eq!(left[1].action, patch("e0"));
+        assert_eq!(left[1].attempts, 1);
+        let OutboxAction::CreateLinked { referral, .. } = &left[2].action else {
+            panic!("{:?}", left[2].action)
+        };
+        assert_eq!(referral.engagement_id.as_deref(), Some("e9"));
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].name, "x", "queued edits stay applied on top");
+        assert!(s.last_sync("http://x").unwrap().is_some());
     }
 
     #[test]

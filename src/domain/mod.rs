@@ -5,11 +5,13 @@ pub mod enums;
 pub mod field;
 pub mod filter;
 pub mod marketo;
+pub mod outbox;
 pub mod patch;
 pub mod referral;
 pub mod row;
 pub mod rules;
 pub mod search;
+pub mod text;
 pub mod time;
 pub mod validate;
 

@@ -4,8 +4,8 @@
 //! tested screens are the same screens.
 
 use crate::app::{Action, App, AppOptions};
-use crate::backend::protocol::{Command, Connection, Event, Link};
 use crate::domain::{Referral, ReferralRow};
+use crate::protocol::{Command, Connection, Event, Link};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;

@@ -14,12 +14,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use serde_json::Value;
 
-use crate::backend::protocol::{Command, Level};
 use crate::domain::Referral;
 use crate::domain::field::FieldPath;
 use crate::domain::patch::{self, pointer};
 use crate::domain::time::parse_datetime;
 use crate::domain::validate;
+use crate::protocol::{Command, Level};
 use crate::ui::form::{Field, Form, FormEvent, Kind};
 use crate::ui::keymap::{KeyAction, Keymap};
 use crate::ui::pane::{Cx, Flow, Pane, RenderCx};

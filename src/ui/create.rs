@@ -11,11 +11,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use crate::backend::protocol::Command;
 use crate::domain::create::check_new;
 use crate::domain::time::{format_date, parse_datetime};
 use crate::domain::validate;
 use crate::domain::*;
+use crate::protocol::Command;
 use crate::ui::dialog::Confirm;
 use crate::ui::edit::{
     Group, edit_group, member_fields, read_members, read_solutions, solution_fields,

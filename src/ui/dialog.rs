@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::backend::protocol::{DeviceCode, Event, Link};
+use crate::protocol::{DeviceCode, Event, Link};
 use crate::ui::keymap::Keymap;
 use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::ui::widgets;
@@ -130,7 +130,7 @@ impl Pane for DeviceCodeDialog {
                 Flow::Handled
             }
             KeyCode::Char('o') => {
-                cx.send(crate::backend::protocol::Command::OpenUrl {
+                cx.send(crate::protocol::Command::OpenUrl {
                     url: self.code.verification_uri.clone(),
                 });
                 Flow::Handled

@@ -10,13 +10,13 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use crate::backend::protocol::{Command, Event, Level};
 use crate::domain::field::FieldPath;
 use crate::domain::patch;
 use crate::domain::rules;
 use crate::domain::time::{format_date, parse_datetime};
 use crate::domain::validate::{self, FieldError};
 use crate::domain::*;
+use crate::protocol::{Command, Event, Level};
 use crate::ui::dialog::Confirm;
 use crate::ui::form::{Field, Form, FormEvent, Kind, PaneText, Value};
 use crate::ui::keymap::Keymap;

@@ -23,12 +23,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState};
 use unicode_width::UnicodeWidthStr;
 
-use crate::backend::protocol::{Command, Event, Level, PushTally, ReportSource};
 use crate::domain::Referral;
 use crate::domain::marketo::{
     MarketoBadge, MsiFields, RecordReport, RecordStatus, Step, StepResult, SyncReport, SyncState,
 };
 use crate::domain::time::parse_datetime;
+use crate::protocol::{Command, Event, Level, PushTally, ReportSource};
 use crate::ui::keymap::{KeyAction, Keymap};
 use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::ui::theme::Theme;

@@ -11,8 +11,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
 
-use crate::backend::protocol::{Command, Event};
-use crate::backend::store::{OutboxEntry, OutboxState};
+use crate::domain::outbox::{OutboxEntry, OutboxState};
+use crate::protocol::{Command, Event};
 use crate::ui::dialog::{Confirm, OnYes};
 use crate::ui::keymap::{KeyAction, Keymap};
 use crate::ui::pane::{Cx, Flow, Pane, RenderCx};

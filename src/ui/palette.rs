@@ -12,8 +12,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::backend::protocol::{Command, ExportFormat, Level};
 use crate::domain::search::{Column, SortSpec};
+use crate::protocol::{Command, ExportFormat, Level};
 use crate::ui::keymap::Keymap;
 use crate::ui::pane::{Cx, Flow, ListRequest, Pane, RenderCx};
 use crate::ui::theme::Theme;

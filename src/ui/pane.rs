@@ -7,8 +7,8 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use crate::backend::protocol::{Command, Event, Level};
 use crate::domain::search::SortSpec;
+use crate::protocol::{Command, Event, Level};
 use crate::ui::keymap::Keymap;
 use crate::ui::list::ListPane;
 use crate::ui::theme::Theme;

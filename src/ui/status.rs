@@ -11,10 +11,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
 
-use crate::backend::protocol::{Command, Level};
 use crate::domain::patch;
 use crate::domain::rules::{self, allowed_moves};
 use crate::domain::*;
+use crate::protocol::{Command, Level};
 use crate::ui::form::{Field, Form, FormEvent, Kind};
 use crate::ui::keymap::{KeyAction, Keymap};
 use crate::ui::pane::{Cx, Flow, Pane, RenderCx};

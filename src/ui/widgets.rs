@@ -37,27 +37,7 @@ pub fn pane_block<'a>(title: impl Into<Line<'a>>, cx: &RenderCx<'_>) -> Block<'a
         .title(title.into().style(cx.theme.title))
 }
 
-/// Cuts `s` to at most `width` terminal cells, ending with `…` when cut.
-pub fn truncate(s: &str, width: usize) -> String {
-    if s.width() <= width {
-        return s.to_string();
-    }
-    if width == 0 {
-        return String::new();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
-    out
-}
+pub use crate::domain::text::truncate;
 
 /// Pads or cuts `s` to exactly `width` cells.
 pub fn fit(s: &str, width: usize) -> String {

@@ -4,10 +4,10 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use refdeck::app::Action;
-use refdeck::backend::protocol::Command;
 use refdeck::domain::patch::PatchOp;
 use refdeck::domain::rules;
 use refdeck::domain::*;
+use refdeck::protocol::Command;
 
 use crate::support::Harness;
 

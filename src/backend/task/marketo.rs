@@ -31,11 +31,9 @@ use chrono::{DateTime, Utc};
 
 use super::Ctx;
 use crate::backend::marketo::{MarketoClient, MarketoError};
-use crate::backend::protocol::{
-    BadgeCounts, Connection, Event, Level, Link, PushTally, ReportSource,
-};
 use crate::domain::Referral;
 use crate::domain::marketo::{MarketoBadge, SyncReport, codes};
+use crate::protocol::{BadgeCounts, Connection, Event, Level, Link, PushTally, ReportSource};
 
 /// Why nothing can be checked.
 const NOT_CONFIGURED: &str = "Marketo is not configured: set [marketo] url, client_id and client_secret in the config, or start with --marketo-url";

@@ -13,10 +13,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState};
 
-use crate::backend::protocol::{Command, Event, Level};
 use crate::domain::patch::PatchOp;
 use crate::domain::rules;
 use crate::domain::*;
+use crate::protocol::{Command, Event, Level};
 use crate::ui::keymap::{KeyAction, Keymap};
 use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::ui::widgets;

@@ -48,10 +48,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use crate::backend::protocol::{Command, Event, Level};
 use crate::domain::patch::PatchOp;
 use crate::domain::rules;
 use crate::domain::*;
+use crate::protocol::{Command, Event, Level};
 use crate::ui::dialog::Confirm;
 use crate::ui::form::FormEvent;
 use crate::ui::keymap::{KeyAction, Keymap};

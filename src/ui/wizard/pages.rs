@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState};
 
-use crate::app::RenderCx;
 use crate::domain::rules;
+use crate::ui::pane::RenderCx;
 use crate::ui::widgets::{self, money};
 
 use super::{Outcome, Part, Step, Target, Wizard, draft, view};

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use crate::backend::store::OutboxEntry;
 use crate::domain::marketo::{MarketoBadge, RecordStatus, StepResult, SyncReport};
+use crate::domain::outbox::OutboxEntry;
 use crate::domain::patch::PatchOp;
 use crate::domain::{Referral, ReferralRow};
 

@@ -1,0 +1,63 @@
+//! The detail pane's referral: from the cache at once, then from the server.
+
+use super::Ctx;
+use crate::protocol::{Event, Level};
+
+impl Ctx {
+    /// Shows a referral from the cache, then (with `fresh`) from the server.
+    pub(super) async fn open_detail(self, id: String, fresh: bool) {
+        let key = id.clone();
+        let had_cache = match self.db(move |s| s.detail(&key)).await {
+            Ok(Some((r, related))) => {
+                self.send(Event::Detail {
+                    referral: Box::new(r),
+                    related,
+                    fresh: false,
+                });
+                true
+            }
+            Ok(None) => false,
+            Err(e) => {
+                self.notice(Level::Error, e.to_string());
+                false
+            }
+        };
+        if !fresh {
+            return;
+        }
+        let Some(pc) = self.pc.clone() else {
+            if !had_cache {
+                self.send(Event::DetailFailed {
+                    id,
+                    message: "not in the cache, and no server is configured".into(),
+                });
+            }
+            return;
+        };
+        let result = pc.get(&id).await;
+        self.observe(&result);
+        match result {
+            Ok(r) => match self.store_fetched(vec![r]).await {
+                Ok(rows) => {
+                    self.send(Event::RowsChanged { rows });
+                    let key = id.clone();
+                    if let Ok(Some((r, related))) = self.db(move |s| s.detail(&key)).await {
+                        self.send(Event::Detail {
+                            referral: Box::new(r),
+                            related,
+                            fresh: true,
+                        });
+                    }
+                }
+                Err(e) => self.notice(Level::Error, e.to_string()),
+            },
+            Err(e) if had_cache => {
+                self.notice(Level::Warning, format!("showing the cached copy: {e}"))
+            }
+            Err(e) => self.send(Event::DetailFailed {
+                id,
+                message: e.to_string(),
+            }),
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Sync: the list from the server into the store.
+
+use chrono::Utc;
+
+use super::Ctx;
+use crate::backend::partner_center::ListQuery;
+use crate::backend::store::StoreError;
+use crate::domain::outbox::StoreOp;
+use crate::domain::time::format_datetime;
+use crate::domain::{Referral, ReferralRow};
+use crate::protocol::{Event, Level};
+
+impl Ctx {
+    /// Fetches what changed since the last sync (everything when `full` or never synced) and
+    /// stores it.
+    pub(super) async fn refresh(self, full: bool) {
+        use std::sync::atomic::Ordering;
+        let Some(pc) = self.pc.clone() else {
+            self.notice(
+                Level::Warning,
+                "Partner Center is not configured; nothing to refresh",
+            );
+            return;
+        };
+        if self.refreshing.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let source = self.source.clone();
+        let since = if full {
+            None
+        } else {
+            self.db(move |s| s.last_sync(&source)).await.ok().flatten()
+        };
+        self.send(Event::RefreshStarted {
+            full: since.is_none(),
+        });
+        let query = ListQuery {
+            filter: since.map(|t| format!("updatedDateTime gt {}", format_datetime(&t))),
+            ..ListQuery::default()
+        };
+        let events = self.events.clone();
+        let result = pc
+            .list(&query, move |fetched, total| {
+                let _ = events.send(Event::RefreshProgress { fetched, total });
+            })
+            .await;
+        self.observe(&result);
+        match result {
+            Ok(listing) => {
+                if !listing.skipped.is_empty() {
+                    let ids: Vec<&str> = listing
+                        .skipped
+                        .iter()
+                        .map(|s| s.id.as_deref().unwrap_or("?"))
+                        .collect();
+                    self.notice(
+                        Level::Warning,
+                        format!(
+                            "{} referral(s) could not be read and were skipped ({}); see the log",
+                            listing.skipped.len(),
+                            ids.join(", ")
+                        ),
+                    );
+                }
+                let referrals = listing.referrals;
+                let changed = referrals.len();
+                match self.store_fetched(referrals).await {
+                    Ok(rows) => {
+                        if !rows.is_empty() {
+                            self.send(Event::RowsChanged { rows });
+                        }
+                        self.send(Event::RefreshDone {
+                            at: Utc::now(),
+                            changed,
+                        });
+                    }
+                    Err(e) => self.send(Event::RefreshFailed {
+                        message: e.to_string(),
+                    }),
+                }
+            }
+            Err(e) => self.send(Event::RefreshFailed {
+                message: e.to_string(),
+            }),
+        }
+        self.refreshing.store(false, Ordering::SeqCst);
+    }
+
+    /// Stores referrals fetched from the server, keeping unsent edits applied on top, and
+    /// moves the sync mark. Returns the rows to show.
+    pub(super) async fn store_fetched(
+        &self,
+        referrals: Vec<Referral>,
+    ) -> Result<Vec<ReferralRow>, StoreError> {
+        let source = self.source.clone();
+        self.db(move |s| s.apply(&source, &[StoreOp::Fetched(referrals)]))
+            .await
+    }
+}
