@@ -8,6 +8,7 @@
 //! ```
 //! The store is written once by a child process (`--prepare`), so the measuring process holds
 //! nothing but what the dashboard holds.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,5 +1,6 @@
 //! The housekeeping commands of the real binary: `config check`, `config example`, `purge`,
 //! `completions`, and bad flags.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use std::process::{Command, Stdio};
 

@@ -1,4 +1,5 @@
 //! `refdeck sandbox` as a user runs it: the built binary, its first line, its refusals.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

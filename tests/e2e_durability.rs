@@ -1,5 +1,6 @@
 //! Nothing typed is lost: with the server down, an edit made in the real binary waits in the
 //! outbox; the binary is killed with SIGKILL; both are restarted; the edit reaches the server.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! End to end: the real binary in a pseudo-terminal, with its in-process sandbox.
 //! Start, see referrals, filter `status:new`, open a detail, quit, terminal restored.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 mod support;
 

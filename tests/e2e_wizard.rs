@@ -1,6 +1,7 @@
 //! End to end: the real binary in a pseudo-terminal, with its in-process sandbox, registers a won
 //! deal through the wizard — eligibility, solutions, contract, review, submit through the outbox
 //! — and shows the registration the service created.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 mod support;
 

@@ -3,6 +3,7 @@
 //! - a filter of valid exact tokens keeps exactly the rows an independent predicate keeps;
 //! - the index (narrowing, folded text, signatures, threads) keeps exactly the rows the plain
 //!   `Filter::matches_row` keeps, in the order a fresh full scan gives.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use nucleo_matcher::Matcher;

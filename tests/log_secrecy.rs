@@ -1,5 +1,6 @@
 //! Tokens and secrets never reach the log files, even at `trace`, and the files that hold
 //! customer data are owner-only. Runs the built binary's scripting path as a user would.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -2,6 +2,7 @@
 //! on one port), with a store on disk: checking the whole list in batched calls, the badges
 //! and reports it keeps, opening one referral (cached, then live), pushing in step order, and
 //! the link state when Marketo is unreachable or not configured.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use std::time::Duration;
 

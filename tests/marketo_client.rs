@@ -1,4 +1,5 @@
 //! The Marketo client against the sandbox (and against broken stubs) over real HTTP.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

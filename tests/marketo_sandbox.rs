@@ -1,5 +1,6 @@
 //! The Marketo emulator over real HTTP: every endpoint, every error code, the skip reasons,
 //! paging and the seeded demo data.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use std::time::Duration;
 

@@ -3,6 +3,7 @@
 //!
 //! Reports are built with the domain's own `plan` + `assess` over an `Observed` filled with
 //! fixed Marketo ids, so the snapshots never change between runs.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 mod support;
 

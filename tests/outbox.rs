@@ -1,6 +1,7 @@
 //! The backend task against the sandbox over real HTTP: edits go through the durable outbox
 //! with `If-Match`, conflicts come back as mine/theirs, refusals wait for the user, offline
 //! edits wait and go in order, and a shared referral's second create waits when it fails.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 mod support;
 

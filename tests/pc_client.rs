@@ -1,5 +1,6 @@
 //! The Partner Center client against the sandbox (and two tiny fake servers for what the sandbox
 //! never does), over real HTTP.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

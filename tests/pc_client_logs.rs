@@ -1,6 +1,7 @@
 //! The client's logs hold nothing secret. Alone in its test binary: `tracing` caches which
 //! call sites are enabled process-wide, so a test running in parallel could hide the client's
 //! events from this test's subscriber.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -1,6 +1,7 @@
 //! Property tests: the validators, the JSON Patch builder and referral parsing hold up on any
 //! input (no panic) and keep their promises (accepted values re-validate, a patch rebuilds the
 //! target, a valid referral round-trips).
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;

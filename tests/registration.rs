@@ -2,6 +2,7 @@
 //! own [`Draft`] where the wizard rightly offers nothing), sent by the Partner Center client to
 //! the sandbox, whose review is moved with its control call
 //! `POST /_sandbox/referrals/{id}/registrations/{n}/status`.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 mod support;
 mod wizard_support;

@@ -1,6 +1,7 @@
 //! Sturdy under faults: with the sandbox failing a fifth of the calls, dropping connections,
 //! throttling in storms and answering slowly, the backend keeps going, says what failed,
 //! retries, and loses no edit.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 mod support;
 

@@ -1,4 +1,5 @@
 //! The Partner Center sandbox over real HTTP: every endpoint, rule, control and fault.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};

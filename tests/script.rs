@@ -2,6 +2,7 @@
 //!
 //! Runs without `--partner-center-url` start their own in-process sandbox, so a change made by
 //! one run is gone in the next; the tests that change things share a `refdeck sandbox` child.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

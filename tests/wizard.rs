@@ -5,6 +5,7 @@
 //!
 //! Backend answers are fed in as events; a save is answered the way the service answers it
 //! (the patch applied, the new registration given an id, ReviewPending status and history).
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 mod support;
 mod wizard_support;

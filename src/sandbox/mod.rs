@@ -10,6 +10,7 @@ pub mod faults;
 pub mod login;
 pub mod marketo;
 pub mod odata;
+mod pages;
 pub mod patching;
 pub mod pc;
 pub mod pick;

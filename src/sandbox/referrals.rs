@@ -29,8 +29,8 @@ use serde_json::{Value, json};
 
 use super::demo;
 use super::error::{ApiError, typed};
+use super::pages::Pages;
 use super::patching;
-use super::query::Pages;
 use crate::domain::patch::diff_values;
 use crate::domain::validate::FieldError;
 use crate::domain::*;

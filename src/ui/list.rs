@@ -25,7 +25,7 @@ use crate::domain::marketo::MarketoBadge;
 use crate::domain::search::{Column, SearchIndex, SortSpec, TextField};
 use crate::domain::{ReferralRow, Status};
 use crate::ui::keymap::{KeyAction, Keymap};
-use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
+use crate::ui::pane::{Cx, Flow, ListLookup, Pane, RenderCx};
 use crate::ui::widgets::{self, fit, fit_right};
 
 /// A transient mark beside a row while its edit travels.
@@ -342,6 +342,16 @@ impl ListPane {
         }
         spans.push(Span::styled(text[pos..].to_string(), cx.theme.input));
         spans
+    }
+}
+
+impl ListLookup for ListPane {
+    fn visible_ids(&self) -> Vec<String> {
+        ListPane::visible_ids(self)
+    }
+
+    fn selected_id(&self) -> Option<&str> {
+        ListPane::selected_id(self)
     }
 }
 

@@ -10,7 +10,6 @@ use ratatui::layout::Rect;
 use crate::domain::search::SortSpec;
 use crate::protocol::{Command, Event, Level};
 use crate::ui::keymap::Keymap;
-use crate::ui::list::ListPane;
 use crate::ui::theme::Theme;
 
 /// What a pane asks the app to do after handling a key.
@@ -64,13 +63,21 @@ impl std::fmt::Debug for Flow {
     }
 }
 
+/// What panes may read of the referral list (the list pane answers it).
+pub trait ListLookup {
+    /// The ids of the filtered list, in display order.
+    fn visible_ids(&self) -> Vec<String>;
+    /// The id of the selected referral.
+    fn selected_id(&self) -> Option<&str>;
+}
+
 /// What panes may read of the referral list. Empty while the list itself handles input.
 #[derive(Clone, Copy)]
-pub struct ListView<'a>(Option<&'a ListPane>);
+pub struct ListView<'a>(Option<&'a dyn ListLookup>);
 
 impl<'a> ListView<'a> {
     /// A view of `list`.
-    pub fn of(list: &'a ListPane) -> ListView<'a> {
+    pub fn of(list: &'a dyn ListLookup) -> ListView<'a> {
         ListView(Some(list))
     }
 
@@ -81,12 +88,12 @@ impl<'a> ListView<'a> {
 
     /// The ids of the filtered list, in display order.
     pub fn visible_ids(&self) -> Vec<String> {
-        self.0.map(ListPane::visible_ids).unwrap_or_default()
+        self.0.map(|l| l.visible_ids()).unwrap_or_default()
     }
 
     /// The id of the selected referral.
     pub fn selected_id(&self) -> Option<&'a str> {
-        self.0.and_then(ListPane::selected_id)
+        self.0.and_then(|l| l.selected_id())
     }
 }
 

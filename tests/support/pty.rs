@@ -1,4 +1,5 @@
 //! Runs the real `refdeck` binary in a pseudo-terminal and reads its screen.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
