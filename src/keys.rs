@@ -197,6 +197,28 @@ impl KeyAction {
     }
 }
 
+/// The actions that act on one referral (the one under the cursor or the one a pane shows), with
+/// their help text. The list, the detail and the app's forwarding from the list to an open pane
+/// all read this one table.
+pub const REFERRAL_ACTIONS: &[(KeyAction, &str)] = &[
+    (KeyAction::Edit, "edit the field under the cursor (✎)"),
+    (KeyAction::Status, "change status (allowed moves only)"),
+    (KeyAction::Accept, "accept"),
+    (KeyAction::Decline, "decline with a reason"),
+    (KeyAction::Register, "deal-registration wizard"),
+    (KeyAction::Marketo, "Marketo sync status"),
+    (KeyAction::Favorite, "toggle favorite"),
+    (KeyAction::OpenBrowser, "open in Partner Center"),
+    (KeyAction::CopyId, "copy the id"),
+];
+
+impl KeyAction {
+    /// True for the actions of [`REFERRAL_ACTIONS`].
+    pub fn acts_on_referral(self) -> bool {
+        REFERRAL_ACTIONS.iter().any(|(a, _)| *a == self)
+    }
+}
+
 /// A key with its modifiers, normalised so that `N` and `shift-n` are the same binding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key {

@@ -117,20 +117,7 @@ impl App {
         id: &str,
         fx: &mut Effects,
     ) -> Flow {
-        let acts_on_referral = matches!(
-            action,
-            KeyAction::Open
-                | KeyAction::Edit
-                | KeyAction::Status
-                | KeyAction::Accept
-                | KeyAction::Decline
-                | KeyAction::Register
-                | KeyAction::Marketo
-                | KeyAction::Favorite
-                | KeyAction::OpenBrowser
-                | KeyAction::CopyId
-        );
-        if !acts_on_referral {
+        if action != KeyAction::Open && !action.acts_on_referral() {
             return Flow::Ignored;
         }
         if matches!(action, KeyAction::OpenBrowser | KeyAction::CopyId) {

@@ -24,6 +24,7 @@ use crate::domain::filter::{self, FilterError};
 use crate::domain::marketo::MarketoBadge;
 use crate::domain::search::{Column, SearchIndex, SortSpec, TextField};
 use crate::domain::{ReferralRow, Status};
+use crate::keys::REFERRAL_ACTIONS;
 use crate::ui::keymap::{KeyAction, Keymap};
 use crate::ui::pane::{Cx, Flow, ListLookup, Pane, RenderCx};
 use crate::ui::widgets::{self, fit, fit_right};
@@ -436,19 +437,11 @@ impl Pane for ListPane {
             (KeyAction::Filter, "filter (enter keeps, esc clears)"),
             (KeyAction::SortNext, "sort by the next column"),
             (KeyAction::Open, "open the detail"),
-            (KeyAction::Edit, "edit"),
-            (KeyAction::Status, "change status"),
-            (KeyAction::Accept, "accept"),
-            (KeyAction::Decline, "decline"),
-            (KeyAction::Register, "register the deal"),
-            (KeyAction::Marketo, "Marketo sync status"),
             (KeyAction::New, "new referral"),
             (KeyAction::NewShared, "new referral shared with Microsoft"),
-            (KeyAction::Favorite, "toggle favorite"),
-            (KeyAction::OpenBrowser, "open in Partner Center"),
-            (KeyAction::CopyId, "copy the id"),
         ]
         .into_iter()
+        .chain(REFERRAL_ACTIONS.iter().copied())
         .map(|(a, d)| (keymap.label(a), d.to_string()))
         .collect();
         h.push((

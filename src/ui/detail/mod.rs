@@ -16,6 +16,7 @@ use ratatui::widgets::{Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarStat
 use crate::domain::patch::PatchOp;
 use crate::domain::rules;
 use crate::domain::*;
+use crate::keys::REFERRAL_ACTIONS;
 use crate::protocol::{Command, Event, Level};
 use crate::ui::keymap::{KeyAction, Keymap};
 use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
@@ -293,21 +294,13 @@ impl DetailPane {
         [
             (KeyAction::Down, "next field"),
             (KeyAction::Up, "previous field"),
-            (KeyAction::Edit, "edit the field under the cursor (✎)"),
-            (KeyAction::Status, "change status (allowed moves only)"),
-            (KeyAction::Accept, "accept"),
-            (KeyAction::Decline, "decline with a reason"),
-            (KeyAction::Register, "deal-registration wizard"),
-            (KeyAction::Marketo, "Marketo sync status"),
-            (KeyAction::Favorite, "toggle favorite"),
-            (KeyAction::OpenBrowser, "open in Partner Center"),
-            (KeyAction::CopyId, "copy the id"),
-            (
-                KeyAction::Open,
-                "open the related referral under the cursor",
-            ),
         ]
         .into_iter()
+        .chain(REFERRAL_ACTIONS.iter().copied())
+        .chain([(
+            KeyAction::Open,
+            "open the related referral under the cursor",
+        )])
         .map(|(a, what)| (keymap.label(a), what.to_string()))
         .collect()
     }
@@ -353,15 +346,7 @@ impl Pane for DetailPane {
                     fresh: true,
                 });
             }
-            KeyAction::Edit
-            | KeyAction::Status
-            | KeyAction::Accept
-            | KeyAction::Decline
-            | KeyAction::Register
-            | KeyAction::Marketo
-            | KeyAction::Favorite
-            | KeyAction::OpenBrowser
-            | KeyAction::CopyId => return self.act(action, cx),
+            a if a.acts_on_referral() => return self.act(action, cx),
             _ => return Flow::Ignored,
         }
         Flow::Handled
