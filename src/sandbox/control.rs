@@ -6,6 +6,7 @@
 //! | `GET`/`POST /_sandbox/faults` | partial [`FaultUpdate`] | read / change injected faults |
 //! | `GET`/`POST /_sandbox/clock` | `{"advanceSeconds": n}` or `{"now": "2026-…Z"}` | read / move the clock |
 //! | `POST /_sandbox/referrals/{id}/registrations/{n}/status` | `{"status", "statusReason"?}` | review outcome of a registration |
+//! | `GET`/`POST /_sandbox/switches` | partial [`SwitchUpdate`] | read / change how the tenant is set up (see `switches.rs`) |
 //! | `POST /_sandbox/reset` | | fresh referrals (same count and seed, at the current clock), no faults, empty throttle |
 
 use axum::body::Bytes;
@@ -22,6 +23,7 @@ use super::error::{ApiError, json_body, typed};
 use super::faults::FaultUpdate;
 use super::pc::{API_PATH, Shared};
 use super::referrals::{Referrals, render};
+use super::switches::SwitchUpdate;
 use crate::domain::time::{format_datetime, parse_datetime};
 
 pub fn router(state: Shared) -> Router {
@@ -29,6 +31,7 @@ pub fn router(state: Shared) -> Router {
         .route("/_sandbox", get(summary))
         .route("/_sandbox/faults", get(get_faults).post(set_faults))
         .route("/_sandbox/clock", get(get_clock).post(set_clock))
+        .route("/_sandbox/switches", get(get_switches).post(set_switches))
         .route(
             "/_sandbox/referrals/{id}/registrations/{n}/status",
             post(registration_status),
@@ -44,6 +47,7 @@ async fn summary(State(s): State<Shared>) -> Json<Value> {
         "now": format_datetime(&s.clock.now()),
         "clockOffsetSeconds": s.clock.offset().num_seconds(),
         "faults": s.faults.get(),
+        "switches": s.switches.get(),
         "tokensIssued": s.tokens().issued(),
         "faultsInjected": s.faults.injected(),
         "throttled": s.throttle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).rejected(),
@@ -57,6 +61,15 @@ async fn get_faults(State(s): State<Shared>) -> Json<Value> {
 async fn set_faults(State(s): State<Shared>, body: Bytes) -> Result<Json<Value>, ApiError> {
     let update: FaultUpdate = typed(&json_body(&body)?, "")?;
     Ok(Json(json!(s.faults.update(update)?)))
+}
+
+async fn get_switches(State(s): State<Shared>) -> Json<Value> {
+    Json(json!(s.switches.get()))
+}
+
+async fn set_switches(State(s): State<Shared>, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let update: SwitchUpdate = typed(&json_body(&body)?, "")?;
+    Ok(Json(json!(s.switches.update(update))))
 }
 
 fn clock_body(s: &Shared) -> Value {

@@ -88,6 +88,7 @@ impl std::fmt::Debug for MarketoState {
 
 struct Shared {
     clock: Clock,
+    switches: super::SwitchBoard,
     store: Mutex<Store>,
     auth: Mutex<Auth>,
     rate: Mutex<Rate>,
@@ -129,6 +130,7 @@ impl MarketoState {
         MarketoState {
             shared: Arc::new(Shared {
                 clock,
+                switches: super::SwitchBoard::default(),
                 store: Mutex::new(store),
                 auth: Mutex::new(Auth {
                     ttl: Duration::from_secs(3600),
@@ -163,6 +165,28 @@ impl MarketoState {
         let mut store = Store::new(seed);
         seed::seed(&mut store, referrals, seed, clock.now(), mapping);
         Self::with_store(clock, store)
+    }
+
+    /// The same instance reading its setup from `switches` (shared with Partner Center and
+    /// `/_sandbox/switches`). Call before serving: it rebuilds the shared state.
+    pub fn with_switches(self, switches: super::SwitchBoard) -> MarketoState {
+        match Arc::try_unwrap(self.shared) {
+            Ok(mut shared) => {
+                shared.switches = switches;
+                MarketoState {
+                    shared: Arc::new(shared),
+                }
+            }
+            Err(shared) => {
+                shared.switches.set(switches.get());
+                MarketoState { shared }
+            }
+        }
+    }
+
+    /// How the instance is set up now.
+    pub fn switches(&self) -> super::Switches {
+        self.shared.switches.get()
     }
 
     /// The clock tokens and the rate window run on.

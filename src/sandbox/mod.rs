@@ -17,6 +17,8 @@ pub mod pick;
 pub mod query;
 pub mod referrals;
 pub mod server;
+pub mod switches;
 pub mod tokens;
 
 pub use server::{SandboxConfig, SandboxError, SandboxHandle, start};
+pub use switches::{SwitchBoard, SwitchUpdate, Switches};

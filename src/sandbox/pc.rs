@@ -42,6 +42,8 @@ pub struct PcState {
     pub throttle: Mutex<Throttle>,
     pub clock: Clock,
     pub faults: Faults,
+    /// How the emulated tenant is set up.
+    pub switches: super::SwitchBoard,
     /// `http://addr` of the listener, used when a request has no Host header.
     pub origin: String,
     /// How the referrals were generated (for `/_sandbox/reset`).

@@ -47,6 +47,8 @@ pub struct SandboxConfig {
     pub now: Option<DateTime<Utc>>,
     /// How the seeded Marketo records are keyed (the app's `[marketo.mapping]`, so both agree).
     pub marketo_mapping: crate::domain::marketo::MarketoMapping,
+    /// How the emulated tenant is set up (see [`super::switches`]).
+    pub switches: super::Switches,
 }
 
 impl Default for SandboxConfig {
@@ -60,6 +62,7 @@ impl Default for SandboxConfig {
             token_ttl: Duration::from_secs(3600),
             now: None,
             marketo_mapping: Default::default(),
+            switches: Default::default(),
         }
     }
 }
@@ -82,6 +85,7 @@ pub struct SandboxHandle {
     addr: SocketAddr,
     clock: Clock,
     faults: Faults,
+    switches: super::SwitchBoard,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -121,6 +125,11 @@ impl SandboxHandle {
         &self.faults
     }
 
+    /// How the emulated tenant is set up (the same settings `/_sandbox/switches` changes).
+    pub fn switches(&self) -> &super::SwitchBoard {
+        &self.switches
+    }
+
     /// Stops accepting connections, lets requests in flight finish, and waits for the server.
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -150,7 +159,9 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
     let items = tokio::task::spawn_blocking(move || demo::generate(count, seed, now))
         .await
         .unwrap_or_default();
-    let marketo_state = MarketoState::seeded(&items, cfg.seed, clock.clone(), &cfg.marketo_mapping);
+    let switches = super::SwitchBoard::new(cfg.switches.clone());
+    let marketo_state = MarketoState::seeded(&items, cfg.seed, clock.clone(), &cfg.marketo_mapping)
+        .with_switches(switches.clone());
     let listener = TcpListener::bind(cfg.addr)
         .await
         .map_err(|source| SandboxError::Bind {
@@ -168,6 +179,7 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
         throttle: Mutex::new(Throttle::new(cfg.rate_limit_calls, cfg.rate_limit_window)),
         clock: clock.clone(),
         faults: faults.clone(),
+        switches: switches.clone(),
         origin: format!("http://{addr}"),
         count: cfg.referrals,
         seed: cfg.seed,
@@ -190,6 +202,7 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
         addr,
         clock,
         faults,
+        switches,
         shutdown: Some(tx),
         task: Some(task),
     })
