@@ -195,3 +195,86 @@ async fn budget_refills_as_the_window_slides() {
     cmd.send(Command::Shutdown).unwrap();
     backend.await.unwrap();
 }
+
+/// The first referral of a status, opened in the edit form.
+fn edit_first(hx: &mut Harness, status: &str) {
+    use crossterm::event::KeyCode;
+    hx.key(KeyCode::Char('/'));
+    hx.keys(&format!("status:{status}"));
+    hx.key(KeyCode::Enter);
+    hx.key(KeyCode::Enter);
+    hx.answer_detail();
+    hx.key(KeyCode::Char('e'));
+}
+
+/// At 80 columns a busy top bar drops its least important parts, never the unsent-edit
+/// count or an offline reason.
+#[test]
+fn top_bar_keeps_outbox_and_errors_when_narrow() {
+    use refdeck::protocol::{Connection, Link};
+    for (w, h) in SIZES {
+        let mut hx = Harness::new(20, w, h);
+        hx.event(Event::PartnerCenter(Connection {
+            label: "sandbox".into(),
+            link: Link::Offline("connection refused".into()),
+        }));
+        hx.event(Event::MarketoProgress {
+            done: 1200,
+            total: 20000,
+        });
+        hx.event(Event::OutboxCount(3));
+        hx.event(Event::RefreshStarted { full: false });
+        let screen = hx.screen();
+        let top = screen.lines().next().unwrap();
+        assert!(top.contains("outbox 3"), "{top}");
+        assert!(top.contains("offline: connection refused"), "{top}");
+        insta::assert_snapshot!(format!("top_bar_busy_{w}x{h}"), screen);
+    }
+}
+
+/// A Closed referral's form says once that it is locked, not under every field.
+#[test]
+fn closed_form_notes_the_lock_once() {
+    for (w, h) in SIZES {
+        let mut hx = Harness::new(60, w, h);
+        edit_first(&mut hx, "closed");
+        let screen = hx.screen();
+        assert_eq!(screen.matches("locked").count(), 1, "{screen}");
+        insta::assert_snapshot!(format!("edit_closed_{w}x{h}"), screen);
+    }
+}
+
+/// Ctrl-S on an invalid form names the first invalid field and the fix, moves the cursor
+/// there, and shows the whole message (wrapped, not cut), even at 160 columns.
+#[test]
+fn invalid_save_names_the_field_and_shows_the_whole_error() {
+    use crossterm::event::KeyCode;
+    for (w, h) in SIZES {
+        let mut hx = Harness::new(60, w, h);
+        edit_first(&mut hx, "active");
+        for _ in 0..5 {
+            hx.key(KeyCode::Tab);
+        }
+        for _ in 0..12 {
+            hx.key(KeyCode::Backspace);
+        }
+        hx.keys("soon");
+        for _ in 0..5 {
+            hx.key(KeyCode::BackTab);
+        }
+        hx.ctrl('s');
+        assert!(
+            !hx.sent.iter().any(|c| matches!(c, Command::Patch { .. })),
+            "nothing is sent"
+        );
+        let notice = hx.app.notice.clone().expect("a notice");
+        assert!(
+            notice.text.to_lowercase().contains("closing date"),
+            "{}",
+            notice.text
+        );
+        assert!(notice.text.contains("YYYY-MM-DD"), "{}", notice.text);
+        let screen = hx.screen();
+        insta::assert_snapshot!(format!("edit_invalid_{w}x{h}"), screen);
+    }
+}
