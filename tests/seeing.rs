@@ -278,3 +278,45 @@ fn invalid_save_names_the_field_and_shows_the_whole_error() {
         insta::assert_snapshot!(format!("edit_invalid_{w}x{h}"), screen);
     }
 }
+
+/// The outbox names each entry's referral and the fields it changes, and shows the server's
+/// reason for a refused edit.
+#[test]
+fn outbox_names_referral_fields_and_server_reason() {
+    use crossterm::event::KeyCode;
+    use refdeck::domain::outbox::{OutboxAction, OutboxEntry, OutboxState};
+    use refdeck::domain::patch::PatchOp;
+    for (w, h) in SIZES {
+        let mut hx = Harness::new(60, w, h);
+        hx.key(KeyCode::Char('O'));
+        let r = hx.referrals[1].clone();
+        hx.event(Event::Outbox {
+            entries: vec![OutboxEntry {
+                seq: 4,
+                action: OutboxAction::Patch {
+                    referral_id: r.id().to_string(),
+                    ops: vec![
+                        PatchOp::replace("/details/dealValue", serde_json::json!(5)),
+                        PatchOp::replace("/details/closingDateTime", serde_json::json!("x")),
+                    ],
+                    etag: None,
+                },
+                base: None,
+                summary: "edit deal value, closing date".into(),
+                created_at: now() - Span::minutes(2),
+                attempts: 1,
+                last_error: Some("closingDateTime must be in the future".into()),
+                state: OutboxState::Failed,
+            }],
+        });
+        let screen = hx.screen();
+        let name: String = r.name().chars().take(12).collect();
+        assert!(screen.contains(&name), "{screen}");
+        assert!(screen.contains("Deal value, Closing date"), "{screen}");
+        assert!(
+            screen.contains("server: closingDateTime must be"),
+            "{screen}"
+        );
+        insta::assert_snapshot!(format!("outbox_refused_{w}x{h}"), screen);
+    }
+}
