@@ -320,3 +320,17 @@ fn outbox_names_referral_fields_and_server_reason() {
         insta::assert_snapshot!(format!("outbox_refused_{w}x{h}"), screen);
     }
 }
+
+/// The in-process sandbox's address is in the top bar on wide screens.
+#[test]
+fn top_bar_shows_the_sandbox_address_when_wide() {
+    for (w, h) in SIZES {
+        let mut hx = Harness::new(20, w, h);
+        hx.app.options.sandbox_url = Some("http://127.0.0.1:41234".into());
+        let screen = hx.screen();
+        let top = screen.lines().next().unwrap().to_string();
+        assert_eq!(top.contains("http://127.0.0.1:41234"), w >= 110, "{top}");
+        assert!(top.contains("outbox 0"), "{top}");
+        insta::assert_snapshot!(format!("top_bar_sandbox_{w}x{h}"), top);
+    }
+}
