@@ -244,15 +244,23 @@ async fn run_dashboard(o: Overrides) -> ExitCode {
         return fail(format!("cannot install the error hooks: {e}"));
     }
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "refdeck starting");
-    let options = setup::app_options(&config, refdeck::ui::theme::no_color_requested());
+    let mut options = setup::app_options(&config, refdeck::ui::theme::no_color_requested());
     let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = tokio::sync::mpsc::unbounded_channel();
     let wired = match setup::wire(&o, config, Some(ev_tx.clone())).await {
         Ok(w) => w,
         Err(e) => return fail(e),
     };
+    options.sandbox_url = wired.sandbox.as_ref().map(|s| s.base_url());
     let backend = refdeck::backend::task::spawn(wired.backend, cmd_rx, ev_tx);
     let mut app = App::new(options, chrono::Utc::now());
+    if let Some(url) = app.options.sandbox_url.clone() {
+        tracing::info!(%url, "in-process sandbox listening");
+        app.notify(
+            refdeck::protocol::Level::Info,
+            format!("demo data from the sandbox at {url}"),
+        );
+    }
     let mut terminal = match refdeck::tui::init_terminal(app.options.mouse) {
         Ok(t) => t,
         Err(e) => {

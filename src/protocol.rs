@@ -207,6 +207,11 @@ pub enum Event {
         path: PathBuf,
         count: usize,
     },
+    /// Partner Center calls are being retried (`why`: the last failure), or, with `None`,
+    /// answer again after such retries.
+    Retrying {
+        why: Option<String>,
+    },
     /// Something to tell the user in the status line.
     Notice {
         level: Level,

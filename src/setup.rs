@@ -78,6 +78,7 @@ pub fn app_options(config: &Config, no_color: bool) -> AppOptions {
         split_min_width: config.ui.split_min_width,
         mouse: config.ui.mouse,
         portal_url: config.partner_center.portal_url.clone(),
+        sandbox_url: None,
     }
 }
 

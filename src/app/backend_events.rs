@@ -55,12 +55,16 @@ impl App {
         match event {
             Event::PartnerCenter(c) => self.top.partner_center = c.clone(),
             Event::Marketo(c) => self.top.marketo = c.clone(),
-            Event::RefreshStarted { .. } => self.top.refreshing = Some((0, None)),
+            Event::RefreshStarted { .. } => {
+                self.top.refreshing = Some((0, None));
+                self.top.refresh_started = Some(self.now);
+            }
             Event::RefreshProgress { fetched, total } => {
                 self.top.refreshing = Some((*fetched, *total))
             }
             Event::RefreshDone { at, changed } => {
                 self.top.refreshing = None;
+                self.top.refresh_started = None;
                 self.top.last_refresh = Some(*at);
                 if *changed > 0 {
                     self.notice = Some(Notice::new(
@@ -75,6 +79,7 @@ impl App {
             }
             Event::RefreshFailed { message } => {
                 self.top.refreshing = None;
+                self.top.refresh_started = None;
                 self.notice = Some(Notice::new(
                     Level::Error,
                     format!("refresh failed: {message}"),
@@ -82,6 +87,7 @@ impl App {
                 ));
             }
             Event::OutboxCount(n) => self.top.outbox = *n,
+            Event::Retrying { why } => self.top.retrying = why.clone(),
             Event::Budget {
                 partner_center,
                 marketo,

@@ -2,6 +2,7 @@
 //! pane (side by side on wide terminals, the pane replacing the list on narrow ones), the key
 //! hints (or the latest notice) at the bottom, and the top overlay.
 
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
@@ -34,7 +35,7 @@ pub(super) fn draw(app: &mut App, frame: &mut Frame<'_>) {
         busy,
     };
     frame.render_widget(
-        Paragraph::new(top_bar(app, &cx(false))).style(theme.base),
+        Paragraph::new(top_bar(app, &cx(false), top.width)).style(theme.base),
         top,
     );
     {
@@ -112,27 +113,81 @@ fn link_span<'a>(name: &str, label: &str, link: &Link, cx: &RenderCx<'_>) -> Vec
     ]
 }
 
-fn top_bar<'a>(app: &App, cx: &RenderCx<'_>) -> Line<'a> {
-    let sep = || Span::styled(" ─ ", cx.theme.dim);
-    let mut spans = vec![Span::styled(" refdeck", cx.theme.title)];
-    if let Some(s) = cx.busy {
-        spans.push(Span::styled(format!(" {s}"), cx.theme.key));
+/// One part of the top bar: how much it matters (parts that matter least go first when the
+/// bar is too narrow) and its text.
+struct Part<'a> {
+    priority: u8,
+    spans: Vec<Span<'a>>,
+}
+
+fn part(priority: u8, spans: Vec<Span<'_>>) -> Part<'_> {
+    Part { priority, spans }
+}
+
+/// The texts of the top bar that change with the clock alone: the time since the last sync
+/// and the ETA of the one under way (a tick redraws when they change).
+pub(super) fn clock_text(app: &App, now: DateTime<Utc>) -> String {
+    match (app.top.refreshing, app.top.last_refresh) {
+        (Some((n, total)), _) => eta(app, n, total, now).unwrap_or_default(),
+        (None, Some(at)) => widgets::ago(at, now),
+        (None, None) => String::new(),
     }
-    spans.push(sep());
+}
+
+/// The time the sync under way still needs at the rate its pages came so far.
+fn eta(app: &App, fetched: usize, total: Option<u64>, now: DateTime<Utc>) -> Option<String> {
+    let total = total? as f64;
+    let started = app.top.refresh_started?;
+    let elapsed = (now - started).num_milliseconds() as f64 / 1000.0;
+    if fetched == 0 || elapsed <= 0.0 {
+        return None;
+    }
+    let left = (elapsed * (total - fetched as f64).max(0.0) / fetched as f64).ceil() as u64;
+    Some(if left < 90 {
+        format!("{left}s left")
+    } else {
+        format!("{}m left", left.div_ceil(60))
+    })
+}
+
+/// `▰▰▰▱▱▱▱▱` for `done` of `total`, `cells` wide.
+fn progress_bar(done: usize, total: u64, cells: usize) -> String {
+    let full = if total == 0 {
+        cells
+    } else {
+        ((done as u64).min(total) * cells as u64 / total) as usize
+    };
+    format!("{}{}", "▰".repeat(full), "▱".repeat(cells - full))
+}
+
+fn top_bar<'a>(app: &App, cx: &RenderCx<'_>, width: u16) -> Line<'a> {
     let narrow = app.size.0 < 110;
-    spans.extend(link_span(
+    let mut parts = vec![part(255, vec![Span::styled(" refdeck", cx.theme.title)])];
+    if let Some(s) = cx.busy {
+        parts.push(part(40, vec![Span::styled(format!(" {s}"), cx.theme.key)]));
+    }
+    let offline = |l: &Link| matches!(l, Link::Offline(_));
+    let mut pc = link_span(
         if narrow { "PC" } else { "Partner Center" },
         &app.top.partner_center.label,
         &app.top.partner_center.link,
         cx,
-    ));
-    spans.push(sep());
-    spans.extend(link_span(
+    );
+    if let Some(url) = app.options.sandbox_url.as_deref().filter(|_| !narrow) {
+        pc.push(Span::styled(format!(" {url}"), cx.theme.dim));
+    }
+    let pc_priority = if offline(&app.top.partner_center.link) {
+        230
+    } else {
+        120
+    };
+    parts.push(part(pc_priority, pc));
+    let mut mkto = link_span(
         if narrow { "Mkto" } else { "Marketo" },
         &app.top.marketo.label,
         &app.top.marketo.link,
         cx,
-    ));
+    );
     if let Some((done, total)) = app.top.marketo_checking {
         let text = if narrow {
             format!(" {}%", done * 100 / total.max(1))
@@ -143,42 +198,96 @@ fn top_bar<'a>(app: &App, cx: &RenderCx<'_>) -> Line<'a> {
                 widgets::group_thousands(total as f64)
             )
         };
-        spans.push(Span::styled(text, cx.theme.warning));
+        mkto.push(Span::styled(text, cx.theme.warning));
     }
-    spans.push(sep());
-    match (app.top.refreshing, app.top.last_refresh) {
+    let mkto_priority = if offline(&app.top.marketo.link) {
+        220
+    } else {
+        100
+    };
+    parts.push(part(mkto_priority, mkto));
+    let sync = match (app.top.refreshing, app.top.last_refresh) {
         (Some((n, Some(total))), _) => {
-            spans.push(Span::styled(format!("↻ {n}/{total}"), cx.theme.warning))
+            let mut text = format!(
+                "↻ {} {}/{}",
+                progress_bar(n, total, if narrow { 5 } else { 10 }),
+                widgets::group_thousands(n as f64),
+                widgets::group_thousands(total as f64)
+            );
+            if let Some(left) = eta(app, n, Some(total), app.now) {
+                text.push_str(&format!(" · {left}"));
+            }
+            Span::styled(text, cx.theme.warning)
         }
-        (Some((n, None)), _) => spans.push(Span::styled(format!("↻ {n}…"), cx.theme.warning)),
-        (None, Some(at)) => spans.push(Span::raw(format!("↻ {}", widgets::ago(at, app.now)))),
-        (None, None) => spans.push(Span::styled("↻ never", cx.theme.dim)),
-    }
-    spans.push(sep());
+        (Some((n, None)), _) => Span::styled(
+            format!("↻ {}…", widgets::group_thousands(n as f64)),
+            cx.theme.warning,
+        ),
+        (None, Some(at)) => Span::raw(format!("↻ {}", widgets::ago(at, app.now))),
+        (None, None) => Span::styled("↻ never", cx.theme.dim),
+    };
+    parts.push(part(200, vec![sync]));
     let outbox_style = if app.top.outbox > 0 {
         cx.theme.warning
     } else {
         cx.theme.dim
     };
-    spans.push(Span::styled(
-        format!("outbox {}", app.top.outbox),
-        outbox_style,
+    parts.push(part(
+        250,
+        vec![Span::styled(
+            format!("outbox {}", app.top.outbox),
+            outbox_style,
+        )],
     ));
     // Calls left in the throttle windows: Partner Center, then Marketo on wide screens.
     let budgets = [
-        ("API", app.top.budget),
-        ("Mkto", app.top.marketo_budget.filter(|_| !narrow)),
+        ("API", app.top.budget, 80),
+        ("Mkto", app.top.marketo_budget.filter(|_| !narrow), 60),
     ];
-    for (name, budget) in budgets {
+    for (name, budget, priority) in budgets {
         if let Some((left, max)) = budget {
-            spans.push(sep());
-            let style = if left * 5 < max {
-                cx.theme.warning
+            let (style, priority) = if left * 5 < max {
+                (cx.theme.warning, 210)
             } else {
-                cx.theme.dim
+                (cx.theme.dim, priority)
             };
-            spans.push(Span::styled(format!("{name} {left}/{max}"), style));
+            parts.push(part(
+                priority,
+                vec![Span::styled(format!("{name} {left}/{max}"), style)],
+            ));
         }
+    }
+    fit_parts(parts, width, cx)
+}
+
+/// Joins the parts with separators, leaving out the least important ones until the line fits.
+fn fit_parts<'a>(mut parts: Vec<Part<'a>>, width: u16, cx: &RenderCx<'_>) -> Line<'a> {
+    const SEP: &str = " ─ ";
+    const SEP_WIDTH: usize = 3;
+    let width_of = |parts: &[Part<'_>]| -> usize {
+        let text: usize = parts.iter().flat_map(|p| &p.spans).map(|s| s.width()).sum();
+        // The spinner sits right after the title, without a separator.
+        let joined = parts.iter().filter(|p| p.priority != 40).count();
+        text + SEP_WIDTH * joined.saturating_sub(1)
+    };
+    while width_of(&parts) > width as usize {
+        let Some(least) = parts
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.priority < 255)
+            .min_by_key(|(_, p)| p.priority)
+            .map(|(i, _)| i)
+        else {
+            break;
+        };
+        parts.remove(least);
+    }
+    let mut spans = Vec::new();
+    for (i, p) in parts.into_iter().enumerate() {
+        if i > 0 && p.priority != 40 {
+            spans.push(Span::styled(SEP, cx.theme.dim));
+        }
+        spans.extend(p.spans);
     }
     Line::from(spans)
 }
@@ -194,6 +303,13 @@ fn bottom_line<'a>(app: &App, cx: &RenderCx<'_>, width: u16) -> Line<'a> {
         return Line::from(Span::styled(
             widgets::truncate(&format!(" {icon} {}", n.text), width as usize),
             style,
+        ));
+    }
+    if let Some(why) = &app.top.retrying {
+        let text = format!(" ⚠ Partner Center calls retried, last because {why}; still trying");
+        return Line::from(Span::styled(
+            widgets::truncate(&text, width as usize),
+            cx.theme.warning,
         ));
     }
     if let Some(err) = app.list.filter_errors().first()

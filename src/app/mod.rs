@@ -35,6 +35,8 @@ pub enum Action {
     Resize(u16, u16),
     /// A timer tick (spinner, relative times, notice expiry).
     Tick,
+    /// A timer tick at a given time (tests pin the clock).
+    TickAt(DateTime<Utc>),
     Backend(Event),
 }
 
@@ -67,7 +69,12 @@ pub struct TopBar {
     pub partner_center: Connection,
     pub marketo: Connection,
     pub last_refresh: Option<DateTime<Utc>>,
+    /// A sync under way: referrals fetched so far, of how many (when the service counted).
     pub refreshing: Option<(usize, Option<u64>)>,
+    /// When the sync under way started (for its ETA).
+    pub refresh_started: Option<DateTime<Utc>>,
+    /// Partner Center calls are being retried, and why the last one failed.
+    pub retrying: Option<String>,
     pub outbox: usize,
     pub budget: Option<(usize, usize)>,
     pub marketo_budget: Option<(usize, usize)>,
@@ -86,6 +93,8 @@ impl Default for TopBar {
             marketo: conn(),
             last_refresh: None,
             refreshing: None,
+            refresh_started: None,
+            retrying: None,
             outbox: 0,
             budget: None,
             marketo_budget: None,
@@ -109,6 +118,8 @@ pub struct AppOptions {
     pub split_min_width: u16,
     pub mouse: bool,
     pub portal_url: String,
+    /// The address of the sandbox started in-process, when one was (shown in the top bar).
+    pub sandbox_url: Option<String>,
 }
 
 impl Default for AppOptions {
@@ -119,6 +130,7 @@ impl Default for AppOptions {
             split_min_width: 120,
             mouse: true,
             portal_url: crate::config::PORTAL_URL.to_string(),
+            sandbox_url: None,
         }
     }
 }
@@ -235,6 +247,7 @@ impl App {
                 self.dirty = true;
             }
             Action::Tick => self.on_tick(Utc::now()),
+            Action::TickAt(now) => self.on_tick(now),
             Action::Backend(event) => {
                 self.on_backend(event, &mut fx);
                 self.dirty = true;
@@ -257,6 +270,11 @@ impl App {
 
     /// The clock moved on: the spinner turns, marks and notices fade.
     fn on_tick(&mut self, now: DateTime<Utc>) {
+        // The top bar's relative time and ETA are derived from the clock: redraw when they
+        // read differently now.
+        if draw::clock_text(self, self.now) != draw::clock_text(self, now) {
+            self.dirty = true;
+        }
         self.now = now;
         if self.busy() {
             self.spinner = self.spinner.wrapping_add(1);

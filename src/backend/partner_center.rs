@@ -235,6 +235,17 @@ impl PartnerCenterClient {
         q: &ListQuery,
         mut on_page: impl FnMut(usize, Option<u64>),
     ) -> Result<Listing, PcError> {
+        self.list_pages(q, |_, so_far, count| on_page(so_far, count))
+            .await
+    }
+
+    /// [`Self::list`], where `on_page` also gets the readable referrals of each page as it
+    /// arrives (so they can be stored and shown before the last page is in).
+    pub async fn list_pages(
+        &self,
+        q: &ListQuery,
+        mut on_page: impl FnMut(&[Referral], usize, Option<u64>),
+    ) -> Result<Listing, PcError> {
         let mut url = self.url(&["referrals"]);
         let query = encode_query(q);
         if !query.is_empty() {
@@ -254,6 +265,7 @@ impl PartnerCenterClient {
                     "a list page has no `value` array".to_string(),
                 ));
             };
+            let before = out.referrals.len();
             for item in items {
                 match Referral::from_value(item.clone()) {
                     Ok(r) => out.referrals.push(r),
@@ -264,7 +276,7 @@ impl PartnerCenterClient {
                     }
                 }
             }
-            on_page(out.referrals.len(), out.count);
+            on_page(&out.referrals[before..], out.referrals.len(), out.count);
             if let Some(link) = page.get("@odata.nextLink").and_then(Value::as_str) {
                 next = Some(self.follow(link)?);
             }
@@ -406,8 +418,9 @@ impl PartnerCenterClient {
         Ok(url)
     }
 
-    /// How many attempts failed and were retried so far, and why the last one failed. Retries
-    /// are invisible in results; this lets the UI say that the service is struggling.
+    /// How many attempts failed and were retried so far, and why the last one failed (`None`
+    /// once a call succeeded after it). Retries are invisible in results; this lets the UI say
+    /// that the service is struggling, and when it no longer is.
     pub fn trouble(&self) -> (u64, Option<String>) {
         let inner = &*self.inner;
         let why = inner
@@ -469,6 +482,8 @@ impl PartnerCenterClient {
             };
             tracing::debug!(method = %call.method, path = call.url.path(), status = status.as_u16(), attempt, elapsed_ms, "answer");
             if status.is_success() {
+                // The service answers again: the trouble is over.
+                *inner.last_trouble.lock().unwrap_or_else(|e| e.into_inner()) = None;
                 return Ok(Answer { status, body });
             }
             let wait = retry_after(&headers);

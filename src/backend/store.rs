@@ -547,21 +547,29 @@ impl Db<'_> {
                     self.outbox_replace(seq, &action)?;
                 }
             }
-            StoreOp::Fetched(referrals) => return self.store_fetched(source, referrals),
+            StoreOp::Fetched(referrals) => return self.store_fetched(source, referrals, true),
+            StoreOp::FetchedPage(referrals) => {
+                return self.store_fetched(source, referrals, false);
+            }
         }
         Ok(Vec::new())
     }
 
     /// Stores referrals fetched from `source` with the unsent edits applied on top, moves the
-    /// sync mark, and returns their rows.
-    fn store_fetched(&self, source: &str, referrals: &[Referral]) -> Result<Vec<ReferralRow>> {
+    /// sync mark (with `mark`), and returns their rows.
+    fn store_fetched(
+        &self,
+        source: &str,
+        referrals: &[Referral],
+        mark: bool,
+    ) -> Result<Vec<ReferralRow>> {
         let pending = self.outbox()?;
         let shown: Vec<Referral> = referrals
             .iter()
             .map(|r| with_pending(r.clone(), &pending))
             .collect();
         self.upsert(&shown)?;
-        if let Some(max) = self.max_updated()? {
+        if mark && let Some(max) = self.max_updated()? {
             self.set_last_sync(source, max)?;
         }
         let ids: Vec<String> = shown.iter().map(|r| r.id().to_string()).collect();

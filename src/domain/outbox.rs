@@ -92,6 +92,9 @@ pub enum StoreOp {
     /// Stores referrals as the server sent them, with the unsent edits applied on top, and
     /// moves the sync mark.
     Fetched(Vec<Referral>),
+    /// Stores one page of a sync like [`StoreOp::Fetched`], without moving the sync mark (the
+    /// sync moves it once every page is in, so an interrupted sync is fetched again).
+    FetchedPage(Vec<Referral>),
 }
 
 /// The entries a [`StoreOp::Rechain`] rewrites, with their new actions.

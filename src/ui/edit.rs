@@ -498,11 +498,16 @@ impl EditForm {
         let mut errors = self.form.validate_all();
         // Team members typed only partly need their required parts.
         if !errors.is_empty() {
+            // The form moved its cursor to the first invalid field; say which and how to fix it.
             self.error = Some(format!(
                 "{} field(s) need attention: {}",
                 errors.len(),
                 errors[0]
             ));
+            cx.notify(
+                Level::Error,
+                format!("not saved — {}; fix it and press ctrl-s again", errors[0]),
+            );
             return Flow::Handled;
         }
         let edited = match self.edited() {
@@ -511,6 +516,10 @@ impl EditForm {
                 errors = e;
                 self.form.show_errors(&errors);
                 self.error = Some(errors[0].to_string());
+                cx.notify(
+                    Level::Error,
+                    format!("not saved — {}; fix it and press ctrl-s again", errors[0]),
+                );
                 return Flow::Handled;
             }
         };
@@ -614,7 +623,7 @@ impl Pane for EditForm {
     }
 
     fn render(&mut self, frame: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
-        let closed = self.base.status() == Status::Closed;
+        // A Closed referral's lock is noted once, above the fields.
         self.form.render_pane(
             frame,
             area,
@@ -622,7 +631,7 @@ impl Pane for EditForm {
             PaneText {
                 title: &format!("Edit: {}", self.base.name()),
                 error: self.error.as_deref(),
-                note: closed.then_some((CLOSED_NOTE, cx.theme.warning)),
+                note: None,
                 hint: "ctrl-s save · tab/↓ next · shift-tab/↑ previous · ctrl-n add · ctrl-d remove · esc cancel",
             },
         );

@@ -313,9 +313,37 @@ impl Field {
         }
     }
 
-    fn height(&self) -> u16 {
-        let body = if self.kind == Kind::Multiline { 4 } else { 1 };
-        body + u16::from(self.error.is_some() || self.hint.is_some() || self.locked.is_some())
+    /// Lines of the field's input.
+    fn body_height(&self) -> u16 {
+        if self.kind == Kind::Multiline { 4 } else { 1 }
+    }
+
+    /// The line(s) under the input: its error in full, else its hint (a lock is noted once for
+    /// the whole form, above the fields).
+    fn note(&self, width: u16, cx: &RenderCx<'_>) -> Vec<Line<'static>> {
+        match (&self.error, &self.hint) {
+            (Some(e), _) => widgets::wrap(&format!("✗ {e}"), width as usize)
+                .into_iter()
+                .map(|l| Line::styled(l, cx.theme.error))
+                .collect(),
+            (None, Some(h)) if self.locked.is_none() => {
+                vec![Line::styled(
+                    widgets::truncate(h, width as usize),
+                    cx.theme.dim,
+                )]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Rows the field takes with its note, its input `width` wide.
+    fn height(&self, width: u16) -> u16 {
+        let note = match (&self.error, &self.hint) {
+            (Some(e), _) => widgets::wrap(&format!("✗ {e}"), width as usize).len(),
+            (None, Some(_)) if self.locked.is_none() => 1,
+            _ => 0,
+        };
+        self.body_height() + note as u16
     }
 }
 
@@ -570,23 +598,25 @@ impl Form {
         let block = widgets::pane_block(format!(" {title} "), cx);
         let inner = block.inner(area);
         frame.render_widget(block, area);
+        // The error in full (wrapped, up to a third of the pane), else the note.
+        let lines: Vec<Line> = match (error, note) {
+            (Some(e), _) => widgets::wrap(e, inner.width as usize)
+                .into_iter()
+                .map(|l| Line::styled(l, cx.theme.error))
+                .collect(),
+            (None, Some((text, style))) => vec![Line::styled(text.to_string(), style)],
+            (None, None) => Vec::new(),
+        };
+        let msg_h = (lines.len() as u16).clamp(1, (inner.height / 3).max(1));
         let [body, msg, hints] = ratatui::layout::Layout::vertical([
             ratatui::layout::Constraint::Min(1),
-            ratatui::layout::Constraint::Length(1),
+            ratatui::layout::Constraint::Length(msg_h),
             ratatui::layout::Constraint::Length(1),
         ])
         .areas(inner);
         self.render(frame, body, cx);
-        let line = match (error, note) {
-            (Some(e), _) => Some(Line::styled(
-                widgets::truncate(e, msg.width as usize),
-                cx.theme.error,
-            )),
-            (None, Some((text, style))) => Some(Line::styled(text.to_string(), style)),
-            (None, None) => None,
-        };
-        if let Some(line) = line {
-            frame.render_widget(Paragraph::new(line), msg);
+        if !lines.is_empty() {
+            frame.render_widget(Paragraph::new(lines), msg);
         }
         frame.render_widget(
             Paragraph::new(Line::styled(hint.to_string(), cx.theme.dim)),
@@ -605,26 +635,56 @@ impl Form {
             .clamp(8, 24) as u16
             + 2;
         let input_w = area.width.saturating_sub(label_w + 1);
+        // Why fields are locked, each reason once for the whole form, above the fields.
+        // A reason of one field names it.
+        let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+        for f in &self.fields {
+            let Some(why) = f.locked.as_deref() else {
+                continue;
+            };
+            match reasons.iter_mut().find(|(w, _)| *w == why) {
+                Some((_, labels)) => labels.push(&f.label),
+                None => reasons.push((why, vec![&f.label])),
+            }
+        }
+        let lock_lines: Vec<Line> = reasons
+            .iter()
+            .map(|(why, labels)| match labels.as_slice() {
+                [one] => format!("locked: {one} — {why}"),
+                _ => format!("locked: {why}"),
+            })
+            .flat_map(|text| widgets::wrap(&text, area.width as usize))
+            .map(|l| Line::styled(l, cx.theme.warning))
+            .collect();
+        let lock_h = (lock_lines.len() as u16).min(area.height.saturating_sub(1));
+        if lock_h > 0 {
+            frame.render_widget(
+                Paragraph::new(lock_lines),
+                Rect::new(area.x, area.y, area.width, lock_h),
+            );
+        }
+        let area = Rect::new(area.x, area.y + lock_h, area.width, area.height - lock_h);
         // Keep the focused field in view.
         let tops: Vec<u16> = self
             .fields
             .iter()
             .scan(0u16, |y, f| {
                 let top = *y;
-                *y += f.height();
+                *y += f.height(input_w);
                 Some(top)
             })
             .collect();
         if let (Some(&top), Some(f)) = (tops.get(self.focus), self.fields.get(self.focus)) {
+            let h = f.height(input_w);
             if top < self.scroll {
                 self.scroll = top;
-            } else if top + f.height() > self.scroll + area.height {
-                self.scroll = (top + f.height()).saturating_sub(area.height);
+            } else if top + h > self.scroll + area.height {
+                self.scroll = (top + h).saturating_sub(area.height);
             }
         }
         for (i, field) in self.fields.iter_mut().enumerate() {
             let top = tops[i];
-            if top < self.scroll || top + field.height() > self.scroll + area.height {
+            if top < self.scroll || top + field.height(input_w) > self.scroll + area.height {
                 continue;
             }
             let y = area.y + top - self.scroll;
@@ -642,7 +702,7 @@ impl Form {
                 )),
                 Rect::new(area.x, y, label_w, 1),
             );
-            let body_h = if field.kind == Kind::Multiline { 4 } else { 1 };
+            let body_h = field.body_height();
             let input_area = Rect::new(area.x + label_w + 1, y, input_w, body_h);
             match &field.kind {
                 Kind::Choice(_) | Kind::OptionalChoice(_) => {
@@ -707,17 +767,12 @@ impl Form {
                     frame.render_widget(Paragraph::new(lines), input_area);
                 }
             }
-            let note = match (&field.error, &field.locked, &field.hint) {
-                (Some(e), _, _) => Some(Span::styled(format!("✗ {e}"), cx.theme.error)),
-                (None, Some(why), _) => Some(Span::styled(format!("locked: {why}"), cx.theme.dim)),
-                (None, None, Some(h)) => Some(Span::styled(h.clone(), cx.theme.dim)),
-                _ => None,
-            };
-            if let Some(note) = note {
-                let text = widgets::truncate(&note.content, input_w as usize);
+            let note = field.note(input_w, cx);
+            if !note.is_empty() {
+                let h = note.len() as u16;
                 frame.render_widget(
-                    Paragraph::new(Span::styled(text, note.style)),
-                    Rect::new(area.x + label_w + 1, y + body_h, input_w, 1),
+                    Paragraph::new(note),
+                    Rect::new(area.x + label_w + 1, y + body_h, input_w, h),
                 );
             }
         }

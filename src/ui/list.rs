@@ -354,6 +354,10 @@ impl ListLookup for ListPane {
     fn selected_id(&self) -> Option<&str> {
         ListPane::selected_id(self)
     }
+
+    fn name_of(&self, id: &str) -> Option<String> {
+        self.row(id).map(|r| r.name.clone())
+    }
 }
 
 impl Pane for ListPane {

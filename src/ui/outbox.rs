@@ -8,10 +8,13 @@
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
+use std::collections::HashMap;
 
-use crate::domain::outbox::{OutboxEntry, OutboxState};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+
+use crate::domain::field::FieldPath;
+use crate::domain::outbox::{OutboxAction, OutboxEntry, OutboxState};
 use crate::protocol::{Command, Event};
 use crate::ui::dialog::{Confirm, OnYes};
 use crate::ui::keymap::{KeyAction, Keymap};
@@ -20,6 +23,9 @@ use crate::ui::widgets;
 
 pub struct OutboxOverlay {
     entries: Option<Vec<OutboxEntry>>,
+    /// The names of the entries' referrals, from the list (a patch's entry carries only the id
+    /// when it has no base).
+    names: HashMap<String, String>,
     table: TableState,
 }
 
@@ -33,12 +39,58 @@ impl OutboxOverlay {
     pub fn new() -> OutboxOverlay {
         OutboxOverlay {
             entries: None,
+            names: HashMap::new(),
             table: TableState::default().with_selected(Some(0)),
         }
     }
 
     fn selected(&self) -> Option<&OutboxEntry> {
         self.entries.as_ref()?.get(self.table.selected()?)
+    }
+}
+
+/// The referral an entry concerns, by name: its base's, the new referral's, the list's, else
+/// its id.
+fn referral_name(e: &OutboxEntry, names: &HashMap<String, String>) -> String {
+    let named = match &e.action {
+        OutboxAction::Patch { referral_id, .. } => e
+            .base
+            .as_deref()
+            .and_then(|b| b.name.clone())
+            .or_else(|| names.get(referral_id).cloned()),
+        OutboxAction::Create { referral } | OutboxAction::CreateLinked { referral, .. } => {
+            referral.name.clone()
+        }
+    };
+    named
+        .filter(|n| !n.trim().is_empty())
+        .or_else(|| e.referral_id().map(str::to_string))
+        .unwrap_or_else(|| "(new referral)".into())
+}
+
+/// What an entry changes: the labels of the fields a patch touches, or what a create makes.
+fn change_text(e: &OutboxEntry) -> String {
+    match &e.action {
+        OutboxAction::Patch { ops, .. } => {
+            let mut labels: Vec<&str> = Vec::new();
+            for op in ops {
+                let field = FieldPath::EDITABLE.into_iter().find(|f| {
+                    op.path == f.pointer() || op.path.starts_with(&format!("{}/", f.pointer()))
+                });
+                if let Some(label) = field.map(FieldPath::label)
+                    && !labels.contains(&label)
+                {
+                    labels.push(label);
+                }
+            }
+            if labels.is_empty() {
+                e.summary.clone()
+            } else {
+                labels.join(", ")
+            }
+        }
+        OutboxAction::Create { .. } => "create".into(),
+        OutboxAction::CreateLinked { .. } => "create Microsoft's linked copy".into(),
     }
 }
 
@@ -96,6 +148,11 @@ impl Pane for OutboxOverlay {
         match event {
             Event::Outbox { entries } => {
                 let len = entries.len();
+                self.names = entries
+                    .iter()
+                    .filter_map(OutboxEntry::referral_id)
+                    .filter_map(|id| Some((id.to_string(), cx.list.name_of(id)?)))
+                    .collect();
                 self.entries = Some(entries.clone());
                 let i = self
                     .table
@@ -145,34 +202,49 @@ impl Pane for OutboxOverlay {
                     OutboxState::Pending => cx.theme.warning,
                     OutboxState::Failed | OutboxState::Conflict => cx.theme.error,
                 };
+                let mut lines = vec![
+                    Line::raw(referral_name(e, &self.names)),
+                    Line::styled(format!("  {}", change_text(e)), cx.theme.dim),
+                ];
+                let waits = matches!(e.state, OutboxState::Failed | OutboxState::Conflict);
+                if let (true, Some(why)) = (waits, &e.last_error) {
+                    lines.push(Line::styled(format!("  server: {why}"), style));
+                }
+                let height = lines.len() as u16;
                 Row::new(vec![
-                    Span::raw(format!("#{}", e.seq)),
-                    Span::styled(state_label(e), style),
-                    Span::raw(e.referral_id().unwrap_or("(new)").to_string()),
-                    Span::raw(e.summary.clone()),
-                    Span::styled(widgets::ago(e.created_at, cx.now), cx.theme.dim),
+                    Cell::from(Span::styled(state_label(e), style)),
+                    Cell::from(Text::from(lines)),
+                    Cell::from(Span::styled(
+                        widgets::ago(e.created_at, cx.now),
+                        cx.theme.dim,
+                    )),
                 ])
+                .height(height)
             })
             .collect();
         let table = Table::new(
             rows,
             [
-                Constraint::Length(5),
                 Constraint::Length(9),
-                Constraint::Length(14),
                 Constraint::Min(10),
-                Constraint::Length(10),
+                Constraint::Length(8),
             ],
         )
-        .header(
-            Row::new(vec!["seq", "state", "referral", "change", "queued"]).style(cx.theme.header),
-        )
+        .header(Row::new(vec!["state", "referral · change", "queued"]).style(cx.theme.header))
         .row_highlight_style(cx.theme.selected);
         frame.render_stateful_widget(table, table_area, &mut self.table);
         if let Some(e) = self.selected() {
-            let text = match &e.last_error {
-                Some(err) => format!("attempts {} · last error: {err}", e.attempts),
-                None => format!("attempts {}", e.attempts),
+            let text = match (&e.last_error, e.state) {
+                (Some(err), OutboxState::Failed | OutboxState::Conflict) => {
+                    format!(
+                        "#{} · attempts {} · the server said: {err}",
+                        e.seq, e.attempts
+                    )
+                }
+                (Some(err), OutboxState::Pending) => {
+                    format!("#{} · attempts {} · last error: {err}", e.seq, e.attempts)
+                }
+                (None, _) => format!("#{} · attempts {}", e.seq, e.attempts),
             };
             frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), detail_area);
         }
@@ -205,6 +277,6 @@ impl Pane for OutboxOverlay {
     }
 
     fn overlay_size(&self) -> (u16, u16) {
-        (80, 60)
+        (90, 60)
     }
 }

@@ -69,6 +69,8 @@ pub trait ListLookup {
     fn visible_ids(&self) -> Vec<String>;
     /// The id of the selected referral.
     fn selected_id(&self) -> Option<&str>;
+    /// The name of a listed referral.
+    fn name_of(&self, id: &str) -> Option<String>;
 }
 
 /// What panes may read of the referral list. Empty while the list itself handles input.
@@ -94,6 +96,11 @@ impl<'a> ListView<'a> {
     /// The id of the selected referral.
     pub fn selected_id(&self) -> Option<&'a str> {
         self.0.and_then(|l| l.selected_id())
+    }
+
+    /// The name of a listed referral.
+    pub fn name_of(&self, id: &str) -> Option<String> {
+        self.0.and_then(|l| l.name_of(id))
     }
 }
 

@@ -137,7 +137,7 @@ async fn run(
         i
     });
     let mut last_budget = None;
-    let mut last_trouble = 0u64;
+    let mut last_trouble = (0u64, None);
     let mut started = false;
     loop {
         tokio::select! {
@@ -186,22 +186,23 @@ impl Ctx {
     }
 
     /// Tells the user when calls had to be retried since the last look (the client retries
-    /// by itself, so results alone would hide a struggling service).
-    fn report_trouble(&self, seen: &mut u64) {
+    /// by itself, so results alone would hide a struggling service), and when they succeed
+    /// again. `seen`: the retries logged so far, and the failure the UI shows as ongoing.
+    fn report_trouble(&self, seen: &mut (u64, Option<String>)) {
         let Some(pc) = &self.pc else { return };
         let (count, why) = pc.trouble();
-        if count > *seen {
-            let n = count - *seen;
-            *seen = count;
-            let why = why.unwrap_or_default();
-            tracing::info!(retries = n, %why, "Partner Center calls retried");
-            self.notice(
-                Level::Warning,
-                format!(
-                    "Partner Center: {n} call{} retried, last because {why}",
-                    if n == 1 { "" } else { "s" }
-                ),
+        if count > seen.0 {
+            let n = count - seen.0;
+            seen.0 = count;
+            tracing::info!(
+                retries = n,
+                why = why.as_deref().unwrap_or("answered since"),
+                "Partner Center calls retried"
             );
+        }
+        if why != seen.1 {
+            seen.1.clone_from(&why);
+            self.send(Event::Retrying { why });
         }
     }
 

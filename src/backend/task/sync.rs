@@ -36,17 +36,43 @@ impl Ctx {
         });
         let query = ListQuery {
             filter: since.map(|t| format!("updatedDateTime gt {}", format_datetime(&t))),
+            count: true,
             ..ListQuery::default()
         };
-        let events = self.events.clone();
-        let result = pc
-            .list(&query, move |fetched, total| {
-                let _ = events.send(Event::RefreshProgress { fetched, total });
+        // Each page is stored and shown as it arrives; progress follows its rows.
+        let (pages, mut arrived) = tokio::sync::mpsc::unbounded_channel();
+        let listing = async move {
+            pc.list_pages(&query, move |page, fetched, total| {
+                let _ = pages.send((page.to_vec(), fetched, total));
             })
-            .await;
+            .await
+        };
+        let storing = async {
+            let mut failed = None;
+            while let Some((page, fetched, total)) = arrived.recv().await {
+                if failed.is_some() {
+                    continue;
+                }
+                let source = self.source.clone();
+                match self
+                    .db(move |s| s.apply(&source, &[StoreOp::FetchedPage(page)]))
+                    .await
+                {
+                    Ok(rows) => {
+                        if !rows.is_empty() {
+                            self.send(Event::RowsChanged { rows });
+                        }
+                        self.send(Event::RefreshProgress { fetched, total });
+                    }
+                    Err(e) => failed = Some(e),
+                }
+            }
+            failed
+        };
+        let (result, failed) = tokio::join!(listing, storing);
         self.observe(&result);
-        match result {
-            Ok(listing) => {
+        match (result, failed) {
+            (Ok(listing), None) => {
                 if !listing.skipped.is_empty() {
                     let ids: Vec<&str> = listing
                         .skipped
@@ -62,24 +88,22 @@ impl Ctx {
                         ),
                     );
                 }
-                let referrals = listing.referrals;
-                let changed = referrals.len();
-                match self.store_fetched(referrals).await {
-                    Ok(rows) => {
-                        if !rows.is_empty() {
-                            self.send(Event::RowsChanged { rows });
-                        }
-                        self.send(Event::RefreshDone {
-                            at: Utc::now(),
-                            changed,
-                        });
-                    }
+                let changed = listing.referrals.len();
+                // Every page is stored: the sync mark moves.
+                match self.store_fetched(Vec::new()).await {
+                    Ok(_) => self.send(Event::RefreshDone {
+                        at: Utc::now(),
+                        changed,
+                    }),
                     Err(e) => self.send(Event::RefreshFailed {
                         message: e.to_string(),
                     }),
                 }
             }
-            Err(e) => self.send(Event::RefreshFailed {
+            (_, Some(e)) => self.send(Event::RefreshFailed {
+                message: e.to_string(),
+            }),
+            (Err(e), None) => self.send(Event::RefreshFailed {
                 message: e.to_string(),
             }),
         }
