@@ -452,6 +452,13 @@ impl Pane for ListPane {
             "".into(),
             "value>50000 cur:usd close<2026-12-31 updated>7d fav mkto:missing country:us -status:closed".into(),
         ));
+        h.push((
+            "".into(),
+            format!(
+                "value>50k:eur · values compare in {} unless a currency is named",
+                crate::domain::money::current().reporting()
+            ),
+        ));
         h
     }
 
