@@ -189,6 +189,14 @@ impl ListPane {
         self.selected_row().map(|r| r.id.as_str())
     }
 
+    /// True when the referral `id` is among the filtered rows.
+    pub fn is_visible(&self, id: &str) -> bool {
+        self.index
+            .hits()
+            .iter()
+            .any(|&i| self.index.row(i as usize).is_some_and(|r| r.id == id))
+    }
+
     /// The ids of the filtered list, in display order (export).
     pub fn visible_ids(&self) -> Vec<String> {
         self.index
