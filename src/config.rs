@@ -36,6 +36,9 @@ pub struct Config {
     pub keys: BTreeMap<String, Spanned<KeySpec>>,
     /// Where the local store and logs live (default: the platform data dir).
     pub data_dir: Option<PathBuf>,
+    /// Exchange rates replacing or adding to the shipped table (code → units one US dollar
+    /// buys), for comparing deal values; see [`crate::domain::money`].
+    pub rates: BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -165,6 +168,9 @@ pub struct UiSection {
     pub mouse: bool,
     /// Below this width the right pane replaces the list instead of sitting beside it.
     pub split_min_width: u16,
+    /// The currency deal values are compared in (sorting, `value>` filters, the detail's
+    /// converted value).
+    pub reporting_currency: String,
 }
 
 impl Default for UiSection {
@@ -174,6 +180,7 @@ impl Default for UiSection {
             refresh_interval_secs: 300,
             mouse: true,
             split_min_width: 120,
+            reporting_currency: crate::domain::money::DEFAULT_REPORTING.to_string(),
         }
     }
 }
@@ -299,6 +306,14 @@ impl Config {
                 errors.push(at(span, format!("marketo.mapping.{e}")));
             }
         }
+        if let Err(e) = config.money() {
+            let key = if e.starts_with("[rates]") {
+                "rates"
+            } else {
+                "ui.reporting_currency"
+            };
+            errors.push(at(find_key(text, key), e));
+        }
         if let Err(e) = check_log_level(&config.log.level) {
             errors.push(at(find_key(text, "log.level"), format!("log.level: {e}")));
         }
@@ -307,6 +322,11 @@ impl Config {
         } else {
             Err(errors)
         }
+    }
+
+    /// The rate table of `[rates]` over the shipped one, reporting in `[ui] reporting_currency`.
+    pub fn money(&self) -> Result<crate::domain::money::Rates, String> {
+        crate::domain::money::Rates::configured(&self.ui.reporting_currency, &self.rates)
     }
 
     /// The `[keys]` table without its places in the file.
@@ -403,6 +423,20 @@ mod tests {
     }
 
     #[test]
+    fn the_reporting_currency_and_rates_come_from_the_config() {
+        let c = parse("[ui]\nreporting_currency = \"sek\"\n[rates]\nSEK = 10.0\nXTS = 2.0\n")
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let rates = c.money().unwrap();
+        assert_eq!(rates.reporting(), "SEK");
+        assert_eq!(rates.to_reporting(1.0, "USD"), Some(10.0));
+        assert_eq!(rates.to_reporting(2.0, "XTS"), Some(10.0));
+        assert_eq!(Config::default().money().unwrap().reporting(), "USD");
+        let e = parse("[ui]\nreporting_currency = \"XYZ\"\n").unwrap_err();
+        assert!(e[0].message.contains("no rate for XYZ"), "{e:?}");
+        assert_eq!(e[0].line, 2);
+    }
+
+    #[test]
     fn the_example_file_is_valid_and_complete() {
         let text = include_str!("../assets/config.example.toml");
         let c = parse(text).unwrap_or_else(|e| panic!("{e:?}"));
@@ -416,6 +450,7 @@ mod tests {
             "[ui]",
             "[log]",
             "[keys]",
+            "[rates]",
         ] {
             assert!(text.contains(section), "{section} missing from the example");
         }

@@ -61,12 +61,17 @@ pub fn config_path(o: &Overrides) -> Option<PathBuf> {
     o.config.clone().or_else(config::default_path)
 }
 
-/// Reads and checks the config file (defaults when it does not exist).
+/// Reads and checks the config file (defaults when it does not exist), and installs its rate
+/// table for comparing deal values.
 pub fn load_config(o: &Overrides) -> Result<Config, SetupError> {
-    match config_path(o) {
-        Some(path) => Config::load(&path).map_err(SetupError::Config),
-        None => Ok(Config::default()),
+    let config = match config_path(o) {
+        Some(path) => Config::load(&path).map_err(SetupError::Config)?,
+        None => Config::default(),
+    };
+    if let Ok(rates) = config.money() {
+        crate::domain::money::install(rates);
     }
+    Ok(config)
 }
 
 /// The dashboard's settings from the config (checked when loaded): its key map, its theme

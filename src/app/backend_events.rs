@@ -27,7 +27,14 @@ impl App {
             }
             Event::RowsChanged { rows } => {
                 self.list.upsert_rows(rows);
-                if self.right.is_empty() {
+                // A referral that left the filter (accepted, declined, moved) hands the detail
+                // to the row now under the cursor, so the keys act on what the cursor shows.
+                let left_filter = self
+                    .right
+                    .last()
+                    .and_then(|p| p.referral_id())
+                    .is_some_and(|id| !self.list.is_visible(id));
+                if self.right.is_empty() || left_filter {
                     self.follow_selection(fx);
                 }
                 return;

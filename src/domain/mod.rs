@@ -5,6 +5,7 @@ pub mod enums;
 pub mod field;
 pub mod filter;
 pub mod marketo;
+pub mod money;
 pub mod outbox;
 pub mod patch;
 pub mod referral;

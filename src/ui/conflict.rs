@@ -67,9 +67,9 @@ pub fn conflict_rows(base: &Referral, mine: &Referral, theirs: &Referral) -> Vec
             pointer(&m, path.pointer()).cloned(),
             pointer(&t, path.pointer()).cloned(),
         );
-        if mv != bv {
+        if !same(&mv, &bv) {
             // Both ended up at the same value: nothing to decide.
-            let choice = if mv == tv {
+            let choice = if same(&mv, &tv) {
                 None
             } else {
                 Some(Choice::Undecided)
@@ -81,7 +81,7 @@ pub fn conflict_rows(base: &Referral, mine: &Referral, theirs: &Referral) -> Vec
                 theirs: tv,
                 choice,
             });
-        } else if tv != bv {
+        } else if !same(&tv, &bv) {
             rows.push(ConflictRow {
                 path,
                 base: bv,
@@ -92,6 +92,18 @@ pub fn conflict_rows(base: &Referral, mine: &Referral, theirs: &Referral) -> Vec
         }
     }
     rows
+}
+
+/// True when two values of a field are the same value: date-times compared as instants
+/// (`…T00:00:00Z` and `…T00:00:00` are one time), numbers as numbers (`72000` and `72000.0`).
+fn same(a: &Option<Value>, b: &Option<Value>) -> bool {
+    match (a, b) {
+        (Some(Value::String(x)), Some(Value::String(y))) => {
+            x == y || matches!((parse_datetime(x), parse_datetime(y)), (Some(p), Some(q)) if p == q)
+        }
+        (Some(Value::Number(x)), Some(Value::Number(y))) => x.as_f64() == y.as_f64(),
+        _ => a == b,
+    }
 }
 
 fn show(v: &Option<Value>) -> String {
@@ -496,6 +508,26 @@ mod tests {
                 ("/details/notes", false)
             ]
         );
+    }
+
+    #[test]
+    fn an_edit_of_the_value_alone_conflicts_on_the_value_alone() {
+        let base = r(
+            json!({"id": "1", "name": "A", "status": "Active", "eTag": "\"1\"",
+            "details": {"dealValue": 10.0, "currency": "EUR", "notes": "x",
+                "closingDateTime": "2026-05-01T15:30:00Z"}}),
+        );
+        let mut form = crate::ui::edit::EditForm::new(base.clone(), "/details/dealValue");
+        form.form
+            .get_mut("/details/dealValue")
+            .unwrap()
+            .set_value("72,000");
+        let mine = form.edited().unwrap();
+        let mut theirs = base.clone();
+        theirs.details.as_mut().unwrap().notes = Some("y".into());
+        let v = ConflictView::new(1, base, mine, theirs);
+        let paths: Vec<&str> = v.rows.iter().map(|r| r.path.pointer()).collect();
+        assert_eq!(paths, ["/details/dealValue", "/details/notes"]);
     }
 
     #[test]

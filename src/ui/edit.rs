@@ -282,6 +282,20 @@ pub fn edit_group(
     Ok(())
 }
 
+/// The closing date-time of a typed closing date: a date alone (`YYYY-MM-DD`) keeps the time of
+/// day of `old` (midnight UTC when there was none); a typed time is taken as typed.
+fn keep_time_of_day(
+    typed: chrono::DateTime<chrono::Utc>,
+    text: &str,
+    old: Option<chrono::DateTime<chrono::Utc>>,
+) -> chrono::DateTime<chrono::Utc> {
+    let date_only = chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").is_ok();
+    match old {
+        Some(old) if date_only => typed.date_naive().and_time(old.time()).and_utc(),
+        _ => typed,
+    }
+}
+
 /// The edit form of one referral.
 pub struct EditForm {
     base: Referral,
@@ -425,48 +439,74 @@ impl EditForm {
         }
     }
 
-    /// The referral with the form's values applied.
+    /// The referral with the form's values applied. A field left as it was shown keeps the
+    /// loaded value exactly (a closing time of day, an amount's float, a name's spacing), so an
+    /// untouched field is never sent; a changed closing date keeps the loaded time of day.
     pub fn edited(&self) -> Result<Referral, Vec<FieldError>> {
         let mut r = self.base.clone();
         let f = &self.form;
+        let changed = |path: FieldPath| f.get(path.pointer()).is_some_and(|x| x.changed());
         let text = |path: FieldPath| f.trimmed(path.pointer());
         let mut errors = Vec::new();
-        r.name = text(FieldPath::Name);
-        r.favorite = Some(f.is_checked(FieldPath::Favorite.pointer()))
-            .filter(|v| *v || self.base.favorite.is_some());
-        r.sales_stage = f
-            .chosen(FieldPath::SalesStage.pointer())
-            .map(SalesStage::parse);
-        r.status_reason = text(FieldPath::StatusReason);
-        r.campaign_id = text(FieldPath::CampaignId);
-        r.external_reference_id = text(FieldPath::ExternalReferenceId);
-        r.referral_program = text(FieldPath::ReferralProgram);
+        if changed(FieldPath::Name) {
+            r.name = text(FieldPath::Name);
+        }
+        if changed(FieldPath::Favorite) {
+            r.favorite = Some(f.is_checked(FieldPath::Favorite.pointer()))
+                .filter(|v| *v || self.base.favorite.is_some());
+        }
+        if changed(FieldPath::SalesStage) {
+            r.sales_stage = f
+                .chosen(FieldPath::SalesStage.pointer())
+                .map(SalesStage::parse);
+        }
+        if changed(FieldPath::StatusReason) {
+            r.status_reason = text(FieldPath::StatusReason);
+        }
+        if changed(FieldPath::CampaignId) {
+            r.campaign_id = text(FieldPath::CampaignId);
+        }
+        if changed(FieldPath::ExternalReferenceId) {
+            r.external_reference_id = text(FieldPath::ExternalReferenceId);
+        }
+        if changed(FieldPath::ReferralProgram) {
+            r.referral_program = text(FieldPath::ReferralProgram);
+        }
         let details = r.details.get_or_insert_with(Details::default);
-        details.notes = text(FieldPath::Notes);
-        details.deal_value = match text(FieldPath::DealValue) {
-            Some(v) => match validate::amount("deal value", &v) {
-                Ok(n) => Some(n),
-                Err(e) => {
-                    errors.push(e);
-                    details.deal_value
-                }
-            },
-            None => None,
-        };
-        details.currency = text(FieldPath::Currency).map(|c| c.to_ascii_uppercase());
-        details.closing_date_time = match text(FieldPath::ClosingDate) {
-            Some(v) => match parse_datetime(&v) {
-                Some(d) => Some(d),
-                None => {
-                    errors.push(FieldError::new(
-                        "closing date",
-                        "write the date as YYYY-MM-DD",
-                    ));
-                    details.closing_date_time
-                }
-            },
-            None => None,
-        };
+        if changed(FieldPath::Notes) {
+            details.notes = text(FieldPath::Notes);
+        }
+        if changed(FieldPath::DealValue) {
+            details.deal_value = match text(FieldPath::DealValue) {
+                Some(v) => match validate::amount("deal value", &v) {
+                    Ok(n) => Some(n),
+                    Err(e) => {
+                        errors.push(e);
+                        details.deal_value
+                    }
+                },
+                None => None,
+            };
+        }
+        if changed(FieldPath::Currency) {
+            details.currency = text(FieldPath::Currency).map(|c| c.to_ascii_uppercase());
+        }
+        if changed(FieldPath::ClosingDate) {
+            let old = details.closing_date_time;
+            details.closing_date_time = match text(FieldPath::ClosingDate) {
+                Some(v) => match parse_datetime(&v) {
+                    Some(d) => Some(keep_time_of_day(d, &v, old)),
+                    None => {
+                        errors.push(FieldError::new(
+                            "closing date",
+                            "write the date as YYYY-MM-DD",
+                        ));
+                        old
+                    }
+                },
+                None => None,
+            };
+        }
         let solutions = read_solutions(f, self.base.solutions());
         let requirements = details
             .requirements

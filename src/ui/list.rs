@@ -189,6 +189,14 @@ impl ListPane {
         self.selected_row().map(|r| r.id.as_str())
     }
 
+    /// True when the referral `id` is among the filtered rows.
+    pub fn is_visible(&self, id: &str) -> bool {
+        self.index
+            .hits()
+            .iter()
+            .any(|&i| self.index.row(i as usize).is_some_and(|r| r.id == id))
+    }
+
     /// The ids of the filtered list, in display order (export).
     pub fn visible_ids(&self) -> Vec<String> {
         self.index
@@ -455,6 +463,13 @@ impl Pane for ListPane {
         h.push((
             "".into(),
             "value>50000 cur:usd close<2026-12-31 updated>7d fav mkto:missing country:us -status:closed".into(),
+        ));
+        h.push((
+            "".into(),
+            format!(
+                "value>50k:eur · values compare in {} unless a currency is named",
+                crate::domain::money::current().reporting()
+            ),
         ));
         h
     }

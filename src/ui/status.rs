@@ -51,6 +51,10 @@ pub fn send_move(
         base: Box::new(base.clone()),
         summary: format!("status → {status}/{substatus}"),
     });
+    cx.notify(
+        Level::Info,
+        format!("“{}”: status → {status}/{substatus}", base.name()),
+    );
     Flow::Handled
 }
 

@@ -42,6 +42,10 @@
 //! - **Comparisons**: `value`, `close` (`closing`), `updated`, `created` with `>`, `>=`, `<`,
 //!   `<=`, `=` (`:` means `=`). Amounts accept `_` or `,` separators, an exponent and a `k`
 //!   (thousand) or `m` (million) suffix: `value>50k`, `value<=1e6`, `value>50,000`.
+//!   Values compare in the reporting currency (deal values converted with the rate table of
+//!   [`crate::domain::money`]; a currency without a rate matches no comparison); a currency
+//!   after the amount gives the bound in that currency: `value>50k:eur`. Value comparisons are
+//!   applied locally, never sent to the server.
 //! - **`fav`** (`favorite`): favourites only; `-fav` the others.
 //!
 //! # Dates (our choices)
@@ -166,7 +170,9 @@ pub enum Cond {
         field: ListField,
         values: Vec<String>,
     },
-    /// The deal value lies in the interval.
+    /// The deal value, converted into the reporting currency (see [`crate::domain::money`]),
+    /// lies in the interval (bounds in the reporting currency). A value in a currency without a
+    /// rate matches no interval.
     Value(Interval<f64>),
     /// The date field lies in the interval.
     Date {
@@ -377,7 +383,10 @@ impl Cond {
             Cond::OneOf { field, values } => field
                 .row_value(row)
                 .is_some_and(|v| values.iter().any(|x| x.eq_ignore_ascii_case(v))),
-            Cond::Value(interval) => row.deal_value.is_some_and(|v| interval.contains(&v)),
+            Cond::Value(interval) => row
+                .deal_value
+                .and_then(|v| super::money::current().to_reporting(v, &row.currency))
+                .is_some_and(|v| interval.contains(&v)),
             Cond::Date { field, interval } => {
                 field.row_value(row).is_some_and(|d| interval.contains(&d))
             }

@@ -11,8 +11,8 @@ pub fn odata_string_literal(s: &str) -> String {
 
 impl Filter {
     /// The exact tokens as a Partner Center OData `$filter` (see partner-center.md, "Query"),
-    /// joined by ` and `, for narrowing on the server. Free words and `mkto:` are local only
-    /// and left out; `None` when nothing remains.
+    /// joined by ` and `, for narrowing on the server. Free words, `mkto:` and `value` (compared
+    /// across currencies) are local only and left out; `None` when nothing remains.
     pub fn to_odata(&self) -> Option<String> {
         let parts: Vec<String> = self.terms.iter().filter_map(Term::to_odata).collect();
         (!parts.is_empty()).then(|| parts.join(" and "))
@@ -46,7 +46,9 @@ impl Cond {
                         .collect(),
                 )
             }
-            Cond::Value(interval) => Some(interval.odata("details/dealValue", |v| format!("{v}"))),
+            // Values compare in the reporting currency, which the server cannot convert to:
+            // value tokens are applied locally.
+            Cond::Value(_) => None,
             Cond::Date { field, interval } => {
                 Some(interval.odata(field.odata_path(), format_datetime))
             }

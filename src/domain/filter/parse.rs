@@ -352,15 +352,32 @@ fn parse_amount(s: &str) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
+/// Reads `50k` (reporting currency) or `50k:eur` (the amount in euros) into an interval of the
+/// reporting currency.
 fn number_interval(op: Op, op_text: &str, value: &str) -> Result<Interval<f64>, String> {
     if value.is_empty() {
         return Err(format!(
-            "give an amount after `{op_text}`, e.g. value>50000, value>=50k or value<=1.5m"
+            "give an amount after `{op_text}`, e.g. value>50000, value>=50k or value<=1.5m:eur"
         ));
     }
-    let v = parse_amount(value).ok_or_else(|| {
-        format!("`{value}` is not an amount; write digits with an optional k or m, e.g. 50000, 50k, 1.5m")
+    let (amount, currency) = match value.rsplit_once(':') {
+        Some((a, c)) => (a, Some(c)),
+        None => (value, None),
+    };
+    let v = parse_amount(amount).ok_or_else(|| {
+        format!("`{amount}` is not an amount; write digits with an optional k or m, e.g. 50000, 50k, 1.5m")
     })?;
+    let rates = crate::domain::money::current();
+    let v = match currency {
+        None => v,
+        Some(c) => rates.to_reporting(v, c).ok_or_else(|| {
+            format!(
+                "no rate for `{c}`; name a currency of the rate table ({}) or leave it out for {}",
+                rates.codes().join(", ").to_ascii_lowercase(),
+                rates.reporting()
+            )
+        })?,
+    };
     Ok(instant_interval(op, v))
 }
 

@@ -214,7 +214,7 @@ fn error_messages_name_the_fix() {
     );
     assert_eq!(
         reason("value>"),
-        "`value>`: give an amount after `>`, e.g. value>50000, value>=50k or value<=1.5m"
+        "`value>`: give an amount after `>`, e.g. value>50000, value>=50k or value<=1.5m:eur"
     );
     assert_eq!(
         reason("value>lots"),
@@ -447,11 +447,6 @@ fn odata_strings_follow_the_spec_grammar() {
         ("qual:sales", "qualification eq 'SalesQualified'"),
         ("stage:develop", "salesStage eq 'Develop'"),
         ("reg:approved", "registrationStatus eq 'Approved'"),
-        ("value>50000", "details/dealValue gt 50000"),
-        ("value>=50k", "details/dealValue ge 50000"),
-        ("value<=1e6", "details/dealValue le 1000000"),
-        ("value<2.5", "details/dealValue lt 2.5"),
-        ("value=7", "details/dealValue eq 7"),
         ("cur:usd", "details/currency eq 'USD'"),
         ("country:us", "customerProfile/address/country eq 'US'"),
         (
@@ -492,7 +487,7 @@ fn odata_strings_follow_the_spec_grammar() {
         ),
         (
             "status:new contoso value>10000 mkto:missing -\"x\"",
-            "status eq 'New' and details/dealValue gt 10000",
+            "status eq 'New'",
         ),
     ];
     for (input, expected) in cases {
@@ -642,4 +637,27 @@ fn odd_inputs_do_not_panic() {
     ] {
         let _ = parse(input, now());
     }
+}
+
+#[test]
+fn values_compare_in_the_reporting_currency() {
+    let mut r = row();
+    r.deal_value = Some(68_000.0);
+    r.currency = "SEK".into();
+    assert!(!keeps("value>50k", &r), "68k SEK is about 6.5k USD");
+    assert!(keeps("value<10k", &r));
+    r.currency = "EUR".into();
+    assert!(keeps("value>50k", &r), "68k EUR is more than 50k USD");
+    assert!(keeps("value>60k:eur", &r));
+    assert!(!keeps("value>70k:eur", &r));
+    assert!(keeps("value>=68k:EUR", &r));
+    r.currency = "XYZ".into();
+    assert!(!keeps("value>5", &r), "no rate: not comparable");
+    assert!(!keeps("value<1e12", &r));
+    assert!(
+        reason("value>5k:abc").contains("no rate for `abc`"),
+        "{}",
+        reason("value>5k:abc")
+    );
+    assert_eq!(odata("value>50k status:new"), odata("status:new"));
 }

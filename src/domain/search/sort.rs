@@ -147,7 +147,15 @@ pub fn compare_rows(a: &ReferralRow, b: &ReferralRow, spec: SortSpec) -> Orderin
         Column::Direction => {
             missing_last(a.direction.as_ref(), b.direction.as_ref(), desc, Ord::cmp)
         }
-        Column::Value => missing_last(a.deal_value, b.deal_value, desc, f64::total_cmp),
+        Column::Value => {
+            let rates = crate::domain::money::current();
+            missing_last(
+                reporting_value(a, &rates),
+                reporting_value(b, &rates),
+                desc,
+                f64::total_cmp,
+            )
+        }
         Column::Currency => missing_last(text(&a.currency), text(&b.currency), desc, |x, y| {
             cmp_text(x, y)
         }),
@@ -159,6 +167,13 @@ pub fn compare_rows(a: &ReferralRow, b: &ReferralRow, spec: SortSpec) -> Orderin
         }
     };
     by_key.then_with(|| a.id.cmp(&b.id))
+}
+
+/// The row's deal value in the reporting currency; missing when it has no value or its currency
+/// has no rate (such rows sort last, like rows without a value).
+fn reporting_value(row: &ReferralRow, rates: &crate::domain::money::Rates) -> Option<f64> {
+    row.deal_value
+        .and_then(|v| rates.to_reporting(v, &row.currency))
 }
 
 /// Text as a sort key: empty is missing.
@@ -201,7 +216,7 @@ pub(super) fn sort_key(row: &ReferralRow, spec: SortSpec) -> u128 {
             .as_ref()
             .map(|t| ordinal(t, ReferralType::ALL)),
         Column::Direction => row.direction.as_ref().map(|d| ordinal(d, Direction::ALL)),
-        Column::Value => row.deal_value.map(|v| {
+        Column::Value => reporting_value(row, &crate::domain::money::current()).map(|v| {
             // The bits of an f64 in `total_cmp` order.
             let bits = v.to_bits();
             u128::from(if bits >> 63 == 1 {

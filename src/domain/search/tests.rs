@@ -319,3 +319,28 @@ fn extra_memory_stays_small() {
     // and the name and customer (13).
     assert!(index.heap_bytes() <= 1000 * 95, "{}", index.heap_bytes());
 }
+
+#[test]
+fn values_sort_in_the_reporting_currency() {
+    let mut rows = vec![
+        row("inr", "Rupees"),
+        row("usd", "Dollars"),
+        row("sek", "Kronor"),
+        row("xyz", "Unknown"),
+    ];
+    let values = [
+        (327_600_000.0, "INR"),
+        (5_000_000.0, "USD"),
+        (68_000.0, "SEK"),
+        (1e12, "XYZ"),
+    ];
+    for (r, (v, c)) in rows.iter_mut().zip(values) {
+        r.deal_value = Some(v);
+        r.currency = c.into();
+    }
+    let mut index = SearchIndex::new(rows);
+    index.set_sort(Some(SortSpec::parse("value").unwrap()));
+    assert_eq!(ids(&index), ["sek", "inr", "usd", "xyz"]);
+    index.set_sort(Some(SortSpec::parse("value desc").unwrap()));
+    assert_eq!(ids(&index), ["usd", "inr", "sek", "xyz"], "no rate: last");
+}

@@ -235,13 +235,30 @@ fn partner_team(e: &mut Vec<Entry>, r: &Referral) {
     }
 }
 
+/// The deal value in the reporting currency, `  ≈ 45,000 USD` (nothing when it is already in
+/// it), or why it cannot be compared: `  (no rate for XYZ)`.
+fn converted(value: Option<f64>, currency: &str) -> String {
+    let rates = crate::domain::money::current();
+    match value {
+        Some(_) if currency.is_empty() || currency.eq_ignore_ascii_case(rates.reporting()) => {
+            String::new()
+        }
+        Some(v) => match rates.to_reporting(v, currency) {
+            Some(r) => format!("  ≈ {}", money(Some(r.round()), rates.reporting())),
+            None => format!("  (no rate for {})", currency.to_ascii_uppercase()),
+        },
+        None => String::new(),
+    }
+}
+
 /// Deal value, closing date and notes.
 fn details(e: &mut Vec<Entry>, r: &Referral) {
     header(e, "Details");
     let d = r.details.clone().unwrap_or_default();
+    let currency = d.currency.as_deref().unwrap_or("");
     e.push(field(
         "Deal value",
-        money(d.deal_value, d.currency.as_deref().unwrap_or("")),
+        money(d.deal_value, currency) + &converted(d.deal_value, currency),
         Some("/details/dealValue"),
     ));
     e.push(field(
