@@ -622,3 +622,20 @@ fn snapshot_help() {
         h.key(KeyCode::F(1));
     });
 }
+
+/// A fresh copy of the referral that arrives after the user left the eligibility page (the
+/// detail's own reload, late on a busy machine) must not empty the step the user is on.
+#[test]
+fn a_late_fresh_copy_keeps_the_step_the_user_is_on() {
+    let mut h = Harness::new(DEMO, 160, 48);
+    let r = open_new(&mut h);
+    h.key(KeyCode::Enter);
+    let before = h.screen();
+    assert!(before.contains("Solution details"), "{before}");
+    h.event(Event::Detail {
+        referral: Box::new(r),
+        related: Vec::new(),
+        fresh: true,
+    });
+    assert_eq!(h.screen(), before);
+}

@@ -546,7 +546,8 @@ impl Pane for Wizard {
             Event::Conflict { seq: s, .. } if Some(*s) == seq => {
                 self.outcome = Some(Outcome::Conflict { seq: *s });
             }
-            // A newer copy while nothing is typed or in flight replaces the base.
+            // A newer copy replaces the base while the user is still on the eligibility page
+            // and nothing is typed or in flight; past that page it would empty the open step.
             Event::Detail {
                 referral,
                 fresh: true,
@@ -554,6 +555,7 @@ impl Pane for Wizard {
             }
             | Event::Saved { referral, .. }
                 if self.outcome.is_none()
+                    && self.step == Step::Start
                     && mine(referral.id())
                     && !self.drafts.iter().any(|(_, d)| d.typed) =>
             {
