@@ -240,6 +240,19 @@ impl Field {
         }
     }
 
+    /// What an amount field read from the text when it is written other than as plain digits
+    /// (`50k` → `= 50,000`), so the user sees the number that will be sent.
+    pub fn reading(&self) -> Option<String> {
+        if self.kind != Kind::Amount || self.error.is_some() {
+            return None;
+        }
+        let text = self.text();
+        let t = text.trim();
+        let v = validate::parse_amount(t)?;
+        let plain = t.chars().all(|c| c.is_ascii_digit() || c == '.');
+        (!plain).then(|| format!("= {}", widgets::group_thousands(v)))
+    }
+
     /// True when the value differs from what the field started with.
     pub fn changed(&self) -> bool {
         self.value() != self.initial
@@ -315,7 +328,12 @@ impl Field {
 
     fn height(&self) -> u16 {
         let body = if self.kind == Kind::Multiline { 4 } else { 1 };
-        body + u16::from(self.error.is_some() || self.hint.is_some() || self.locked.is_some())
+        body + u16::from(
+            self.error.is_some()
+                || self.hint.is_some()
+                || self.locked.is_some()
+                || self.reading().is_some(),
+        )
     }
 }
 
@@ -710,6 +728,9 @@ impl Form {
             let note = match (&field.error, &field.locked, &field.hint) {
                 (Some(e), _, _) => Some(Span::styled(format!("✗ {e}"), cx.theme.error)),
                 (None, Some(why), _) => Some(Span::styled(format!("locked: {why}"), cx.theme.dim)),
+                (None, None, _) if field.reading().is_some() => {
+                    field.reading().map(|r| Span::styled(r, cx.theme.dim))
+                }
                 (None, None, Some(h)) => Some(Span::styled(h.clone(), cx.theme.dim)),
                 _ => None,
             };
@@ -727,6 +748,20 @@ impl Form {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_read_like_the_filter_and_show_what_was_read() {
+        let mut f = Field::new("v", "Deal value", Kind::Amount, "50k");
+        assert_eq!(f.validate(), None);
+        assert_eq!(f.reading().as_deref(), Some("= 50,000"));
+        f.set_value("1.5m");
+        assert_eq!(f.reading().as_deref(), Some("= 1,500,000"));
+        f.set_value("25000");
+        assert_eq!(f.reading(), None, "plain digits need no echo");
+        f.set_value("lots");
+        assert!(f.validate().is_some());
+        assert_eq!(f.reading(), None);
+    }
 
     fn key(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)
