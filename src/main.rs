@@ -200,15 +200,21 @@ fn main() -> ExitCode {
             runtime.block_on(run_script(o, Script::Marketo(action)))
         }
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "refdeck",
-                &mut std::io::stdout(),
-            );
+            clap_complete::generate(shell, &mut Cli::command(), "refdeck", &mut script::stdout());
             ExitCode::SUCCESS
         }
     }
+}
+
+/// `println!` to [`script::stdout`]: a reader that went away (`| head`) ends the output quietly;
+/// any other failure to write is reported.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(script::stdout(), $($arg)*) {
+            eprintln!("refdeck: cannot write the output: {e}");
+        }
+    }};
 }
 
 /// Prints an error that stops the program before the terminal is touched.
@@ -340,8 +346,7 @@ async fn script_command(
     marketo: Option<&refdeck::backend::marketo::MarketoClient>,
     command: Script,
 ) -> Result<(), script::ScriptError> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = script::stdout();
     match command {
         Script::Referrals(ReferralsAction::List { filter, json, csv }) => {
             let format = match (json, csv) {
@@ -398,13 +403,16 @@ fn config_command(o: &Overrides, action: ConfigAction) -> ExitCode {
     match action {
         ConfigAction::Path => match path {
             Some(p) => {
-                println!("{}", p.display());
+                say!("{}", p.display());
                 ExitCode::SUCCESS
             }
             None => fail("no config directory is known on this platform; pass --config FILE"),
         },
         ConfigAction::Example => {
-            print!("{}", include_str!("../assets/config.example.toml"));
+            say!(
+                "{}",
+                include_str!("../assets/config.example.toml").trim_end()
+            );
             ExitCode::SUCCESS
         }
         ConfigAction::Check => {
@@ -412,7 +420,7 @@ fn config_command(o: &Overrides, action: ConfigAction) -> ExitCode {
                 return fail("no config directory is known on this platform; pass --config FILE");
             };
             if !path.exists() {
-                println!(
+                say!(
                     "{}: no such file; the defaults apply (see `refdeck config example`)",
                     path.display()
                 );
@@ -420,7 +428,7 @@ fn config_command(o: &Overrides, action: ConfigAction) -> ExitCode {
             }
             match refdeck::config::Config::load(&path) {
                 Ok(_) => {
-                    println!("{}: ok", path.display());
+                    say!("{}: ok", path.display());
                     ExitCode::SUCCESS
                 }
                 Err(errors) => {
@@ -443,7 +451,7 @@ fn purge(o: &Overrides, args: PurgeArgs) -> ExitCode {
     let dir = setup::data_dir(o, &config);
     let path = dir.join(refdeck::backend::store::FILE_NAME);
     if !path.exists() {
-        println!("nothing to purge: {} does not exist", path.display());
+        say!("nothing to purge: {} does not exist", path.display());
         return ExitCode::SUCCESS;
     }
     let mut store = match refdeck::backend::store::Store::open(&path) {
@@ -472,7 +480,7 @@ fn purge(o: &Overrides, args: PurgeArgs) -> ExitCode {
     match store.purge(args.include_outbox) {
         Ok(()) => {
             let _ = std::fs::remove_file(dir.join("token-cache.json"));
-            println!(
+            say!(
                 "purged {count} cached referrals{}",
                 if args.include_outbox || unsent == 0 {
                     String::new()

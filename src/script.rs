@@ -93,6 +93,71 @@ impl std::error::Error for ScriptError {}
 
 type Result<T = ()> = std::result::Result<T, ScriptError>;
 
+/// Standard output for the commands: a reader that goes away early (`refdeck … | head -1`)
+/// ends the output quietly — the rest is discarded and the command ends normally (exit 0, no
+/// message), as command-line tools do.
+pub struct Stdout {
+    inner: std::io::StdoutLock<'static>,
+    closed: bool,
+}
+
+/// The program's standard output, see [`Stdout`].
+pub fn stdout() -> Stdout {
+    Stdout {
+        inner: std::io::stdout().lock(),
+        closed: false,
+    }
+}
+
+impl Stdout {
+    /// Treats a closed pipe as the end of the output.
+    fn quiet<T>(&mut self, done: T, r: std::io::Result<T>) -> std::io::Result<T> {
+        match r {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(done)
+            }
+            other => other,
+        }
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        let r = self.inner.write(buf);
+        self.quiet(buf.len(), r)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let r = self.inner.flush();
+        self.quiet((), r)
+    }
+}
+
+/// JSON as the server has it: whole amounts without a float artefact (`4000000`, not
+/// `4000000.0`); fractions are kept.
+pub fn tidy_numbers(v: &mut Value) {
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9_007_199_254_740_992.0
+            {
+                *v = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(tidy_numbers),
+        Value::Object(map) => map.values_mut().for_each(tidy_numbers),
+        _ => {}
+    }
+}
+
 fn io(e: std::io::Error) -> ScriptError {
     ScriptError::failed(format!("cannot write the output: {e}"))
 }
@@ -143,8 +208,10 @@ pub async fn list(
         .collect();
     match format {
         ListFormat::Table => write_table(out, &kept).map_err(io),
-        ListFormat::Json => crate::backend::export::write_json(out, &kept)
-            .map_err(|e| ScriptError::failed(format!("cannot write the output: {e}"))),
+        ListFormat::Json => write_pretty(
+            out,
+            &Value::Array(kept.iter().map(Referral::to_value).collect()),
+        ),
         ListFormat::Csv => crate::backend::export::write_csv(out, &kept)
             .map_err(|e| ScriptError::failed(format!("cannot write the output: {e}"))),
     }
@@ -239,7 +306,9 @@ pub async fn get(pc: &PartnerCenterClient, id: &str, out: &mut impl Write) -> Re
 }
 
 fn write_pretty(out: &mut impl Write, v: &Value) -> Result {
-    let text = serde_json::to_string_pretty(v)
+    let mut v = v.clone();
+    tidy_numbers(&mut v);
+    let text = serde_json::to_string_pretty(&v)
         .map_err(|e| ScriptError::failed(format!("cannot write the output: {e}")))?;
     writeln!(out, "{text}").map_err(io)
 }

@@ -157,7 +157,11 @@ impl Token {
             TokenKind::Enum(key, values) => {
                 enum_value(key, row).is_some_and(|v| values.contains(&v))
             }
-            TokenKind::Value(op, n) => row.deal_value.is_some_and(|v| compare(op, v, *n)),
+            // Values compare in the reporting currency (the shipped rates, USD).
+            TokenKind::Value(op, n) => row
+                .deal_value
+                .and_then(|v| refdeck::domain::money::current().to_reporting(v, &row.currency))
+                .is_some_and(|v| compare(op, v, *n)),
             TokenKind::Date(key, op, arg) => {
                 let field = match *key {
                     "close" => row.closing,

@@ -2,6 +2,7 @@
 //!
 //! The app is driven the way a user drives it (keys), with backend answers fed in as events;
 //! the buffer is compared with the stored snapshot (`cargo insta review` to accept changes).
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
 mod support;
 
@@ -146,8 +147,12 @@ fn conflict_view() {
         let base = h.referrals[0].clone();
         let mut mine = base.clone();
         mine.name = Some("Renamed by me".into());
+        mine.details.as_mut().unwrap().deal_value = Some(72_000.0);
         let mut theirs = base.clone();
         theirs.name = Some("Renamed by a colleague".into());
+        theirs.details.as_mut().unwrap().deal_value = Some(80_500.5);
+        theirs.details.as_mut().unwrap().closing_date_time =
+            refdeck::domain::time::parse_datetime("2027-02-28T17:00:00Z");
         theirs.etag = Some("\"new\"".into());
         h.event(Event::Conflict {
             seq: 3,

@@ -200,6 +200,31 @@ fn snapshot_existing_registration() {
 }
 
 #[test]
+fn the_eligibility_page_says_one_thing_about_a_new_registration() {
+    let mut h = Harness::new(DEMO, 160, 48);
+    select(
+        &mut h,
+        "status:closed sub:won reg:actionrequired",
+        with_open_registration,
+    );
+    press_register(&mut h);
+    let screen = h.screen();
+    assert!(
+        !screen.contains("can be registered"),
+        "a new registration is not possible here:\n{screen}"
+    );
+    assert!(screen.contains("update it instead"), "{screen}");
+    let mut h = Harness::new(DEMO, 160, 48);
+    select(&mut h, "status:closed sub:won reg:passed", |r| {
+        !r.registrations().is_empty()
+    });
+    press_register(&mut h);
+    let screen = h.screen();
+    assert!(!screen.contains("can be registered"), "{screen}");
+    assert!(!screen.contains("update it instead"), "{screen}");
+}
+
+#[test]
 fn snapshot_existing_not_updatable() {
     snap("wizard_existing_passed", |h| {
         select(h, "status:closed sub:won reg:passed", |r| {
@@ -543,7 +568,7 @@ fn an_approved_registration_is_not_offered_for_update() {
     let screen = h.screen();
     assert!(!screen.contains("New registration"), "{screen}");
     assert!(
-        screen.contains("the latest registration is Approved; a new registration"),
+        screen.contains("registration 1 is Approved; a new registration"),
         "{screen}"
     );
     h.key(KeyCode::Enter);

@@ -11,6 +11,56 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// A value that has words for people (every string enum here).
+pub trait Labelled {
+    /// The value in words; unknown values as they are.
+    fn label(&self) -> String;
+}
+
+/// A documented wire value in words: `1to50employees` → `1–50 employees`,
+/// `Morethan500employees` → `More than 500 employees`, `MarketingQualified` →
+/// `Marketing qualified`, with the spec's acronyms kept upper case.
+fn humanize(wire: &str) -> String {
+    match wire {
+        "AzureIPCoSell" => return "Azure IP co-sell".into(),
+        "Duns" => return "DUNS".into(),
+        _ => {}
+    }
+    let group = |n: &str| {
+        n.parse::<u64>()
+            .map(|v| {
+                let digits = v.to_string();
+                let mut out = String::new();
+                for (i, c) in digits.chars().enumerate() {
+                    if i > 0 && (digits.len() - i) % 3 == 0 {
+                        out.push(',');
+                    }
+                    out.push(c);
+                }
+                out
+            })
+            .unwrap_or_else(|_| n.to_string())
+    };
+    if let Some(range) = wire.strip_suffix("employees") {
+        if let Some(n) = range.strip_prefix("Morethan") {
+            return format!("More than {} employees", group(n));
+        }
+        if let Some((a, b)) = range.split_once("to") {
+            return format!("{}–{} employees", group(a), group(b));
+        }
+    }
+    let mut out = String::new();
+    for (i, c) in wire.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push(' ');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Declares a string enum with an `Unknown(String)` fallback, serde as a plain JSON string,
 /// `Display`/`FromStr`, and `ALL` (the known variants in documented order).
 macro_rules! string_enum {
@@ -44,9 +94,24 @@ macro_rules! string_enum {
                 $name::Unknown(s.to_string())
             }
 
+            /// The value in words for people (`1–50 employees`, `Marketing qualified`); a
+            /// value this build does not know is shown as it is.
+            pub fn label(&self) -> String {
+                match self {
+                    $name::Unknown(s) => s.clone(),
+                    known => humanize(known.as_str()),
+                }
+            }
+
             /// True when this is one of the documented values.
             pub fn is_known(&self) -> bool {
                 !matches!(self, $name::Unknown(_))
+            }
+        }
+
+        impl Labelled for $name {
+            fn label(&self) -> String {
+                $name::label(self)
             }
         }
 
@@ -252,23 +317,6 @@ string_enum!(
     }
 );
 
-impl DeclineReason {
-    /// The reason in words, as offered to the user.
-    pub fn label(&self) -> &str {
-        match self {
-            DeclineReason::BudgetInsufficient => "Budget insufficient",
-            DeclineReason::CustomerUnresponsive => "Customer unresponsive",
-            DeclineReason::ChoseAnotherVendor => "Chose another vendor",
-            DeclineReason::RequirementsNotMet => "Requirements not met",
-            DeclineReason::NotACustomer => "Not a customer",
-            DeclineReason::TimelineTooShort => "Timeline too short",
-            DeclineReason::Spam => "Spam",
-            DeclineReason::Other => "Other",
-            DeclineReason::Unknown(s) => s.as_str(),
-        }
-    }
-}
-
 macro_rules! default_variant {
     ($($name:ident => $variant:ident),+ $(,)?) => {
         $(impl Default for $name {
@@ -322,5 +370,30 @@ mod tests {
     fn parse_ignores_case() {
         assert_eq!(Status::parse("new"), Status::New);
         assert_eq!(Direction::parse("INCOMING"), Direction::Incoming);
+    }
+
+    #[test]
+    fn every_value_has_a_human_label_and_unknown_ones_stay_as_they_are() {
+        assert_eq!(CompanySize::S1to50.label(), "1–50 employees");
+        assert_eq!(CompanySize::S1001to5000.label(), "1,001–5,000 employees");
+        assert_eq!(CompanySize::MoreThan500.label(), "More than 500 employees");
+        assert_eq!(
+            Qualification::MarketingQualified.label(),
+            "Marketing qualified"
+        );
+        assert_eq!(
+            AssistanceRequestCode::ProofOfConceptOrDemo.label(),
+            "Proof of concept or demo"
+        );
+        assert_eq!(RegistrationStatus::ReviewPending.label(), "Review pending");
+        assert_eq!(RegistrationType::AzureIpCoSell.label(), "Azure IP co-sell");
+        assert_eq!(ProfileType::Duns.label(), "DUNS");
+        assert_eq!(PricingModel::PayAsYouGo.label(), "Pay as you go");
+        assert_eq!(DeclineReason::NotACustomer.label(), "Not a customer");
+        assert_eq!(Status::New.label(), "New");
+        assert_eq!(CompanySize::parse("7to8Robots").label(), "7to8Robots");
+        for size in CompanySize::ALL {
+            assert!(!size.label().contains("employees") || size.label().contains(' '));
+        }
     }
 }

@@ -303,12 +303,17 @@ pub fn new_registration_blocked(r: &Referral) -> Option<RuleViolation> {
         return None;
     }
     let status = last.status.clone().unwrap_or_default();
-    Some(RuleViolation::new(
-        "one-registration-at-a-time",
+    let n = r.registrations().len();
+    let message = if registration_is_updatable(last) {
         format!(
-            "the latest registration is {status}; a new registration is possible only after it Failed (update it instead while it is ReviewPending or ActionRequired)"
-        ),
-    ))
+            "registration {n} is {status}: update it instead (a new registration is possible only once the latest has Failed)"
+        )
+    } else {
+        format!(
+            "registration {n} is {status}; a new registration is possible only once the latest has Failed"
+        )
+    };
+    Some(RuleViolation::new("one-registration-at-a-time", message))
 }
 
 /// True while a registration may still be changed by the partner.

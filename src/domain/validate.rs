@@ -169,26 +169,42 @@ pub fn non_negative(field: &str, value: f64) -> Check<f64> {
     }
 }
 
-/// A typed amount: digits with an optional decimal point, thousands separators `,` or `_`
-/// allowed, an optional exponent; must be zero or more.
-pub fn amount(field: &str, value: &str) -> Check<f64> {
-    let cleaned: String = value
-        .trim()
+/// Reads an amount as people write it, in filters and forms alike: digits with an optional
+/// decimal point, `,` or `_` thousands separators, an optional exponent, and an optional `k`
+/// (thousand) or `m` (million) suffix: `50000`, `50,000`, `50k`, `1.5m`, `1e6`. `None` when it
+/// is not an amount (signs are read; [`amount`] refuses negatives).
+pub fn parse_amount(s: &str) -> Option<f64> {
+    let cleaned: String = s.trim().chars().filter(|&c| c != '_' && c != ',').collect();
+    let (digits, scale) = match cleaned.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&cleaned[..i], 1e3),
+        Some((i, 'm' | 'M')) => (&cleaned[..i], 1e6),
+        _ => (cleaned.as_str(), 1.0),
+    };
+    let starts_ok = digits
         .chars()
-        .filter(|c| !matches!(c, ',' | '_'))
-        .collect();
-    if cleaned.is_empty() {
+        .next()
+        .is_some_and(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+'));
+    if !starts_ok {
+        return None;
+    }
+    let v = digits.parse::<f64>().ok()? * scale;
+    v.is_finite().then_some(v)
+}
+
+/// A typed amount (see [`parse_amount`]); must be zero or more.
+pub fn amount(field: &str, value: &str) -> Check<f64> {
+    if value.trim().is_empty() {
         return Err(FieldError::new(
             field,
-            "enter an amount, 0 or more, like 25000",
+            "enter an amount, 0 or more, like 25000 or 25k",
         ));
     }
-    match cleaned.parse::<f64>() {
-        Ok(v) => non_negative(field, v),
-        Err(_) => Err(FieldError::new(
+    match parse_amount(value) {
+        Some(v) => non_negative(field, v),
+        None => Err(FieldError::new(
             field,
             format!(
-                "`{}` is not a number; enter an amount like 25000 or 1250.50",
+                "`{}` is not a number; enter an amount like 25000, 25k, 1.5m or 1250.50",
                 value.trim()
             ),
         )),
@@ -308,6 +324,12 @@ mod tests {
     fn amounts_and_dates() {
         assert_eq!(amount("dealValue", "25,000.50").unwrap(), 25000.5);
         assert_eq!(amount("dealValue", "1e6").unwrap(), 1_000_000.0);
+        // The filter's amounts: the same parser reads both.
+        assert_eq!(amount("dealValue", "50k").unwrap(), 50_000.0);
+        assert_eq!(amount("dealValue", " 1.5M ").unwrap(), 1_500_000.0);
+        assert_eq!(amount("dealValue", "100_000").unwrap(), 100_000.0);
+        assert_eq!(parse_amount("2.5k"), Some(2_500.0));
+        assert_eq!(parse_amount("k"), None);
         assert!(
             amount("dealValue", "-1")
                 .unwrap_err()

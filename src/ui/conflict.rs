@@ -48,6 +48,8 @@ pub struct ConflictRow {
 pub struct ConflictView {
     seq: i64,
     theirs: Referral,
+    /// The currency of the base, of my version and of theirs (deal values are shown with it).
+    currencies: [String; 3],
     pub rows: Vec<ConflictRow>,
     table: TableState,
     editing: Option<Form>,
@@ -114,9 +116,23 @@ fn show(v: &Option<Value>) -> String {
     }
 }
 
-/// A field as the view names it: its pointer with `›` between the parts.
+/// A field as the view names it: its label, as the detail and the edit form name it.
 fn label(path: FieldPath) -> String {
-    path.pointer().trim_start_matches('/').replace('/', " › ")
+    path.label().to_string()
+}
+
+/// A value as the detail shows it: money with grouping and the currency, dates as dates,
+/// yes/no for toggles; lists and objects as compact JSON.
+fn shown(path: FieldPath, v: &Option<Value>, currency: &str) -> String {
+    match (path, v) {
+        (FieldPath::DealValue, Some(Value::Number(n))) => widgets::money(n.as_f64(), currency),
+        (FieldPath::ClosingDate, Some(Value::String(s))) => match parse_datetime(s) {
+            Some(d) => widgets::date(Some(d)),
+            None => s.clone(),
+        },
+        (_, Some(Value::Bool(b))) => if *b { "yes" } else { "no" }.into(),
+        _ => show(v),
+    }
 }
 
 /// The options of a yes/no field in the edit line.
@@ -126,14 +142,35 @@ impl ConflictView {
     pub fn new(seq: i64, base: Referral, mine: Referral, theirs: Referral) -> ConflictView {
         let rows = conflict_rows(&base, &mine, &theirs);
         let first = rows.iter().position(|r| r.choice.is_some()).unwrap_or(0);
+        let currency = |r: &Referral| {
+            r.details
+                .as_ref()
+                .and_then(|d| d.currency.clone())
+                .unwrap_or_default()
+        };
         ConflictView {
             seq,
+            currencies: [currency(&base), currency(&mine), currency(&theirs)],
             theirs,
             rows,
             table: TableState::default().with_selected(Some(first)),
             editing: None,
             error: None,
         }
+    }
+
+    /// The before, mine (or the edited value) and theirs of a row, as the detail shows them.
+    fn cells(&self, r: &ConflictRow) -> [String; 3] {
+        let [base_currency, my_currency, their_currency] = &self.currencies;
+        let mine = match &r.choice {
+            Some(Choice::Edited(v)) => shown(r.path, &Some(v.clone()), my_currency),
+            _ => shown(r.path, &r.mine, my_currency),
+        };
+        [
+            shown(r.path, &r.base, base_currency),
+            mine,
+            shown(r.path, &r.theirs, their_currency),
+        ]
     }
 
     fn undecided(&self) -> usize {
@@ -378,8 +415,9 @@ impl Pane for ConflictView {
         );
         let inner = block.inner(area);
         frame.render_widget(block, area);
-        let [table_area, edit_area, msg, hint] = Layout::vertical([
+        let [table_area, detail_area, edit_area, msg, hint] = Layout::vertical([
             Constraint::Min(3),
+            Constraint::Length(5),
             Constraint::Length(if self.editing.is_some() { 6 } else { 0 }),
             Constraint::Length(1),
             Constraint::Length(1),
@@ -397,16 +435,13 @@ impl Pane for ConflictView {
                     Some(Choice::Theirs) => ("theirs", cx.theme.info),
                     Some(Choice::Edited(_)) => ("edited", cx.theme.highlight),
                 };
-                let mine = match &r.choice {
-                    Some(Choice::Edited(v)) => show(&Some(v.clone())),
-                    _ => show(&r.mine),
-                };
+                let [before, mine, theirs] = self.cells(r);
                 Row::new(vec![
                     Cell::from(widgets::truncate(&label(r.path), 20)),
                     Cell::from(Span::styled(decision, style)),
-                    Cell::from(widgets::truncate(&show(&r.base), col)),
+                    Cell::from(widgets::truncate(&before, col)),
                     Cell::from(widgets::truncate(&mine, col)),
-                    Cell::from(widgets::truncate(&show(&r.theirs), col)),
+                    Cell::from(widgets::truncate(&theirs, col)),
                 ])
             })
             .collect();
@@ -425,6 +460,26 @@ impl Pane for ConflictView {
         )
         .row_highlight_style(cx.theme.selected);
         frame.render_stateful_widget(table, table_area, &mut self.table);
+        if let Some(r) = self.table.selected().and_then(|i| self.rows.get(i)) {
+            // The selected field in full: the table truncates long values.
+            let [before, mine, theirs] = self.cells(r);
+            let line = |name: &'static str, value: String| {
+                Line::from(vec![
+                    Span::styled(format!("{name:<8}"), cx.theme.dim),
+                    Span::raw(value),
+                ])
+            };
+            let lines = vec![
+                Line::styled(label(r.path), cx.theme.header),
+                line("before", before),
+                line("mine", mine),
+                line("theirs", theirs),
+            ];
+            frame.render_widget(
+                Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+                detail_area,
+            );
+        }
         if let Some(form) = &mut self.editing {
             form.render(frame, edit_area, cx);
         }
@@ -528,6 +583,19 @@ mod tests {
         let v = ConflictView::new(1, base, mine, theirs);
         let paths: Vec<&str> = v.rows.iter().map(|r| r.path.pointer()).collect();
         assert_eq!(paths, ["/details/dealValue", "/details/notes"]);
+    }
+
+    #[test]
+    fn values_are_shown_as_the_detail_shows_them() {
+        let v = view();
+        let row = &v.rows[1];
+        assert_eq!(label(row.path), "Deal value");
+        assert_eq!(v.cells(row), ["10", "20", "10"].map(String::from));
+        let date = Some(json!("2027-02-28T17:00:00Z"));
+        assert_eq!(shown(FieldPath::ClosingDate, &date, ""), "2027-02-28");
+        let money = Some(json!(72000.0));
+        assert_eq!(shown(FieldPath::DealValue, &money, "EUR"), "72,000 EUR");
+        assert_eq!(shown(FieldPath::Favorite, &Some(json!(true)), ""), "yes");
     }
 
     #[test]

@@ -739,6 +739,18 @@ mod tests {
     }
 
     #[test]
+    fn the_deal_value_takes_the_filter_amounts() {
+        let mut f = EditForm::new(referral("Active"), "/name");
+        set(&mut f, "/details/dealValue", "50k");
+        assert!(f.form.validate_all().is_empty());
+        let ops = patch::diff(&f.base, &f.edited().unwrap());
+        assert_eq!(
+            ops,
+            vec![PatchOp::replace("/details/dealValue", json!(50000.0))]
+        );
+    }
+
+    #[test]
     fn closed_referrals_lock_everything_but_favorite_and_notes() {
         let f = EditForm::new(referral("Closed"), "/name");
         let open: Vec<&str> = f

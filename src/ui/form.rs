@@ -240,6 +240,19 @@ impl Field {
         }
     }
 
+    /// What an amount field read from the text when it is written other than as plain digits
+    /// (`50k` → `= 50,000`), so the user sees the number that will be sent.
+    pub fn reading(&self) -> Option<String> {
+        if self.kind != Kind::Amount || self.error.is_some() {
+            return None;
+        }
+        let text = self.text();
+        let t = text.trim();
+        let v = validate::parse_amount(t)?;
+        let plain = t.chars().all(|c| c.is_ascii_digit() || c == '.');
+        (!plain).then(|| format!("= {}", widgets::group_thousands(v)))
+    }
+
     /// True when the value differs from what the field started with.
     pub fn changed(&self) -> bool {
         self.value() != self.initial
@@ -326,6 +339,11 @@ impl Field {
                 .into_iter()
                 .map(|l| Line::styled(l, cx.theme.error))
                 .collect(),
+            (None, _) if self.reading().is_some() => self
+                .reading()
+                .map(|r| Line::styled(widgets::truncate(&r, width as usize), cx.theme.dim))
+                .into_iter()
+                .collect(),
             (None, Some(h)) if self.locked.is_none() => {
                 vec![Line::styled(
                     widgets::truncate(h, width as usize),
@@ -340,6 +358,7 @@ impl Field {
     fn height(&self, width: u16) -> u16 {
         let note = match (&self.error, &self.hint) {
             (Some(e), _) => widgets::wrap(&format!("✗ {e}"), width as usize).len(),
+            (None, _) if self.reading().is_some() => 1,
             (None, Some(_)) if self.locked.is_none() => 1,
             _ => 0,
         };
@@ -782,6 +801,20 @@ impl Form {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_read_like_the_filter_and_show_what_was_read() {
+        let mut f = Field::new("v", "Deal value", Kind::Amount, "50k");
+        assert_eq!(f.validate(), None);
+        assert_eq!(f.reading().as_deref(), Some("= 50,000"));
+        f.set_value("1.5m");
+        assert_eq!(f.reading().as_deref(), Some("= 1,500,000"));
+        f.set_value("25000");
+        assert_eq!(f.reading(), None, "plain digits need no echo");
+        f.set_value("lots");
+        assert!(f.validate().is_some());
+        assert_eq!(f.reading(), None);
+    }
 
     fn key(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)

@@ -4,7 +4,7 @@
 //! Commands: `refresh [full]`, `sort COLUMN [asc|desc]`, `filter TEXT`, `export csv|json FILE`,
 //! `theme NAME`, `outbox`, `marketo check [all]`, `new [shared]`, `help`, `quit[!]`.
 
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
@@ -198,7 +198,8 @@ impl Palette {
                 (Some(format), _) => {
                     let raw =
                         self.input.trim_start()["export".len()..].trim_start()[fmt.len()..].trim();
-                    let path = expand_home(raw);
+                    let cwd = std::env::current_dir().unwrap_or_default();
+                    let path = export_path(raw, &cwd);
                     let ids = cx.list.visible_ids();
                     if ids.is_empty() {
                         fail("export: the filtered list is empty; nothing to write".into())
@@ -282,14 +283,28 @@ fn list_flow(req: ListRequest) -> Flow {
     Flow::Many(vec![Flow::Close, Flow::List(req)])
 }
 
-/// `~/x` → the home directory's `x`.
-fn expand_home(raw: &str) -> PathBuf {
-    if let Some(rest) = raw.strip_prefix("~/")
-        && let Some(home) = directories::BaseDirs::new()
-    {
-        return home.home_dir().join(rest);
+/// The absolute path of an export file: `~/x` is the home directory's `x`, a relative path is
+/// taken from `cwd` (the current directory).
+fn export_path(raw: &str, cwd: &Path) -> PathBuf {
+    let path = match raw.strip_prefix("~/") {
+        Some(rest) => match directories::BaseDirs::new() {
+            Some(home) => home.home_dir().join(rest),
+            None => PathBuf::from(raw),
+        },
+        None => PathBuf::from(raw),
+    };
+    // `a/../b` and `./b` are written as the folder they name.
+    let mut full = PathBuf::new();
+    for part in cwd.join(path).components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                full.pop();
+            }
+            other => full.push(other),
+        }
     }
-    PathBuf::from(raw)
+    full
 }
 
 impl Pane for Palette {
@@ -457,6 +472,20 @@ impl Pane for Palette {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn export_paths_are_absolute() {
+        let cwd = Path::new("/home/ann/deals");
+        assert_eq!(
+            export_path("out.csv", cwd),
+            PathBuf::from("/home/ann/deals/out.csv")
+        );
+        assert_eq!(
+            export_path("../q3/./out.json", cwd),
+            PathBuf::from("/home/ann/q3/out.json")
+        );
+        assert_eq!(export_path("/tmp/x.csv", cwd), PathBuf::from("/tmp/x.csv"));
+    }
 
     #[test]
     fn completes_commands_then_arguments() {

@@ -333,25 +333,6 @@ fn resolve(field: ListField, typed: &str, vocab: &[&'static str]) -> Result<&'st
     unknown()
 }
 
-/// Reads an amount: digits, `_` or `,` separators, optional exponent, optional `k`/`m` suffix.
-fn parse_amount(s: &str) -> Option<f64> {
-    let cleaned: String = s.chars().filter(|&c| c != '_' && c != ',').collect();
-    let (digits, scale) = match cleaned.char_indices().last() {
-        Some((i, 'k' | 'K')) => (&cleaned[..i], 1e3),
-        Some((i, 'm' | 'M')) => (&cleaned[..i], 1e6),
-        _ => (cleaned.as_str(), 1.0),
-    };
-    let starts_ok = digits
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+'));
-    if !starts_ok {
-        return None;
-    }
-    let v = digits.parse::<f64>().ok()? * scale;
-    v.is_finite().then_some(v)
-}
-
 /// Reads `50k` (reporting currency) or `50k:eur` (the amount in euros) into an interval of the
 /// reporting currency.
 fn number_interval(op: Op, op_text: &str, value: &str) -> Result<Interval<f64>, String> {
@@ -364,7 +345,7 @@ fn number_interval(op: Op, op_text: &str, value: &str) -> Result<Interval<f64>, 
         Some((a, c)) => (a, Some(c)),
         None => (value, None),
     };
-    let v = parse_amount(amount).ok_or_else(|| {
+    let v = crate::domain::validate::parse_amount(amount).ok_or_else(|| {
         format!("`{amount}` is not an amount; write digits with an optional k or m, e.g. 50000, 50k, 1.5m")
     })?;
     let rates = crate::domain::money::current();

@@ -380,10 +380,11 @@ impl SearchIndex {
     fn resort(&mut self) {
         let spec = self.sort.unwrap_or(SortSpec::DEFAULT);
         let rows = &self.rows;
+        let rates = crate::domain::money::current();
         let mut keyed: Vec<(u128, u32)> = self
             .order
             .iter()
-            .map(|&i| (sort_key(&rows[i as usize], spec), i))
+            .map(|&i| (sort_key(&rows[i as usize], spec, &rates), i))
             .collect();
         let cmp = |a: &(u128, u32), b: &(u128, u32)| {
             a.0.cmp(&b.0).then_with(|| {

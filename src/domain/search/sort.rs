@@ -183,7 +183,11 @@ fn text(s: &str) -> Option<&str> {
 
 /// A key whose order is that of [`compare_rows`] where keys differ: the top bit says the value
 /// is missing (last either way), the other 127 bits hold the value, inverted when descending.
-pub(super) fn sort_key(row: &ReferralRow, spec: SortSpec) -> u128 {
+pub(super) fn sort_key(
+    row: &ReferralRow,
+    spec: SortSpec,
+    rates: &crate::domain::money::Rates,
+) -> u128 {
     const VALUE: u128 = u128::MAX >> 1;
     let text = |s: &str| {
         // The first 15 bytes of the lower-cased text, big-endian: byte order is char order.
@@ -216,7 +220,7 @@ pub(super) fn sort_key(row: &ReferralRow, spec: SortSpec) -> u128 {
             .as_ref()
             .map(|t| ordinal(t, ReferralType::ALL)),
         Column::Direction => row.direction.as_ref().map(|d| ordinal(d, Direction::ALL)),
-        Column::Value => reporting_value(row, &crate::domain::money::current()).map(|v| {
+        Column::Value => reporting_value(row, rates).map(|v| {
             // The bits of an f64 in `total_cmp` order.
             let bits = v.to_bits();
             u128::from(if bits >> 63 == 1 {

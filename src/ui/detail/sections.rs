@@ -50,12 +50,12 @@ fn overview(e: &mut Vec<Entry>, r: &Referral) {
         if r.is_favorite() { "★ yes" } else { "no" },
         Some("/favorite"),
     ));
-    e.push(field("Type", opt(&r.referral_type), None));
-    e.push(field("Direction", opt(&r.direction), None));
-    e.push(field("Qualification", opt(&r.qualification), None));
+    e.push(field("Type", label(&r.referral_type), None));
+    e.push(field("Direction", label(&r.direction), None));
+    e.push(field("Qualification", label(&r.qualification), None));
     e.push(field(
         "Sales stage",
-        opt(&r.sales_stage),
+        label(&r.sales_stage),
         Some("/salesStage"),
     ));
     e.push(field("Id", r.id(), None));
@@ -111,7 +111,8 @@ fn overview_dates(e: &mut Vec<Entry>, r: &Referral) {
     if r.closed_date_time.is_some() {
         e.push(field("Closed", widgets::datetime(r.closed_date_time), None));
     }
-    if r.expiration_date_time.is_some() {
+    // A Closed referral no longer expires.
+    if r.expiration_date_time.is_some() && r.status() != Status::Closed {
         e.push(field(
             "Expires",
             widgets::datetime(r.expiration_date_time),
@@ -195,10 +196,10 @@ fn customer(e: &mut Vec<Entry>, r: &Referral) {
             None,
         ));
     }
-    e.push(field("Size", opt(&cp.size), None));
+    e.push(field("Size", label(&cp.size), None));
     for id in cp.ids.iter().flatten() {
         e.push(field(
-            &format!("{} id", opt(&id.profile_type)),
+            &format!("{} id", label(&id.profile_type)),
             id.id.clone().unwrap_or_default(),
             None,
         ));
@@ -381,7 +382,11 @@ fn invite_context(e: &mut Vec<Entry>, r: &Referral) {
                 None,
             ));
         }
-        e.push(field("Assistance", opt(&ic.assistance_request_code), None));
+        e.push(field(
+            "Assistance",
+            label(&ic.assistance_request_code),
+            None,
+        ));
         e.push(field("Notes", ic.notes.clone().unwrap_or_default(), None));
     }
 }
@@ -391,7 +396,7 @@ fn registrations(e: &mut Vec<Entry>, r: &Referral) {
     header(e, "Deal registrations");
     e.push(field(
         "Registration status",
-        opt(&r.registration_status),
+        label(&r.registration_status),
         None,
     ));
     if r.registrations().is_empty() {
@@ -403,8 +408,8 @@ fn registrations(e: &mut Vec<Entry>, r: &Referral) {
             &format!("Registration {n}"),
             format!(
                 "{} · {} · registered {}",
-                opt(&reg.registration_type),
-                opt(&reg.status),
+                label(&reg.registration_type),
+                label(&reg.status),
                 widgets::date(reg.registration_date_time)
             ),
             None,
@@ -440,7 +445,7 @@ fn targets(e: &mut Vec<Entry>, r: &Referral) {
         header(e, "Targets");
         for t in targets {
             e.push(field(
-                &opt(&t.target_type),
+                &label(&t.target_type),
                 t.id.clone().unwrap_or_default(),
                 None,
             ));
@@ -525,6 +530,11 @@ fn yes_no(v: Option<bool>) -> String {
     }
 }
 
+/// A value of a string enum in words (see [`crate::domain::enums`]), or nothing.
+fn label<T: Labelled>(v: &Option<T>) -> String {
+    v.as_ref().map(Labelled::label).unwrap_or_default()
+}
+
 fn opt<T: std::fmt::Display>(v: &Option<T>) -> String {
     v.as_ref().map(|x| x.to_string()).unwrap_or_default()
 }
@@ -589,5 +599,41 @@ fn compact(v: &serde_json::Value) -> String {
                 s
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn values(r: &Referral) -> Vec<(String, String)> {
+        build_entries(r, &[])
+            .into_iter()
+            .filter_map(|e| match e {
+                Entry::Field { label, value, .. } => Some((label, value)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn enums_show_their_labels_and_closed_referrals_do_not_expire() {
+        let r: Referral = serde_json::from_value(json!({
+            "id": "1", "name": "Deal", "status": "Closed", "substatus": "Won",
+            "qualification": "MarketingQualified",
+            "expirationDateTime": "2027-01-01T00:00:00Z",
+            "customerProfile": {"name": "Contoso", "size": "1to50employees"}
+        }))
+        .unwrap();
+        let v = values(&r);
+        let get = |l: &str| v.iter().find(|(x, _)| x == l).map(|(_, y)| y.clone());
+        assert_eq!(get("Size").as_deref(), Some("1–50 employees"));
+        assert_eq!(get("Qualification").as_deref(), Some("Marketing qualified"));
+        assert_eq!(get("Expires"), None, "a Closed referral does not expire");
+        let mut open = r.clone();
+        open.status = Some(Status::New);
+        let v = values(&open);
+        assert!(v.iter().any(|(l, _)| l == "Expires"));
     }
 }

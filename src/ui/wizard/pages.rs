@@ -65,15 +65,18 @@ impl Wizard {
         width: usize,
         cx: &RenderCx<'_>,
     ) -> (Vec<Line<'static>>, usize, usize) {
-        let mut lines = view::eligibility(&self.referral, &self.ineligible, width, cx);
+        let mut lines = view::eligibility(
+            &self.referral,
+            &self.ineligible,
+            self.blocked.as_ref(),
+            width,
+            cx,
+        );
         lines.push(Line::styled("Registrations", cx.theme.header));
         let regs = self.referral.registrations();
         let choices = self.choices();
         if regs.is_empty() && choices.is_empty() {
             lines.push(Line::styled("  none", cx.theme.dim));
-        }
-        if let Some(v) = self.blocked.as_ref().filter(|_| self.ineligible.is_empty()) {
-            lines.extend(view::bullet("·", &v.message, width, 2, cx.theme.dim));
         }
         let mut cursor_line = lines.len();
         for (i, choice) in choices.iter().enumerate() {

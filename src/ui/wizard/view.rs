@@ -120,15 +120,27 @@ fn eligible_facts(r: &Referral) -> Vec<String> {
     facts
 }
 
-/// The eligibility check: the facts when the referral may be registered, else every unmet rule.
+/// The eligibility check, saying one thing: the referral can get a new registration (and the
+/// facts), or it cannot — every unmet rule, or the registration in the way and what can be done.
 pub fn eligibility(
     r: &Referral,
     ineligible: &[String],
+    blocked: Option<&crate::domain::rules::RuleViolation>,
     width: usize,
     cx: &RenderCx<'_>,
 ) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    if ineligible.is_empty() {
+    if let Some(v) = blocked.filter(|_| ineligible.is_empty()) {
+        lines.push(Line::styled(
+            "✗ No new registration for this referral now:",
+            cx.theme.warning,
+        ));
+        lines.extend(bullet("·", &v.message, width, 2, Style::new()));
+        lines.push(Line::styled(
+            "  (the referral itself meets the registration rules)",
+            cx.theme.dim,
+        ));
+    } else if ineligible.is_empty() {
         lines.push(Line::styled(
             "✓ This referral can be registered",
             cx.theme.ok,
