@@ -354,7 +354,7 @@ async fn seven_hundred_contacts_go_in_batches_of_three_hundred() {
     let count = |line: &str| log.iter().filter(|l| *l == line).count();
     assert_eq!(count("POST /rest/v1/leads.json"), 3);
     assert_eq!(count("POST /rest/v1/opportunities/roles.json"), 3);
-    assert_eq!(count("POST /rest/v1/salespersons/sync.json"), 1);
+    assert_eq!(count("POST /rest/v1/salespersons.json"), 1);
     // Two checks: 3 lead batches each, the two full ones too long for a GET URL; the 700
     // roles of the one opportunity come in 3 pages on the re-check (none existed before).
     assert_eq!(count("GET /rest/v1/leads.json"), 2);
@@ -561,7 +561,7 @@ async fn a_step_with_a_skipped_record_stops_the_push() {
                 async move {
                     seen.lock().unwrap().push(format!("{method} {}", uri.path()));
                     let body = match (method.as_str(), uri.path()) {
-                        ("POST", "/rest/v1/salespersons/sync.json") => {
+                        ("POST", "/rest/v1/salespersons.json") => {
                             json!({"requestId": "1", "success": true,
                                    "result": [{"seq": 0, "status": "created", "id": 9}]})
                         }
@@ -591,8 +591,8 @@ async fn a_step_with_a_skipped_record_stops_the_push() {
     assert_eq!(
         posts,
         [
-            "POST /rest/v1/salespersons/sync.json",
-            "POST /rest/v1/companies/sync.json"
+            "POST /rest/v1/salespersons.json",
+            "POST /rest/v1/companies.json"
         ]
     );
     assert_eq!(

@@ -92,13 +92,13 @@ impl Sandbox {
     /// Sales person → company → lead → opportunity → role, each accepted.
     async fn sync_chain(&self, n: &str) -> i64 {
         self.sync(
-            "/rest/v1/salespersons/sync.json",
+            "/rest/v1/salespersons.json",
             json!([{"externalSalesPersonId": format!("sp-{n}"), "email": format!("sp{n}@partner.com"),
                     "firstName": "Jo", "lastName": "Doe"}]),
         )
         .await;
         self.sync(
-            "/rest/v1/companies/sync.json",
+            "/rest/v1/companies.json",
             json!([{"externalCompanyId": format!("co-{n}"), "company": "Contoso",
                     "externalSalesPersonId": format!("sp-{n}")}]),
         )
@@ -310,7 +310,7 @@ async fn every_object_syncs_in_order_and_reads_back() {
     // A second sync of the same key updates; result carries seq and the id.
     let v = sb
         .sync(
-            "/rest/v1/salespersons/sync.json",
+            "/rest/v1/salespersons.json",
             json!([{"externalSalesPersonId": "sp-1", "email": "new@partner.com"},
                    {"externalSalesPersonId": "sp-9", "email": "nine@partner.com"}]),
         )
@@ -324,8 +324,8 @@ async fn every_object_syncs_in_order_and_reads_back() {
     assert_eq!(
         log[..5],
         [
-            "POST /rest/v1/salespersons/sync.json",
-            "POST /rest/v1/companies/sync.json",
+            "POST /rest/v1/salespersons.json",
+            "POST /rest/v1/companies.json",
             "POST /rest/v1/leads.json",
             "POST /rest/v1/opportunities.json",
             "POST /rest/v1/opportunities/roles.json",
@@ -338,7 +338,7 @@ async fn records_referring_to_unsynced_ids_are_skipped_with_the_id() {
     let sb = start(fresh()).await;
     let v = sb
         .sync(
-            "/rest/v1/companies/sync.json",
+            "/rest/v1/companies.json",
             json!([{"externalCompanyId": "co", "externalSalesPersonId": "ghost.seller"}]),
         )
         .await;
@@ -399,7 +399,7 @@ async fn update_only_and_create_only_give_1004_1013_1005_1017() {
     assert_eq!(reason(&v, 0).0, "1004");
     let v = sb
         .post(
-            "/rest/v1/salespersons/sync.json",
+            "/rest/v1/salespersons.json",
             json!({"action": "updateOnly", "input": [{"externalSalesPersonId": "nobody"}]}),
         )
         .await;
@@ -437,7 +437,7 @@ async fn bad_records_are_skipped_one_by_one() {
     let sb = start(fresh()).await;
     let v = sb
         .sync(
-            "/rest/v1/salespersons/sync.json",
+            "/rest/v1/salespersons.json",
             json!([
                 {"externalSalesPersonId": "ok"},
                 {"externalSalesPersonId": "x", "emial": "typo@x.com"},
@@ -472,7 +472,7 @@ async fn request_errors_1003_609_612() {
         .collect();
     let v = sb
         .post(
-            "/rest/v1/salespersons/sync.json",
+            "/rest/v1/salespersons.json",
             json!({"input": too_many}),
         )
         .await;
@@ -489,7 +489,7 @@ async fn request_errors_1003_609_612() {
         json!({"action": "upsert", "input": [{}]}),
         json!({"dedupeBy": "email", "input": [{}]}),
     ] {
-        let v = sb.post("/rest/v1/companies/sync.json", body.clone()).await;
+        let v = sb.post("/rest/v1/companies.json", body.clone()).await;
         assert_eq!(code(&v), "1003", "{body} → {v}");
     }
     let v = sb
@@ -616,10 +616,8 @@ async fn unknown_paths_and_methods_and_describe() {
         .send(sb.http.delete(url(&sb.base, "/rest/v1/leads.json", &[])))
         .await;
     assert_eq!(code(&v), "605");
-    let v = sb
-        .post("/rest/v1/companies.json", json!({"input": [{}]}))
-        .await;
-    assert_eq!(code(&v), "605", "companies sync has its own path");
+    let v = sb.get("/rest/v1/companies/sync.json", &[]).await;
+    assert_eq!(code(&v), "610", "companies sync is POST companies.json");
     let v = sb
         .get("/rest/v1/opportunities/roles/describe.json", &[])
         .await;
@@ -860,4 +858,32 @@ async fn seeded_leads_carry_msi_fields() {
         .filter(|s| s["email"].as_str().unwrap().contains("@legacy-"))
         .count();
     assert!(legacy >= 1, "{v}");
+}
+
+/// Sync Sales Persons and Sync Companies POST to the query path (AdobeDocs/marketo-developer.en
+/// help/rest-api/sales-persons.md, companies.md); there is no `…/sync.json`, which is 610.
+#[tokio::test]
+async fn sales_persons_and_companies_sync_at_their_documented_paths() {
+    let sb = start(fresh()).await;
+    let v = sb
+        .sync(
+            "/rest/v1/salespersons.json",
+            json!([{"externalSalesPersonId": "sp-d", "email": "d@partner.com"}]),
+        )
+        .await;
+    assert_eq!(v["result"][0]["status"], "created", "{v}");
+    let v = sb
+        .sync(
+            "/rest/v1/companies.json",
+            json!([{"externalCompanyId": "co-d", "company": "Contoso"}]),
+        )
+        .await;
+    assert_eq!(v["result"][0]["status"], "created", "{v}");
+    for old in ["/rest/v1/salespersons/sync.json", "/rest/v1/companies/sync.json"] {
+        let body = json!({"input": [{"externalSalesPersonId": "sp-e"}]});
+        let v = sb.post(old, body).await;
+        assert_eq!(code(&v), "610", "{old}: {v}");
+        assert_eq!(v["success"], false);
+    }
+    assert_eq!(sb.state.count(refdeck::domain::marketo::MarketoObject::SalesPerson), 1);
 }

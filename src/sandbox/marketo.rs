@@ -4,9 +4,7 @@
 //! | path | GET | POST |
 //! |---|---|---|
 //! | `/identity/oauth/token` | token (query parameters) | token (query or form body) |
-//! | `/rest/v1/salespersons.json`, `companies.json` | query | query with `_method=GET` |
-//! | `/rest/v1/salespersons/sync.json`, `companies/sync.json` | – | sync |
-//! | `/rest/v1/leads.json`, `opportunities.json`, `opportunities/roles.json` | query | sync, or query with `_method=GET` |
+//! | `/rest/v1/salespersons.json`, `companies.json`, `leads.json`, `opportunities.json`, `opportunities/roles.json` | query | sync, or query with `_method=GET` |
 //! | `/rest/v1/{object}/describe.json` | describe | – |
 //!
 //! # Behaviour
@@ -268,18 +266,14 @@ pub fn router(state: MarketoState) -> Router {
             sync: false,
             describe: false,
         };
-        let shared = object.sync_path() == object.query_path();
         routes.push((
             object.query_path(),
             Endpoint {
                 query: true,
-                sync: shared,
+                sync: true,
                 ..ep
             },
         ));
-        if !shared {
-            routes.push((object.sync_path(), Endpoint { sync: true, ..ep }));
-        }
         routes.push((
             object.describe_path(),
             Endpoint {
