@@ -820,7 +820,7 @@ async fn seeded_leads_carry_msi_fields() {
             &[
                 ("filterType", "externalPersonId"),
                 ("filterValues", &emails.join(",")),
-                ("fields", "externalPersonId,msiLastInterestingMomentType,msiLastInterestingMomentDate,msiLastInterestingMomentDesc,msiLastInterestingMomentSource,priority,relativeUrgency,relativeScore"),
+                ("fields", "externalPersonId,msiLastInterestingMomentType,msiLastInterestingMomentDate,msiLastInterestingMomentDesc,msiLastInterestingMomentSource,priority,relativeUrgency,relativeScoring"),
             ],
         )
         .await;
@@ -838,7 +838,7 @@ async fn seeded_leads_carry_msi_fields() {
                 .unwrap()
                 .contains(':')
         );
-        assert!(l["priority"].is_i64() && l["relativeScore"].is_i64());
+        assert!(l["priority"].is_i64() && l["relativeScoring"].is_i64());
     }
     // Some sales persons disagree on the email.
     let ids: Vec<String> = (0..40).map(|i| format!("seller.n{i}")).collect();
@@ -886,4 +886,34 @@ async fn sales_persons_and_companies_sync_at_their_documented_paths() {
         assert_eq!(v["success"], false);
     }
     assert_eq!(sb.state.count(refdeck::domain::marketo::MarketoObject::SalesPerson), 1);
+}
+
+/// The MSI lead fields are the seven of Marketo Sales Insight for non-native integrations
+/// (AdobeDocs/marketo.en sales-insight-for-non-native-ms-dynamics-integrations.md); a name the
+/// instance does not have in `fields=` fails the whole call with 1006.
+#[tokio::test]
+async fn msi_lead_fields_are_the_documented_seven_and_others_are_1006() {
+    let sb = start(fresh()).await;
+    sb.sync_chain("m").await;
+    let q = |fields: &'static str| {
+        [
+            ("filterType", "externalPersonId"),
+            ("filterValues", "pm@contoso.com"),
+            ("fields", fields),
+        ]
+    };
+    let v = sb
+        .get(
+            "/rest/v1/leads.json",
+            &q("msiLastInterestingMomentType,msiLastInterestingMomentDate,msiLastInterestingMomentDesc,msiLastInterestingMomentSource,priority,relativeUrgency,relativeScoring"),
+        )
+        .await;
+    assert_eq!(v["success"], true, "{v}");
+    assert!(v["result"][0].get("relativeScoring").is_some(), "{v}");
+    for wrong in ["relativeScore", "urgency", "email,relativeScore"] {
+        let v = sb.get("/rest/v1/leads.json", &q(wrong)).await;
+        assert_eq!(code(&v), "1006", "{wrong}: {v}");
+        assert_eq!(v["success"], false);
+        assert_eq!(v["result"], json!([]));
+    }
 }

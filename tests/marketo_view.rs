@@ -81,7 +81,7 @@ fn observed(p: &SyncPlan, held: Held) -> Observed {
             l.msi_last_interesting_moment_source = Some("Web page".into());
             l.priority = Some(71);
             l.relative_urgency = Some(3);
-            l.relative_score = Some(4);
+            l.relative_scoring = Some(4);
         }
         o.add_lead(l);
     }

@@ -662,10 +662,10 @@ fn msi_rows(m: &MsiFields) -> Vec<(&'static str, String)> {
         (
             "Scores",
             format!(
-                "priority {} · urgency {} · relative score {}",
+                "priority {} · relative urgency {} · relative scoring {}",
                 num(m.priority),
                 num(m.relative_urgency),
-                num(m.relative_score)
+                num(m.relative_scoring)
             ),
         ),
     ]
@@ -780,7 +780,7 @@ mod tests {
         let rows = msi_rows(&m);
         assert_eq!(rows[0].1, "Web · 2026-11-20 14:02 UTC");
         assert_eq!(rows[1].1, "—");
-        assert_eq!(rows[3].1, "priority 71 · urgency — · relative score —");
+        assert_eq!(rows[3].1, "priority 71 · relative urgency — · relative scoring —");
         let odd = MsiFields {
             last_moment_date: Some("last Tuesday".into()),
             ..MsiFields::default()

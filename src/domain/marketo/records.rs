@@ -4,7 +4,10 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-/// The lead fields Marketo Sales Insight computes; read-only through the API.
+/// The lead fields Marketo Sales Insight computes; read-only through the API, and present only
+/// where the "MSI Non-Native" feature is enabled (AdobeDocs/marketo.en
+/// help/marketo/product-docs/marketo-sales-insight/sales-insight-for-non-native-ms-dynamics-integrations.md;
+/// the standard-field list's `relativeScore`/`urgency` are not these fields).
 pub const MSI_FIELDS: [&str; 7] = [
     "msiLastInterestingMomentType",
     "msiLastInterestingMomentDate",
@@ -12,7 +15,7 @@ pub const MSI_FIELDS: [&str; 7] = [
     "msiLastInterestingMomentSource",
     "priority",
     "relativeUrgency",
-    "relativeScore",
+    "relativeScoring",
 ];
 
 /// A sales person (the CRM user who owns the deal).
@@ -115,7 +118,7 @@ pub struct Lead {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient_int"
     )]
-    pub relative_score: Option<i64>,
+    pub relative_scoring: Option<i64>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -186,7 +189,9 @@ pub struct MsiFields {
     pub last_moment_source: Option<String>,
     pub priority: Option<i64>,
     pub relative_urgency: Option<i64>,
-    pub relative_score: Option<i64>,
+    /// Read under its former name too, so reports stored by older builds still load.
+    #[serde(default, alias = "relative_score")]
+    pub relative_scoring: Option<i64>,
 }
 
 impl MsiFields {
@@ -205,7 +210,7 @@ impl Lead {
             last_moment_source: self.msi_last_interesting_moment_source.clone(),
             priority: self.priority,
             relative_urgency: self.relative_urgency,
-            relative_score: self.relative_score,
+            relative_scoring: self.relative_scoring,
         }
     }
 }

@@ -221,7 +221,7 @@ static LEAD: ObjectSpec = ObjectSpec {
         ro("msiLastInterestingMomentSource", Str),
         ro("priority", Int),
         ro("relativeUrgency", Int),
-        ro("relativeScore", Int),
+        ro("relativeScoring", Int),
     ],
     references: &[COMPANY_REF, SALES_PERSON_REF],
     lookup_fields: &["email", "externalPersonId", "id"],
