@@ -471,10 +471,7 @@ async fn request_errors_1003_609_612() {
         .map(|i| json!({"externalSalesPersonId": format!("s{i}")}))
         .collect();
     let v = sb
-        .post(
-            "/rest/v1/salespersons.json",
-            json!({"input": too_many}),
-        )
+        .post("/rest/v1/salespersons.json", json!({"input": too_many}))
         .await;
     assert_eq!((v["success"].as_bool(), code(&v)), (Some(false), "1003"));
     assert!(v["errors"][0]["message"].as_str().unwrap().contains("301"));
@@ -879,13 +876,20 @@ async fn sales_persons_and_companies_sync_at_their_documented_paths() {
         )
         .await;
     assert_eq!(v["result"][0]["status"], "created", "{v}");
-    for old in ["/rest/v1/salespersons/sync.json", "/rest/v1/companies/sync.json"] {
+    for old in [
+        "/rest/v1/salespersons/sync.json",
+        "/rest/v1/companies/sync.json",
+    ] {
         let body = json!({"input": [{"externalSalesPersonId": "sp-e"}]});
         let v = sb.post(old, body).await;
         assert_eq!(code(&v), "610", "{old}: {v}");
         assert_eq!(v["success"], false);
     }
-    assert_eq!(sb.state.count(refdeck::domain::marketo::MarketoObject::SalesPerson), 1);
+    assert_eq!(
+        sb.state
+            .count(refdeck::domain::marketo::MarketoObject::SalesPerson),
+        1
+    );
 }
 
 /// The MSI lead fields are the seven of Marketo Sales Insight for non-native integrations
@@ -916,4 +920,98 @@ async fn msi_lead_fields_are_the_documented_seven_and_others_are_1006() {
         assert_eq!(v["success"], false);
         assert_eq!(v["result"], json!([]));
     }
+}
+
+fn with(switches: refdeck::sandbox::Switches) -> MarketoState {
+    fresh().with_switches(refdeck::sandbox::SwitchBoard::new(switches))
+}
+
+/// Without "MSI Non-Native" the Sales Insight fields do not exist on leads: the describe omits
+/// them and asking for one is 1006.
+#[tokio::test]
+async fn without_msi_non_native_leads_have_no_sales_insight_fields() {
+    let sb = start(with(refdeck::sandbox::Switches {
+        msi_non_native: false,
+        ..Default::default()
+    }))
+    .await;
+    let v = sb.get("/rest/v1/leads/describe.json", &[]).await;
+    let names: Vec<&str> = v["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rest"]["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"externalPersonId"), "{names:?}");
+    for msi in refdeck::domain::marketo::MSI_FIELDS {
+        assert!(!names.contains(&msi), "{msi} in {names:?}");
+        let v = sb
+            .get(
+                "/rest/v1/leads.json",
+                &[
+                    ("filterType", "email"),
+                    ("filterValues", "a@b.com"),
+                    ("fields", msi),
+                ],
+            )
+            .await;
+        assert_eq!(code(&v), "1006", "{msi}: {v}");
+    }
+}
+
+/// With a native CRM the sales person, company and opportunity syncs are 1018 while their
+/// queries still answer; opportunity roles are not exposed at all; leads are untouched.
+#[tokio::test]
+async fn a_native_crm_makes_the_object_syncs_1018() {
+    let sb = start(with(refdeck::sandbox::Switches {
+        native_crm: true,
+        ..Default::default()
+    }))
+    .await;
+    for (path, rec) in [
+        (
+            "/rest/v1/salespersons.json",
+            json!({"externalSalesPersonId": "s"}),
+        ),
+        ("/rest/v1/companies.json", json!({"externalCompanyId": "c"})),
+        (
+            "/rest/v1/opportunities.json",
+            json!({"externalOpportunityId": "o", "name": "n"}),
+        ),
+        (
+            "/rest/v1/opportunities/roles.json",
+            json!({"externalOpportunityId": "o", "leadId": 1, "role": "r"}),
+        ),
+    ] {
+        let v = sb.post(path, json!({"input": [rec]})).await;
+        assert_eq!(code(&v), "1018", "{path}: {v}");
+    }
+    for (path, ft) in [
+        ("/rest/v1/salespersons.json", "externalSalesPersonId"),
+        ("/rest/v1/companies.json", "externalCompanyId"),
+        ("/rest/v1/opportunities.json", "externalOpportunityId"),
+    ] {
+        let v = sb
+            .get(path, &[("filterType", ft), ("filterValues", "x")])
+            .await;
+        assert_eq!(v["success"], true, "{path}: {v}");
+    }
+    let v = sb
+        .get(
+            "/rest/v1/opportunities/roles.json",
+            &[("filterType", "leadId"), ("filterValues", "1")],
+        )
+        .await;
+    assert_eq!(code(&v), "1018", "{v}");
+    let v = sb
+        .get("/rest/v1/opportunities/roles/describe.json", &[])
+        .await;
+    assert_eq!(code(&v), "1018", "{v}");
+    let v = sb
+        .sync(
+            "/rest/v1/leads.json",
+            json!([{"externalPersonId": "a@b.com", "email": "a@b.com"}]),
+        )
+        .await;
+    assert_eq!(v["result"][0]["status"], "created", "{v}");
 }

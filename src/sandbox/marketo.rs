@@ -445,8 +445,27 @@ async fn serve(
     let shown = if as_get { "?_method=GET" } else { "" };
     lock(&s.shared.log).push(format!("{method} {}{shown}", uri.path()));
     let sp = spec(ep.object);
+    let switches = s.switches();
+    let sync_call = method == Method::POST && !as_get;
+    if switches.native_crm && crm_managed(ep.object, sync_call) {
+        return failure(
+            rid,
+            ApiError::new(
+                codes::CRM_ENABLED,
+                format!(
+                    "CRM Enabled: this instance syncs a native CRM, so the {} API is {}",
+                    sp.display,
+                    if ep.object == MarketoObject::OpportunityRole {
+                        "not exposed"
+                    } else {
+                        "read-only"
+                    }
+                ),
+            ),
+        );
+    }
     let answer = match method {
-        Method::GET if ep.describe => Ok((vec![sp.describe()], None)),
+        Method::GET if ep.describe => Ok((sp.describe(switches.msi_non_native), None)),
         Method::GET if ep.query => run_query(&s, sp, &query),
         Method::POST if ep.query && as_get => {
             let mut all = query.clone();
@@ -462,6 +481,21 @@ async fn serve(
     match answer {
         Ok((result, next)) => success(rid, result, next),
         Err(e) => failure(rid, e),
+    }
+}
+
+/// Whether a native CRM takes the call away: every sync but the leads' answers 1018 "CRM
+/// Enabled" (AdobeDocs/marketo-developer.en help/rest-api/lead-database.md: "the Company,
+/// Opportunity, Opportunity Role, and Sales Person APIs are disabled"; error-codes.md: 1018),
+/// while queries of sales persons, companies and opportunities stay readable (the per-object
+/// pages: "read-only access"). Opportunity roles "are only exposed for subscriptions which do
+/// not have a native CRM sync enabled" (opportunity-roles.md), so every role call is 1018. The
+/// docs show no worked 1018 answer; it comes in `errors[]`, as the whole call is refused.
+fn crm_managed(object: MarketoObject, sync_call: bool) -> bool {
+    match object {
+        MarketoObject::Lead => false,
+        MarketoObject::OpportunityRole => true,
+        _ => sync_call,
     }
 }
 
@@ -621,7 +655,7 @@ fn run_query(s: &MarketoState, sp: &ObjectSpec, q: &HashMap<String, String>) -> 
             _ => Ok(Value::String((*v).to_string())),
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let fields = query_fields(sp, q.get("fields"))?;
+    let fields = query_fields(sp, q.get("fields"), s.switches().msi_non_native)?;
     let batch = match q.get("batchSize").map(|b| b.trim()) {
         None | Some("") => MAX_BATCH,
         Some(b) => b
@@ -669,7 +703,11 @@ fn run_query(s: &MarketoState, sp: &ObjectSpec, q: &HashMap<String, String>) -> 
 }
 
 /// The `fields` parameter, checked; the object's default when absent.
-fn query_fields(sp: &ObjectSpec, given: Option<&String>) -> Result<Vec<&'static str>, ApiError> {
+fn query_fields(
+    sp: &ObjectSpec,
+    given: Option<&String>,
+    msi_non_native: bool,
+) -> Result<Vec<&'static str>, ApiError> {
     let names: Vec<&str> = given
         .map(|f| {
             f.split(',')
@@ -688,7 +726,8 @@ fn query_fields(sp: &ObjectSpec, given: Option<&String>) -> Result<Vec<&'static 
         .into_iter()
         .filter(|n| *n != sp.id_field())
         .map(|n| {
-            sp.field(n).map(|f| f.name).ok_or_else(|| {
+            let known = sp.field(n).filter(|f| sp.has_field(f.name, msi_non_native));
+            known.map(|f| f.name).ok_or_else(|| {
                 ApiError::new(
                     codes::FIELD_NOT_FOUND,
                     format!("Field '{n}' not found on {}", sp.display),

@@ -51,6 +51,7 @@ use crate::domain::marketo::MarketoMapping;
 use transport::{Token, transport_message};
 
 mod calls;
+mod instance;
 mod ops;
 mod transport;
 
@@ -172,6 +173,9 @@ pub enum MarketoError {
     },
     #[error("Marketo's reply to {path} is not in the expected shape: {detail}")]
     Malformed { path: String, detail: String },
+    /// The instance cannot take this work (see [`crate::domain::marketo::InstanceInfo::push_refusal`]).
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl MarketoError {
@@ -201,6 +205,8 @@ struct Inner {
     limiter: Limiter,
     token: tokio::sync::Mutex<Option<Token>>,
     calls: AtomicU64,
+    /// The instance probe, made once.
+    probe: tokio::sync::OnceCell<instance::Probe>,
 }
 
 fn normalize_base(raw: &str) -> Result<String> {
@@ -255,6 +261,7 @@ impl MarketoClient {
                 limiter,
                 token: tokio::sync::Mutex::new(None),
                 calls: AtomicU64::new(0),
+                probe: tokio::sync::OnceCell::new(),
             }),
         })
     }

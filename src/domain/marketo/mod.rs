@@ -41,6 +41,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 mod assess;
+mod instance;
 mod mapping;
 mod plan;
 mod records;
@@ -50,6 +51,7 @@ mod wire;
 mod tests;
 
 pub use assess::*;
+pub use instance::*;
 pub use mapping::*;
 pub use plan::*;
 pub use records::*;

@@ -40,6 +40,8 @@ pub mod codes {
     pub const OBJECT_NOT_FOUND: &str = "1013";
     /// `createOnly` for an object that exists.
     pub const OBJECT_EXISTS: &str = "1017";
+    /// The instance syncs a native CRM, so the call is not allowed.
+    pub const CRM_ENABLED: &str = "1018";
 }
 
 /// The most records one sync call or one query's `filterValues` may carry.
