@@ -223,7 +223,8 @@ async fn token_errors_601_and_602() {
         .await
         .unwrap();
     assert_eq!(code(&v), "601");
-    // The access_token parameter is accepted like the header.
+    // The access_token query parameter was removed (AdobeDocs/marketo-developer.en
+    // help/rest-api/authentication.md): only the Authorization header counts.
     let mut with_param = q.to_vec();
     with_param.push(("access_token", &sb.token));
     let v: Value = sb
@@ -235,7 +236,14 @@ async fn token_errors_601_and_602() {
         .json()
         .await
         .unwrap();
-    assert_eq!(v["success"], true, "{v}");
+    assert_eq!(code(&v), "601", "{v}");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Authorization"),
+        "{v}"
+    );
     // Expired on the sandbox clock.
     sb.state.clock().advance(chrono::Duration::seconds(3601));
     let v = sb.get(path, &q).await;
@@ -626,7 +634,7 @@ async fn unknown_paths_and_methods_and_describe() {
 }
 
 #[tokio::test]
-async fn rate_limit_606_per_client_on_the_clock() {
+async fn rate_limit_606_per_instance_on_the_clock() {
     let state = fresh();
     state.set_rate_limit(5, Duration::from_secs(20));
     let sb = start(state).await;
@@ -637,7 +645,8 @@ async fn rate_limit_606_per_client_on_the_clock() {
     let v = sb.get("/rest/v1/leads.json", &q).await;
     assert_eq!(code(&v), "606");
     assert!(v["errors"][0]["message"].as_str().unwrap().contains("'5'"));
-    // Another client has its own budget.
+    // Every integration shares the instance's budget (AdobeDocs/marketo-developer.en
+    // help/rest-api/rest-api.md: "Each instance is limited to 100 API calls per 20 seconds").
     let mut other = Sandbox {
         base: sb.base.clone(),
         state: sb.state.clone(),
@@ -645,11 +654,60 @@ async fn rate_limit_606_per_client_on_the_clock() {
         token: String::new(),
     };
     other.token = other.new_token("another-app").await;
-    assert_eq!(other.get("/rest/v1/leads.json", &q).await["success"], true);
+    assert_eq!(code(&other.get("/rest/v1/leads.json", &q).await), "606");
     // The window slides on the sandbox clock.
     sb.state.clock().advance(chrono::Duration::seconds(21));
     assert_eq!(sb.get("/rest/v1/leads.json", &q).await["success"], true);
-    assert_eq!(sb.state.rejections("606"), 1);
+    assert_eq!(sb.state.rejections("606"), 2);
+}
+
+/// Calls answered 601, 602 or 605 count against neither the rate nor the daily quota
+/// (AdobeDocs/marketo-developer.en help/rest-api/error-codes.md, the asterisked codes); the
+/// quota is 607 until it resets at 12:00 AM CST (06:00 UTC) on the sandbox clock.
+#[tokio::test]
+async fn daily_quota_607_resets_at_midnight_cst_and_refusals_are_free() {
+    let clock = Clock::new();
+    // 05:30 UTC: half an hour before midnight CST.
+    clock.set(
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 3)
+            .unwrap()
+            .and_hms_opt(5, 30, 0)
+            .unwrap()
+            .and_utc(),
+    );
+    let state = MarketoState::new(clock.clone());
+    state.set_rate_limit(3, Duration::from_secs(20));
+    state.set_daily_quota(4);
+    let sb = start(state).await;
+    let q = [("filterType", "email"), ("filterValues", "a@b.com")];
+    // Free: a method the path does not serve, a bad token.
+    for _ in 0..5 {
+        let v = sb
+            .send(sb.http.delete(url(&sb.base, "/rest/v1/leads.json", &[])))
+            .await;
+        assert_eq!(code(&v), "605");
+        let v = sb
+            .http
+            .get(url(&sb.base, "/rest/v1/leads.json", &q))
+            .bearer_auth("nonsense")
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap();
+        assert_eq!(code(&v), "601");
+    }
+    for _ in 0..3 {
+        assert_eq!(sb.get("/rest/v1/leads.json", &q).await["success"], true);
+    }
+    sb.state.clock().advance(chrono::Duration::seconds(21));
+    assert_eq!(sb.get("/rest/v1/leads.json", &q).await["success"], true);
+    let v = sb.get("/rest/v1/leads.json", &q).await;
+    assert_eq!(code(&v), "607", "{v}");
+    // 06:00 UTC is midnight CST: a new day.
+    sb.state.clock().advance(chrono::Duration::minutes(35));
+    assert_eq!(sb.get("/rest/v1/leads.json", &q).await["success"], true);
 }
 
 #[tokio::test]

@@ -16,9 +16,13 @@
 //!   while its token lives gets the same token with the remaining `expires_in` (Marketo does
 //!   this). Lifetime 3600 s on the sandbox [`Clock`].
 //! - REST calls are checked in this order: concurrency (more than `max_concurrent` in flight →
-//!   615), the token (`Authorization: Bearer` or `access_token=`; missing or unknown → 601,
-//!   expired → 602), the rate (more than `max_calls` per `window` per client → 606, on the
-//!   Clock). Rejected calls do not count against the rate.
+//!   615), the token (only `Authorization: Bearer`; missing, unknown or sent as the removed
+//!   `access_token` parameter → 601, expired → 602), the method (→ 605), the daily quota
+//!   (→ 607, counted per CST day: it resets at 12:00 AM CST) and the rate (more than
+//!   `max_calls` per `window` → 606, on the Clock). Quota and rate belong to the instance and
+//!   are shared by every client (AdobeDocs/marketo-developer.en help/rest-api/rest-api.md).
+//!   Calls answered 601, 602 or 605 count against neither (error-codes.md, the asterisked
+//!   codes); nor, by choice, do calls refused with 606, 607 or 615, which never ran.
 //! - Sync: body `{action, dedupeBy | lookupField, input}`. More than 300 records, an empty or
 //!   missing `input`, an unknown `action`/`dedupeBy`/`lookupField` → 1003; a body that is not
 //!   JSON → 609; a content type other than JSON → 612. Each record gets a `result` element with
@@ -107,10 +111,22 @@ struct Auth {
     issued: u64,
 }
 
+/// The instance's budget, shared by every client (AdobeDocs/marketo-developer.en
+/// help/rest-api/rest-api.md: "Each instance is limited to 100 API calls per 20 seconds";
+/// the daily quota "resets daily at 12:00 AM CST").
 struct Rate {
     max_calls: usize,
     window: Duration,
-    calls: HashMap<String, VecDeque<DateTime<Utc>>>,
+    calls: VecDeque<DateTime<Utc>>,
+    daily_quota: u64,
+    /// The CST day being counted, and its calls.
+    day: Option<chrono::NaiveDate>,
+    today: u64,
+}
+
+/// The day Marketo's quota counts in: CST is UTC−6 all year (the docs name CST, not CT).
+fn quota_day(t: DateTime<Utc>) -> chrono::NaiveDate {
+    (t - chrono::Duration::hours(6)).date_naive()
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -139,7 +155,10 @@ impl MarketoState {
                 rate: Mutex::new(Rate {
                     max_calls: 100,
                     window: Duration::from_secs(20),
-                    calls: HashMap::new(),
+                    calls: VecDeque::new(),
+                    daily_quota: 50_000,
+                    day: None,
+                    today: 0,
                 }),
                 max_concurrent: AtomicUsize::new(10),
                 in_flight: AtomicUsize::new(0),
@@ -192,12 +211,20 @@ impl MarketoState {
         &self.shared.clock
     }
 
-    /// Sets the rate limit (Marketo: 100 calls per 20 s per client).
+    /// Sets the rate limit (Marketo: 100 calls per 20 s per instance).
     pub fn set_rate_limit(&self, max_calls: usize, window: Duration) {
         let mut r = lock(&self.shared.rate);
         r.max_calls = max_calls.max(1);
         r.window = window;
         r.calls.clear();
+    }
+
+    /// Sets the daily quota (Marketo: 50,000 for most subscriptions), counted from 12:00 AM
+    /// CST on the sandbox clock.
+    pub fn set_daily_quota(&self, calls: u64) {
+        let mut r = lock(&self.shared.rate);
+        r.daily_quota = calls;
+        r.today = 0;
     }
 
     /// Sets how many calls may be in flight at once (Marketo: 10).
@@ -363,12 +390,14 @@ impl MarketoState {
         (n <= s.max_concurrent.load(Ordering::SeqCst)).then_some(slot)
     }
 
-    /// The client id behind the call's token, or the error to answer.
+    /// Whether the call's token is live, or the error to answer. Only `Authorization: Bearer`
+    /// carries it: the `access_token` query parameter was removed
+    /// (AdobeDocs/marketo-developer.en help/rest-api/authentication.md), so it is 601.
     fn authenticate(
         &self,
         headers: &HeaderMap,
         query: &HashMap<String, String>,
-    ) -> Result<String, (&'static str, &'static str)> {
+    ) -> Result<(), (&'static str, &'static str)> {
         let bearer = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -377,8 +406,16 @@ impl MarketoState {
                     .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
                     .map(|(_, t)| t.trim().to_string())
             });
-        let Some(token) = bearer.or_else(|| query.get("access_token").cloned()) else {
-            return Err((codes::TOKEN_INVALID, "Access token not specified"));
+        let Some(token) = bearer else {
+            return Err(if query.contains_key("access_token") {
+                (
+                    codes::TOKEN_INVALID,
+                    "Access token invalid: the access_token query parameter is no longer \
+                     accepted; send the header Authorization: Bearer <token>",
+                )
+            } else {
+                (codes::TOKEN_INVALID, "Access token not specified")
+            });
         };
         let auth = lock(&self.shared.auth);
         match auth.tokens.get(&token) {
@@ -386,27 +423,45 @@ impl MarketoState {
             Some((_, expiry)) if *expiry <= self.shared.clock.now() => {
                 Err((codes::TOKEN_EXPIRED, "Access token expired"))
             }
-            Some((client, _)) => Ok(client.clone()),
+            Some(_) => Ok(()),
         }
     }
 
-    /// Counts the call against the client's window, or says it is over the limit.
-    fn admit(&self, client: &str) -> Result<(), String> {
+    /// Counts the call against the instance's window and daily quota, or says which limit it
+    /// is over (606, 607).
+    fn admit(&self) -> Result<(), (&'static str, String)> {
         let now = self.shared.clock.now();
         let mut rate = lock(&self.shared.rate);
-        let window = chrono::Duration::from_std(rate.window).unwrap_or(chrono::Duration::MAX);
-        let max = rate.max_calls;
-        let calls = rate.calls.entry(client.to_string()).or_default();
-        while calls.front().is_some_and(|t| now - *t >= window) {
-            calls.pop_front();
+        let day = quota_day(now);
+        if rate.day != Some(day) {
+            rate.day = Some(day);
+            rate.today = 0;
         }
-        if calls.len() >= max {
-            return Err(format!(
-                "Max rate limit '{max}' exceeded with in '{}' secs",
-                window.num_seconds()
+        if rate.today >= rate.daily_quota {
+            return Err((
+                codes::DAILY_QUOTA,
+                format!(
+                    "Daily quota reached: {} calls; it resets at 12:00 AM CST",
+                    rate.daily_quota
+                ),
             ));
         }
-        calls.push_back(now);
+        let window = chrono::Duration::from_std(rate.window).unwrap_or(chrono::Duration::MAX);
+        let max = rate.max_calls;
+        while rate.calls.front().is_some_and(|t| now - *t >= window) {
+            rate.calls.pop_front();
+        }
+        if rate.calls.len() >= max {
+            return Err((
+                codes::RATE_LIMIT,
+                format!(
+                    "Max rate limit '{max}' exceeded with in '{}' secs",
+                    window.num_seconds()
+                ),
+            ));
+        }
+        rate.calls.push_back(now);
+        rate.today += 1;
         Ok(())
     }
 }
@@ -432,16 +487,30 @@ async fn serve(
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
     let query = params(uri.query().unwrap_or(""));
-    let client = match s.authenticate(&headers, &query) {
-        Ok(c) => c,
-        Err((code, message)) => return s.reject(rid, code, message),
-    };
-    if let Err(message) = s.admit(&client) {
-        return s.reject(rid, codes::RATE_LIMIT, &message);
+    if let Err((code, message)) = s.authenticate(&headers, &query) {
+        return s.reject(rid, code, message);
     }
     let as_get = query
         .get("_method")
         .is_some_and(|m| m.eq_ignore_ascii_case("GET"));
+    let served = match method {
+        Method::GET => ep.describe || ep.query,
+        Method::POST => (ep.query && as_get) || ep.sync,
+        _ => false,
+    };
+    if !served {
+        // 605 is one of the answers that count against neither the rate nor the quota.
+        return failure(
+            rid,
+            ApiError::new(
+                codes::METHOD_NOT_SUPPORTED,
+                format!("HTTP method {method} not supported on {}", uri.path()),
+            ),
+        );
+    }
+    if let Err((code, message)) = s.admit() {
+        return s.reject(rid, code, &message);
+    }
     let shown = if as_get { "?_method=GET" } else { "" };
     lock(&s.shared.log).push(format!("{method} {}{shown}", uri.path()));
     let sp = spec(ep.object);

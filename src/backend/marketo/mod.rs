@@ -6,8 +6,9 @@
 //!   until `expires_in` minus a margin (60 s, or half the lifetime when shorter) and sent as
 //!   `Authorization: Bearer`. A call answered 601/602 gets a new token and is retried once.
 //!   Neither the secret nor a token is ever logged or put in an error message.
-//! - Limits: a client-side [`Limiter`] (100 calls per 20 s, 10 in flight by default) keeps
-//!   normal use under Marketo's limits. If Marketo still answers 606 every caller pauses for a
+//! - Limits: a client-side [`Limiter`] (50 calls per 20 s, 5 in flight by default: the
+//!   instance's 100 per 20 s and 10 in flight are shared by every integration, and Adobe
+//!   advises one integration to use half) keeps normal use under Marketo's limits. If Marketo still answers 606 every caller pauses for a
 //!   backoff (doubling from `first_delay` up to `max_delay`); 615 makes the one caller wait.
 //!   6xx answers mean Marketo did not run the call, so syncs are retried as safely as queries.
 //!   Transport errors, timeouts and 5xx answers are retried for queries only (a sync that may
@@ -94,10 +95,13 @@ pub struct MarketoConfig {
     pub client_id: String,
     pub client_secret: String,
     pub mapping: MarketoMapping,
-    /// Calls per window (Marketo: 100 per 20 s).
+    /// Calls per window. The instance allows 100 per 20 s for every integration together;
+    /// Adobe advises one integration to keep to 50 or fewer (AdobeDocs/marketo-developer.en
+    /// help/rest-api/marketo-integration-best-practices.md).
     pub max_calls: usize,
     pub window: Duration,
-    /// Calls in flight at once (Marketo: 10).
+    /// Calls in flight at once: the instance allows 10 together, one integration should keep
+    /// to five or fewer (same page).
     pub max_in_flight: usize,
     pub retry: RetryPolicy,
     /// Per HTTP request.
@@ -105,7 +109,8 @@ pub struct MarketoConfig {
 }
 
 impl MarketoConfig {
-    /// Marketo's limits, the default mapping and retry policy, a 30 s timeout.
+    /// Half of Marketo's per-instance limits (50 calls per 20 s, 5 in flight), the default
+    /// mapping and retry policy, a 30 s timeout.
     pub fn new(
         base_url: impl Into<String>,
         client_id: impl Into<String>,
@@ -116,9 +121,9 @@ impl MarketoConfig {
             client_id: client_id.into(),
             client_secret: client_secret.into(),
             mapping: MarketoMapping::default(),
-            max_calls: 100,
+            max_calls: 50,
             window: Duration::from_secs(20),
-            max_in_flight: 10,
+            max_in_flight: 5,
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(30),
         }
@@ -319,6 +324,15 @@ mod tests {
         let d3 = p.delay(3);
         assert!(d3 >= Duration::from_millis(400) && d3 <= Duration::from_millis(500));
         assert!(p.delay(30) <= Duration::from_millis(625));
+    }
+
+    #[test]
+    fn one_integration_keeps_to_half_the_instance_limits_by_default() {
+        let cfg = MarketoConfig::new("https://x.mktorest.com", "id", "s");
+        assert_eq!(
+            (cfg.max_calls, cfg.window, cfg.max_in_flight),
+            (50, Duration::from_secs(20), 5)
+        );
     }
 
     #[test]

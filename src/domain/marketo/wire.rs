@@ -18,6 +18,8 @@ pub mod codes {
     pub const METHOD_NOT_SUPPORTED: &str = "605";
     /// More than 100 calls in 20 seconds.
     pub const RATE_LIMIT: &str = "606";
+    /// The daily quota is used up (it resets at 12:00 AM CST).
+    pub const DAILY_QUOTA: &str = "607";
     /// The request body is not JSON.
     pub const INVALID_JSON: &str = "609";
     /// No such REST resource.
