@@ -365,13 +365,16 @@ async fn records_referring_to_unsynced_ids_are_skipped_with_the_id() {
         )
         .await;
     assert!(reason(&v, 0).1.contains("no-such-co"));
+    // An unknown sales person on an opportunity is the response-level 718
+    // (AdobeDocs/marketo-developer.en help/rest-api/error-codes.md).
     let v = sb
-        .sync(
+        .post(
             "/rest/v1/opportunities.json",
-            json!([{"externalOpportunityId": "o", "externalSalesPersonId": "nobody"}]),
+            json!({"input": [{"externalOpportunityId": "o", "externalSalesPersonId": "nobody"}]}),
         )
         .await;
-    assert_eq!(reason(&v, 0).0, "1013");
+    assert_eq!(code(&v), "718", "{v}");
+    assert_eq!(v["errors"][0]["message"], "ExternalSalesPersonID not found");
     let v = sb
         .sync(
             "/rest/v1/opportunities/roles.json",
@@ -547,7 +550,7 @@ async fn query_parameter_errors() {
         ),
         (
             vec![("filterType", "favouriteColour"), ("filterValues", "a")],
-            "1003",
+            "1011",
             "externalPersonId",
         ),
         (
@@ -1072,4 +1075,102 @@ async fn a_native_crm_makes_the_object_syncs_1018() {
         )
         .await;
     assert_eq!(v["result"][0]["status"], "created", "{v}");
+}
+
+/// The lead-database rules of AdobeDocs/marketo-developer.en help/rest-api/lead-database.md,
+/// error-codes.md and leads.md: 1036 for a key twice in one input, the `idField` and
+/// `dedupeFields` aliases of `filterType`, the compound-key role query, 413 over 1 MB, 1003 when
+/// more than 1,000 leads match.
+#[tokio::test]
+async fn lead_database_rules_1036_aliases_compound_roles_413_and_1003() {
+    let sb = start(fresh()).await;
+    let lead_id = sb.sync_chain("r").await;
+    let v = sb
+        .sync(
+            "/rest/v1/companies.json",
+            json!([{"externalCompanyId": "dup", "company": "A"},
+                   {"externalCompanyId": " DUP ", "company": "B"}]),
+        )
+        .await;
+    assert_eq!(v["result"][0]["status"], "created", "{v}");
+    assert_eq!(reason(&v, 1).0, "1036", "{v}");
+
+    // Aliases: dedupeFields and idField name the describe's keys.
+    let v = sb
+        .get(
+            "/rest/v1/companies.json",
+            &[("filterType", "dedupeFields"), ("filterValues", "co-r")],
+        )
+        .await;
+    assert_eq!(v["result"][0]["externalCompanyId"], "co-r", "{v}");
+    let id = v["result"][0]["id"].to_string();
+    let v = sb
+        .get(
+            "/rest/v1/companies.json",
+            &[("filterType", "idField"), ("filterValues", &id)],
+        )
+        .await;
+    assert_eq!(v["result"][0]["externalCompanyId"], "co-r", "{v}");
+
+    // Compound key: POST ?_method=GET with a JSON body.
+    let body = json!({"filterType": "dedupeFields",
+        "fields": ["marketoGuid", "externalOpportunityId", "leadId", "role", "isPrimary"],
+        "input": [{"externalOpportunityId": "opp-r", "leadId": lead_id, "role": "Decision Maker"},
+                  {"externalOpportunityId": "opp-r", "leadId": lead_id, "role": "Nobody"}]});
+    let v = sb
+        .send(
+            sb.http
+                .post(url(
+                    &sb.base,
+                    "/rest/v1/opportunities/roles.json",
+                    &[("_method", "GET")],
+                ))
+                .json(&body),
+        )
+        .await;
+    assert_eq!(v["success"], true, "{v}");
+    let found = v["result"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{v}");
+    assert_eq!(found[0]["role"], "Decision Maker");
+    assert!(found[0]["marketoGUID"].is_string(), "{v}");
+
+    // 413 past 1 MB.
+    let big = "x".repeat(1024 * 1024 + 1);
+    let r = sb
+        .http
+        .post(url(&sb.base, "/rest/v1/leads.json", &[]))
+        .bearer_auth(&sb.token)
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+
+    // More than 1,000 leads match one filter: 1003 for the whole call.
+    let leads: Vec<Value> = (0..1001)
+        .map(|i| {
+            json!({"externalPersonId": format!("m{i}@c.com"), "email": format!("m{i}@c.com"),
+                        "externalCompanyId": "co-r"})
+        })
+        .collect();
+    for chunk in leads.chunks(300) {
+        sb.sync("/rest/v1/leads.json", json!(chunk)).await;
+    }
+    let v = sb
+        .get(
+            "/rest/v1/leads.json",
+            &[
+                ("filterType", "externalCompanyId"),
+                ("filterValues", "co-r"),
+            ],
+        )
+        .await;
+    assert_eq!(code(&v), "1003", "{v}");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Too many results")
+    );
 }

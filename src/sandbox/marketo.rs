@@ -27,17 +27,24 @@
 //!   missing `input`, an unknown `action`/`dedupeBy`/`lookupField` → 1003; a body that is not
 //!   JSON → 609; a content type other than JSON → 612. Each record gets a `result` element with
 //!   its `seq` and `created`/`updated` plus Marketo's id, or `skipped` with `reasons`:
-//!   unknown field 1006; read-only field, wrong type or missing key 1003; a referenced
-//!   `externalSalesPersonId`/`externalCompanyId`/`externalOpportunityId` not synced 1013; a
+//!   unknown field 1006; read-only field, wrong type or missing key 1003; the same key as an
+//!   earlier record of the input 1036; a referenced
+//!   `externalCompanyId`/`externalOpportunityId` (or a lead's `externalSalesPersonId`) not
+//!   synced 1013; an opportunity naming an unknown `externalSalesPersonId` fails the whole call
+//!   with 718 (error-codes.md); a
 //!   referenced `leadId` not there 1004; `updateOnly` on a record that does not exist 1004 for
 //!   leads, 1013 for the other objects; `createOnly` on one that does 1005 (leads) / 1017.
-//! - Query: `filterType` (a single searchable field), `filterValues` (comma separated, at most
-//!   300), `fields`, `batchSize` (1–300, default 300), `nextPageToken`. A bad or missing
-//!   parameter → 1003; an unknown name in `fields` → 1006. No match is `success: true` with an
+//! - Query: `filterType` (a single searchable field, or the aliases `idField` and
+//!   `dedupeFields`), `filterValues` (comma separated, at most 300), `fields`, `batchSize`
+//!   (1–300, default 300), `nextPageToken`. An unsearchable `filterType` → 1011; another bad or
+//!   missing parameter → 1003; an unknown name in `fields` → 1006 for the whole call; more
+//!   than 1,000 matching leads → 1003 (help/rest-api/leads.md). A compound-key query is
+//!   `POST …?_method=GET` with a JSON body (see `run_compound_query`). No match is `success: true` with an
 //!   empty `result`. Results follow the order of `filterValues`; the token is opaque and bound
 //!   to the query it came from. Leads without `fields` give id, email, names and timestamps;
 //!   the other objects give every field.
-//! - An unknown path under `/rest` → 610; a method a path does not serve → 605.
+//! - An unknown path under `/rest` → 610; a method a path does not serve → 605; a body over
+//!   1 MB → HTTP 413.
 //! - Text keys match trimmed and ignoring case.
 
 mod objects;
@@ -68,6 +75,14 @@ use crate::domain::referral::Referral;
 
 /// Longest URI (path and query) Marketo serves; longer GETs are 414.
 const MAX_URI: usize = 8 * 1024;
+
+/// Largest body of a REST call (AdobeDocs/marketo-developer.en help/rest-api/rest-api.md:
+/// "a maximum body size of 1 MB"); larger ones are HTTP 413.
+const MAX_BODY: usize = 1024 * 1024;
+
+/// Most leads one filter may match (help/rest-api/leads.md: "1003, Too many results match the
+/// filter").
+const MAX_LEAD_MATCHES: usize = 1000;
 
 /// The sandbox's Marketo instance; cheap to clone (clones share everything).
 #[derive(Clone)]
@@ -478,6 +493,13 @@ async fn serve(
     if uri_len > MAX_URI {
         return (StatusCode::URI_TOO_LONG, "414 Request-URI Too Long").into_response();
     }
+    if body.len() > MAX_BODY {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "413 Request Entity Too Large",
+        )
+            .into_response();
+    }
     let rid = s.request_id();
     let Some(_slot) = s.enter() else {
         return s.reject(rid, codes::CONCURRENCY, "Concurrent access limit reached");
@@ -536,6 +558,9 @@ async fn serve(
     let answer = match method {
         Method::GET if ep.describe => Ok((sp.describe(switches.msi_non_native), None)),
         Method::GET if ep.query => run_query(&s, sp, &query),
+        Method::POST if ep.query && as_get && is_json(&headers) => {
+            run_compound_query(&s, sp, &body)
+        }
         Method::POST if ep.query && as_get => {
             let mut all = query.clone();
             all.extend(params(&String::from_utf8_lossy(&body)));
@@ -585,15 +610,19 @@ fn bad(message: impl Into<String>) -> ApiError {
 
 type Answer = Result<(Vec<Value>, Option<String>), ApiError>;
 
-fn run_sync(s: &MarketoState, sp: &ObjectSpec, headers: &HeaderMap, body: &[u8]) -> Answer {
-    let content_type = headers
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !content_type
-        .to_ascii_lowercase()
-        .starts_with("application/json")
-    {
+        .is_some_and(|c| c.to_ascii_lowercase().starts_with("application/json"))
+}
+
+fn run_sync(s: &MarketoState, sp: &ObjectSpec, headers: &HeaderMap, body: &[u8]) -> Answer {
+    if !is_json(headers) {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         return Err(ApiError::new(
             codes::INVALID_CONTENT_TYPE,
             format!("Invalid Content Type '{content_type}'; send application/json"),
@@ -628,12 +657,101 @@ fn run_sync(s: &MarketoState, sp: &ObjectSpec, headers: &HeaderMap, body: &[u8])
     }
     let now = s.shared.clock.now();
     let mut store = lock(&s.shared.store);
+    if sp.object == MarketoObject::Opportunity && !store.sales_persons_exist(input) {
+        // AdobeDocs/marketo-developer.en help/rest-api/error-codes.md: 718, response-level.
+        return Err(ApiError::new(
+            codes::SALES_PERSON_NOT_FOUND,
+            "ExternalSalesPersonID not found",
+        ));
+    }
+    // error-codes.md 1036: the same key twice in one input; the first one counts.
+    let key_fields: Vec<&str> = match &key {
+        KeyBy::Fields(f) => f.clone(),
+        KeyBy::Id => vec![sp.id_field()],
+    };
+    let mut seen = std::collections::HashSet::new();
     let result = input
         .iter()
         .enumerate()
-        .map(|(seq, rec)| store.upsert(sp, action, &key, seq, rec, now))
+        .map(|(seq, rec)| {
+            let k: Option<Vec<String>> = key_fields
+                .iter()
+                .map(|f| rec.get(*f).and_then(store::norm))
+                .collect();
+            let duplicate = k.is_some_and(|k| !seen.insert(k));
+            if duplicate {
+                let why =
+                    ApiError::new(codes::DUPLICATE_IN_INPUT, "Duplicate object found in input");
+                json!({"seq": seq, "status": "skipped", "reasons": [why]})
+            } else {
+                store.upsert(sp, action, &key, seq, rec, now)
+            }
+        })
         .collect();
     Ok((result, None))
+}
+
+/// The compound-key query: `POST …?_method=GET` with a JSON body `{filterType:
+/// "dedupeFields", fields[], input[{every key field}]}` (AdobeDocs/marketo-developer.en
+/// help/rest-api/lead-database.md, opportunity-roles.md). `marketoGuid` in `fields` is read as
+/// the id field, as the docs spell it both ways.
+fn run_compound_query(s: &MarketoState, sp: &ObjectSpec, body: &[u8]) -> Answer {
+    let req: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::new(codes::INVALID_JSON, format!("Invalid JSON: {e}")))?;
+    match req.get("filterType").and_then(Value::as_str) {
+        Some("dedupeFields") => {}
+        Some(other) => {
+            return Err(ApiError::new(
+                codes::FIELD_NOT_SUPPORTED,
+                format!("Field '{other}' not supported; a compound query uses dedupeFields"),
+            ));
+        }
+        None => return Err(bad("filterType is required")),
+    }
+    let input = req
+        .get("input")
+        .and_then(Value::as_array)
+        .filter(|i| !i.is_empty())
+        .ok_or_else(|| bad("The body needs an 'input' array of 1 to 300 keys"))?;
+    if input.len() > MAX_BATCH {
+        return Err(bad(format!(
+            "{} inputs exceed the limit of {MAX_BATCH}",
+            input.len()
+        )));
+    }
+    let names: Option<String> = req.get("fields").and_then(Value::as_array).map(|f| {
+        f.iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(",")
+    });
+    let fields = query_fields(sp, names.as_ref(), s.switches().msi_non_native)?;
+    let store = lock(&s.shared.store);
+    let mut rows = Vec::new();
+    for (i, key) in input.iter().enumerate() {
+        let mut pairs = Vec::new();
+        for f in sp.dedupe {
+            match key.get(*f) {
+                Some(v) if store::norm(v).is_some() => pairs.push((*f, v)),
+                _ => return Err(bad(format!("input[{i}] needs a value for '{f}'"))),
+            }
+        }
+        for id in store.find_all(sp, &pairs) {
+            if !rows.contains(&id) {
+                rows.push(id);
+            }
+        }
+    }
+    let page = rows
+        .iter()
+        .enumerate()
+        .map(|(seq, id)| {
+            let mut v = store.project(sp, *id, &fields);
+            v["seq"] = Value::from(seq);
+            v
+        })
+        .collect();
+    Ok((page, None))
 }
 
 /// How the sync call identifies records: `lookupField` for leads, `dedupeBy` otherwise.
@@ -686,12 +804,22 @@ fn run_query(s: &MarketoState, sp: &ObjectSpec, q: &HashMap<String, String>) -> 
         .map(|f| f.trim())
         .filter(|f| !f.is_empty())
         .ok_or_else(|| bad("filterType is required"))?;
-    let Some(field) = sp.filter_types().find(|f| *f == filter_type) else {
-        return Err(bad(format!(
-            "Invalid filterType '{filter_type}' for {}; use one of {}",
-            sp.display,
-            sp.filter_types().collect::<Vec<_>>().join(", ")
-        )));
+    // `idField` and `dedupeFields` name the describe's keys (help/rest-api/lead-database.md);
+    // another unsearchable field is 1011 (error-codes.md).
+    let wanted = match filter_type {
+        "idField" => sp.id_field(),
+        "dedupeFields" if sp.dedupe.len() == 1 => sp.dedupe[0],
+        other => other,
+    };
+    let Some(field) = sp.filter_types().find(|f| *f == wanted) else {
+        return Err(ApiError::new(
+            codes::FIELD_NOT_SUPPORTED,
+            format!(
+                "Field '{filter_type}' not supported as filterType for {}; use one of {}",
+                sp.display,
+                sp.filter_types().collect::<Vec<_>>().join(", ")
+            ),
+        ));
     };
     let raw: Vec<&str> = q
         .get("filterValues")
@@ -753,6 +881,12 @@ fn run_query(s: &MarketoState, sp: &ObjectSpec, q: &HashMap<String, String>) -> 
     };
     let store = lock(&s.shared.store);
     let rows = store.query(sp, field, &values);
+    if sp.object == MarketoObject::Lead && rows.len() > MAX_LEAD_MATCHES {
+        return Err(bad(format!(
+            "Too many results match the filter: {} leads, at most {MAX_LEAD_MATCHES}",
+            rows.len()
+        )));
+    }
     let page: Vec<Value> = rows
         .iter()
         .skip(offset)
@@ -793,7 +927,7 @@ fn query_fields(
     }
     names
         .into_iter()
-        .filter(|n| *n != sp.id_field())
+        .filter(|n| !n.eq_ignore_ascii_case(sp.id_field()))
         .map(|n| {
             let known = sp.field(n).filter(|f| sp.has_field(f.name, msi_non_native));
             known.map(|f| f.name).ok_or_else(|| {

@@ -20,6 +20,8 @@ pub mod codes {
     pub const RATE_LIMIT: &str = "606";
     /// The daily quota is used up (it resets at 12:00 AM CST).
     pub const DAILY_QUOTA: &str = "607";
+    /// A Sync Opportunities record names an `externalSalesPersonId` that does not exist.
+    pub const SALES_PERSON_NOT_FOUND: &str = "718";
     /// The request body is not JSON.
     pub const INVALID_JSON: &str = "609";
     /// No such REST resource.
@@ -34,6 +36,10 @@ pub mod codes {
     pub const LEAD_NOT_FOUND: &str = "1004";
     /// `createOnly` for a lead that exists.
     pub const LEAD_EXISTS: &str = "1005";
+    /// A `filterType` (or lookup field) that cannot be used.
+    pub const FIELD_NOT_SUPPORTED: &str = "1011";
+    /// The same key twice in one input.
+    pub const DUPLICATE_IN_INPUT: &str = "1036";
     /// A field name Marketo does not know.
     pub const FIELD_NOT_FOUND: &str = "1006";
     /// Several leads match the lookup.

@@ -104,6 +104,21 @@ impl Store {
             .collect()
     }
 
+    /// Rows whose `pairs` all match (a compound key).
+    pub fn find_all(&self, s: &ObjectSpec, pairs: &[(&str, &Value)]) -> Vec<u64> {
+        self.find(s, pairs)
+    }
+
+    /// True when every `externalSalesPersonId` the records name is a synced sales person.
+    pub fn sales_persons_exist(&self, records: &[Value]) -> bool {
+        let sp = spec(MarketoObject::SalesPerson);
+        records
+            .iter()
+            .filter_map(|r| r.get("externalSalesPersonId"))
+            .filter(|v| norm(v).is_some())
+            .all(|v| !self.find(sp, &[("externalSalesPersonId", v)]).is_empty())
+    }
+
     /// Rows matching any of `values` on `field`, in the order of the values, each row once.
     pub fn query(&self, s: &ObjectSpec, field: &str, values: &[Value]) -> Vec<u64> {
         let mut seen = BTreeSet::new();
