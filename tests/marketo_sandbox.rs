@@ -308,7 +308,8 @@ async fn every_object_syncs_in_order_and_reads_back() {
             ],
         )
         .await;
-    assert_eq!(opp["result"][0]["amount"], 10.5);
+    // Currency comes back as a string, as in Adobe's examples (opportunities.md).
+    assert_eq!(opp["result"][0]["amount"], "10.50");
     assert_eq!(opp["result"][0]["closeDate"], "2026-09-30");
     assert!(
         opp["result"][0].get("name").is_none(),

@@ -679,13 +679,21 @@ fn run_sync(s: &MarketoState, sp: &ObjectSpec, headers: &HeaderMap, body: &[u8])
                 .map(|f| rec.get(*f).and_then(store::norm))
                 .collect();
             let duplicate = k.is_some_and(|k| !seen.insert(k));
-            if duplicate {
+            let mut out = if duplicate {
                 let why =
                     ApiError::new(codes::DUPLICATE_IN_INPUT, "Duplicate object found in input");
                 json!({"seq": seq, "status": "skipped", "reasons": [why]})
             } else {
                 store.upsert(sp, action, &key, seq, rec, now)
+            };
+            // Lead results are `{id, status}` in input order, without `seq`
+            // (help/rest-api/leads.md, Sync Leads).
+            if sp.object == MarketoObject::Lead
+                && let Some(o) = out.as_object_mut()
+            {
+                o.remove("seq");
             }
+            out
         })
         .collect();
     Ok((result, None))
@@ -894,7 +902,8 @@ fn run_query(s: &MarketoState, sp: &ObjectSpec, q: &HashMap<String, String>) -> 
         .enumerate()
         .map(|(seq, id)| {
             let mut v = store.project(sp, *id, &fields);
-            if !sp.int_id() {
+            // Every object's query result but the leads' carries `seq` (the per-object pages).
+            if sp.object != MarketoObject::Lead {
                 v["seq"] = Value::from(seq);
             }
             v

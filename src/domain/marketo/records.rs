@@ -141,7 +141,13 @@ pub struct Opportunity {
     pub opportunity_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Marketo sends currency as a string (`"1604.47"`, AdobeDocs/marketo-developer.en
+    /// help/rest-api/opportunities.md); a number is read too.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_float"
+    )]
     pub amount: Option<f64>,
     /// `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -212,6 +218,24 @@ impl Lead {
             relative_urgency: self.relative_urgency,
             relative_scoring: self.relative_scoring,
         }
+    }
+}
+
+/// Reads a number that a server may also send as a numeric string or `null`.
+fn lenient_float<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    use serde::de::Error;
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => Ok(n.as_f64()),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse::<f64>()
+            .map(Some)
+            .map_err(|_| D::Error::custom(format!("expected a number, found \"{s}\""))),
+        Some(other) => Err(D::Error::custom(format!(
+            "expected a number, found {other}"
+        ))),
     }
 }
 

@@ -391,6 +391,9 @@ impl ObjectSpec {
         json!({
             "name": self.object.name(),
             "displayName": self.display,
+            "description": format!("{} object", self.display),
+            "createdAt": DESCRIBED_AT,
+            "updatedAt": DESCRIBED_AT,
             "idField": self.id_field(),
             "dedupeFields": self.dedupe,
             "searchableFields": self.searchable,
@@ -402,6 +405,9 @@ impl ObjectSpec {
         })
     }
 }
+
+/// When the sandbox's object schemas were last changed (describe's `createdAt`/`updatedAt`).
+const DESCRIBED_AT: &str = "2026-01-05T09:00:00Z";
 
 /// `externalPersonId` → `External Person Id`.
 fn display_name(name: &str) -> String {

@@ -139,10 +139,14 @@ impl Store {
         let mut out = Map::new();
         out.insert(s.id_field().into(), row[s.id_field()].clone());
         for f in fields {
-            out.insert(
-                (*f).to_string(),
-                row.get(*f).cloned().unwrap_or(Value::Null),
-            );
+            let mut v = row.get(*f).cloned().unwrap_or(Value::Null);
+            // Currency values come back as strings ("1604.47", help/rest-api/opportunities.md).
+            if let (Some(super::objects::FieldType::Float), Value::Number(n)) =
+                (s.field(f).map(|f| f.ty), &v)
+            {
+                v = Value::String(format!("{:.2}", n.as_f64().unwrap_or(0.0)));
+            }
+            out.insert((*f).to_string(), v);
         }
         Value::Object(out)
     }
