@@ -1,6 +1,12 @@
 //! The Marketo REST emulator: identity, the five lead-database objects refdeck syncs, and
 //! Marketo's limits, served at their real paths (`../shared/spec/marketo.md`).
 //!
+//! Sources: AdobeDocs/marketo-developer.en `help/rest-api/` — `sales-persons.md`,
+//! `companies.md`, `opportunities.md`, `opportunity-roles.md`, `leads.md`, `lead-database.md`,
+//! `error-codes.md`, `authentication.md`, `rest-api.md`; AdobeDocs/marketo.en, Marketo Sales
+//! Insight for non-native integrations (the MSI fields and the feature switch). Where the docs
+//! are silent the choice is said so where it is made.
+//!
 //! | path | GET | POST |
 //! |---|---|---|
 //! | `/identity/oauth/token` | token (query parameters) | token (query or form body) |

@@ -35,8 +35,17 @@
 //! - A base URL may be given with or without the `/rest` or `/identity` suffix Marketo's admin
 //!   screen shows.
 //!
+//! - Instance: [`MarketoClient::instance`] probes (two describes, once per client) whether
+//!   leads carry the Sales Insight fields ("MSI Non-Native") and whether the instance syncs a
+//!   native CRM (1018); the check then asks only for lead fields the instance has and skips
+//!   roles under a native CRM, and a push is refused with a plain-word reason.
+//!
+//! Sources: AdobeDocs/marketo-developer.en `help/rest-api/` (`sales-persons.md`,
+//! `companies.md`, `opportunities.md`, `opportunity-roles.md`, `leads.md`, `lead-database.md`,
+//! `error-codes.md`, `authentication.md`, `marketo-integration-best-practices.md`).
+//!
 //! The client is split by job: `transport` (sign-in, one call with its retries), `calls`
-//! (batched sync and query), `ops` (check and push).
+//! (batched sync and query), `instance` (the probe), `ops` (check and push).
 
 use std::fmt;
 use std::sync::Arc;
