@@ -308,25 +308,19 @@ impl MarketoState {
 pub fn router(state: MarketoState) -> Router {
     let mut routes = Vec::new();
     for object in MarketoObject::ALL {
-        let ep = Endpoint {
-            object,
-            query: false,
-            sync: false,
-            describe: false,
-        };
+        // Query (GET, or POST with `_method=GET`) and sync (POST) share one path.
         routes.push((
             object.query_path(),
             Endpoint {
-                query: true,
-                sync: true,
-                ..ep
+                object,
+                describe: false,
             },
         ));
         routes.push((
             object.describe_path(),
             Endpoint {
+                object,
                 describe: true,
-                ..ep
             },
         ));
     }
@@ -340,12 +334,10 @@ pub fn router(state: MarketoState) -> Router {
         .with_state(state)
 }
 
-/// What one path serves.
+/// What one path serves: an object's describe, or its query and sync.
 #[derive(Debug, Clone, Copy)]
 struct Endpoint {
     object: MarketoObject,
-    query: bool,
-    sync: bool,
     describe: bool,
 }
 
@@ -522,8 +514,8 @@ async fn serve(
         .get("_method")
         .is_some_and(|m| m.eq_ignore_ascii_case("GET"));
     let served = match method {
-        Method::GET => ep.describe || ep.query,
-        Method::POST => (ep.query && as_get) || ep.sync,
+        Method::GET => true,
+        Method::POST => !ep.describe,
         _ => false,
     };
     if !served {
@@ -563,16 +555,14 @@ async fn serve(
     }
     let answer = match method {
         Method::GET if ep.describe => Ok((sp.describe(switches.msi_non_native), None)),
-        Method::GET if ep.query => run_query(&s, sp, &query),
-        Method::POST if ep.query && as_get && is_json(&headers) => {
-            run_compound_query(&s, sp, &body)
-        }
-        Method::POST if ep.query && as_get => {
+        Method::GET => run_query(&s, sp, &query),
+        Method::POST if as_get && is_json(&headers) => run_compound_query(&s, sp, &body),
+        Method::POST if as_get => {
             let mut all = query.clone();
             all.extend(params(&String::from_utf8_lossy(&body)));
             run_query(&s, sp, &all)
         }
-        Method::POST if ep.sync => run_sync(&s, sp, &headers, &body),
+        Method::POST => run_sync(&s, sp, &headers, &body),
         _ => Err(ApiError::new(
             codes::METHOD_NOT_SUPPORTED,
             format!("HTTP method {method} not supported on {}", uri.path()),
