@@ -74,7 +74,7 @@ impl Default for PartnerCenterSection {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MarketoSection {
     /// REST base, e.g. `https://123-ABC-456.mktorest.com`.
@@ -86,6 +86,27 @@ pub struct MarketoSection {
     pub client_secret_env: Option<String>,
     /// How Partner Center records map onto Marketo records.
     pub mapping: crate::domain::marketo::MarketoMapping,
+    /// refdeck's share of the instance's 100 calls per 20 s (Adobe advises one integration to
+    /// keep to 50 or fewer).
+    pub rate_limit_calls: usize,
+    pub rate_limit_window_secs: u64,
+    /// refdeck's share of the instance's 10 calls in flight (Adobe advises five or fewer).
+    pub max_concurrent: usize,
+}
+
+impl Default for MarketoSection {
+    fn default() -> Self {
+        MarketoSection {
+            url: None,
+            client_id: None,
+            client_secret: None,
+            client_secret_env: None,
+            mapping: Default::default(),
+            rate_limit_calls: 50,
+            rate_limit_window_secs: 20,
+            max_concurrent: 5,
+        }
+    }
 }
 
 impl MarketoSection {
@@ -300,6 +321,31 @@ impl Config {
                     .into(),
             ));
         }
+        let m = &config.marketo;
+        for (key, ok, rule) in [
+            (
+                "rate_limit_calls",
+                (1..=100).contains(&m.rate_limit_calls),
+                "1 to 100 (the instance allows 100 per 20 s for every integration together)",
+            ),
+            (
+                "rate_limit_window_secs",
+                m.rate_limit_window_secs > 0,
+                "at least 1",
+            ),
+            (
+                "max_concurrent",
+                (1..=10).contains(&m.max_concurrent),
+                "1 to 10 (the instance allows 10 calls in flight)",
+            ),
+        ] {
+            if !ok {
+                errors.push(at(
+                    find_key(text, &format!("marketo.{key}")),
+                    format!("marketo.{key} must be {rule}"),
+                ));
+            }
+        }
         if let Err(mapping_errors) = config.marketo.mapping.validate() {
             for e in mapping_errors {
                 let span = find_key(text, &format!("marketo.mapping.{}", e.field));
@@ -513,6 +559,30 @@ mod tests {
         assert!(errs[0].message.starts_with("marketo.mapping."), "{errs:?}");
         let typo = parse("[marketo.mapping]\nsales_persn_id = \"x\"\n").unwrap_err();
         assert_eq!(typo[0].line, 2, "{typo:?}");
+    }
+
+    #[test]
+    fn marketo_limits_default_to_adobes_advice_and_are_checked() {
+        let c = parse("").unwrap();
+        assert_eq!(
+            (
+                c.marketo.rate_limit_calls,
+                c.marketo.rate_limit_window_secs,
+                c.marketo.max_concurrent
+            ),
+            (50, 20, 5)
+        );
+        for bad in [
+            "[marketo]\nmax_concurrent = 0\n",
+            "[marketo]\nmax_concurrent = 11\n",
+            "[marketo]\nrate_limit_calls = 0\n",
+            "[marketo]\nrate_limit_calls = 101\n",
+            "[marketo]\nrate_limit_window_secs = 0\n",
+        ] {
+            let errs = parse(bad).unwrap_err();
+            assert!(errs[0].message.starts_with("marketo."), "{bad}: {errs:?}");
+            assert_eq!(errs[0].line, 2, "{bad}: {errs:?}");
+        }
     }
 
     #[test]

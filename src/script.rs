@@ -515,6 +515,9 @@ pub fn write_report(
         r.name(),
         report.badge().as_str()
     )?;
+    for notice in report.instance.notices() {
+        writeln!(out, "  note: {notice}")?;
+    }
     let width = Step::ALL.iter().map(|s| s.label().len()).max().unwrap_or(0);
     for step in Step::ALL {
         writeln!(
@@ -550,6 +553,30 @@ mod tests {
 
     fn referral(v: Value) -> Referral {
         Referral::from_value(v).expect("a referral")
+    }
+
+    #[test]
+    fn a_check_names_an_instance_that_cannot_take_the_sync() {
+        let r = referral(json!({"id": "1", "name": "Deal", "status": "New"}));
+        let plan = crate::domain::marketo::plan(&r, &Default::default());
+        let mut seen = crate::domain::marketo::Observed::default();
+        seen.instance = crate::domain::marketo::InstanceInfo {
+            msi_non_native: false,
+            native_crm: true,
+        };
+        let report = crate::domain::marketo::assess(&plan, &seen);
+        let mut out = Vec::new();
+        write_report(&mut out, &r, &report).expect("written");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(
+            text.contains("note: MSI non-native is not enabled on this instance"),
+            "{text}"
+        );
+        assert!(
+            text.contains("note: this instance syncs a native CRM"),
+            "{text}"
+        );
+        assert!(text.contains("leads"), "{text}");
     }
 
     #[test]

@@ -295,6 +295,9 @@ pub async fn wire(
         Some((url, id, secret, label)) => {
             let mut cfg = MarketoConfig::new(url, id, secret);
             cfg.mapping = m.mapping.clone();
+            cfg.max_calls = m.rate_limit_calls;
+            cfg.window = std::time::Duration::from_secs(m.rate_limit_window_secs);
+            cfg.max_in_flight = m.max_concurrent;
             let client = MarketoClient::new(cfg).map_err(|e| SetupError::Marketo(e.to_string()))?;
             (Some(client), label)
         }

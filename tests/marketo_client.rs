@@ -354,7 +354,7 @@ async fn seven_hundred_contacts_go_in_batches_of_three_hundred() {
     let count = |line: &str| log.iter().filter(|l| *l == line).count();
     assert_eq!(count("POST /rest/v1/leads.json"), 3);
     assert_eq!(count("POST /rest/v1/opportunities/roles.json"), 3);
-    assert_eq!(count("POST /rest/v1/salespersons/sync.json"), 1);
+    assert_eq!(count("POST /rest/v1/salespersons.json"), 1);
     // Two checks: 3 lead batches each, the two full ones too long for a GET URL; the 700
     // roles of the one opportunity come in 3 pages on the re-check (none existed before).
     assert_eq!(count("GET /rest/v1/leads.json"), 2);
@@ -544,6 +544,28 @@ async fn broken_replies_are_typed_errors() {
     assert!(e.to_string().contains("1 records sent, 0 results"), "{e}");
 }
 
+/// A lead describe listing the fields a check reads, Sales Insight ones included.
+fn lead_describe() -> Value {
+    let names = [
+        "externalPersonId",
+        "email",
+        "firstName",
+        "lastName",
+        "externalCompanyId",
+        "externalSalesPersonId",
+    ];
+    let fields: Vec<Value> = names
+        .iter()
+        .chain(refdeck::domain::marketo::MSI_FIELDS.iter())
+        .enumerate()
+        .map(|(i, n)| {
+            json!({"id": i + 1, "displayName": n, "dataType": "string",
+                   "rest": {"name": n, "readOnly": false}})
+        })
+        .collect();
+    json!({"requestId": "4", "success": true, "result": fields})
+}
+
 #[tokio::test]
 async fn a_step_with_a_skipped_record_stops_the_push() {
     // Companies are refused; nothing after them is attempted.
@@ -561,10 +583,11 @@ async fn a_step_with_a_skipped_record_stops_the_push() {
                 async move {
                     seen.lock().unwrap().push(format!("{method} {}", uri.path()));
                     let body = match (method.as_str(), uri.path()) {
-                        ("POST", "/rest/v1/salespersons/sync.json") => {
+                        ("POST", "/rest/v1/salespersons.json") => {
                             json!({"requestId": "1", "success": true,
                                    "result": [{"seq": 0, "status": "created", "id": 9}]})
                         }
+                        ("GET", "/rest/v1/leads/describe.json") => lead_describe(),
                         ("POST", _) => json!({"requestId": "2", "success": true,
                             "result": [{"seq": 0, "status": "skipped",
                                         "reasons": [{"code": "1003", "message": "Company name is blocked"}]}]}),
@@ -591,8 +614,8 @@ async fn a_step_with_a_skipped_record_stops_the_push() {
     assert_eq!(
         posts,
         [
-            "POST /rest/v1/salespersons/sync.json",
-            "POST /rest/v1/companies/sync.json"
+            "POST /rest/v1/salespersons.json",
+            "POST /rest/v1/companies.json"
         ]
     );
     assert_eq!(
@@ -619,7 +642,76 @@ async fn unreachable_marketo_is_a_transport_error_without_secrets() {
 async fn budget_counts_down_with_calls() {
     let state = MarketoState::new(Clock::new());
     let c = sandbox(&state).await;
-    assert_eq!(c.budget(), (100, 100));
+    assert_eq!(c.budget(), (50, 50), "half the instance's 100 per 20 s");
     c.check(&[referral(1, 1)]).await.unwrap();
-    assert_eq!(c.budget(), (95, 100));
+    // The instance probe (two describes), then one query per object.
+    assert_eq!(c.budget(), (43, 50));
+}
+
+fn switched(msi_non_native: bool, native_crm: bool) -> MarketoState {
+    MarketoState::new(Clock::new()).with_switches(refdeck::sandbox::SwitchBoard::new(
+        refdeck::sandbox::Switches {
+            msi_non_native,
+            native_crm,
+            ..Default::default()
+        },
+    ))
+}
+
+#[tokio::test]
+async fn the_instance_probe_costs_two_calls_once_per_client() {
+    let state = switched(true, false);
+    let c = sandbox(&state).await;
+    let info = c.instance().await.unwrap();
+    assert!(info.msi_non_native && !info.native_crm, "{info:?}");
+    assert_eq!(c.calls_made(), 2);
+    c.instance().await.unwrap();
+    assert_eq!(c.calls_made(), 2, "the probe is cached");
+    let info = sandbox(&switched(false, true))
+        .await
+        .instance()
+        .await
+        .unwrap();
+    assert!(!info.msi_non_native && info.native_crm, "{info:?}");
+}
+
+#[tokio::test]
+async fn without_msi_the_check_runs_without_msi_fields_and_push_is_refused() {
+    let state = switched(false, false);
+    let c = sandbox(&state).await;
+    let r = referral(1, 2);
+    let reports = c.check(std::slice::from_ref(&r)).await.unwrap();
+    assert!(!reports[0].instance.msi_non_native);
+    assert_eq!(reports[0].badge(), MarketoBadge::Missing);
+    let before = state.request_log().len();
+    let e = c.push_missing(&r, &reports[0], |_| {}).await.unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("MSI non-native is not enabled on this instance"),
+        "{e}"
+    );
+    assert_eq!(state.request_log().len(), before, "no doomed call is sent");
+}
+
+#[tokio::test]
+async fn with_a_native_crm_the_check_skips_roles_and_push_is_refused() {
+    let state = switched(true, true);
+    let c = sandbox(&state).await;
+    let r = referral(2, 1);
+    let reports = c.check(std::slice::from_ref(&r)).await.unwrap();
+    assert!(reports[0].instance.native_crm);
+    assert!(
+        !state
+            .request_log()
+            .iter()
+            .any(|l| l.contains("/roles.json")),
+        "{:?}",
+        state.request_log()
+    );
+    let e = c.push_missing(&r, &reports[0], |_| {}).await.unwrap_err();
+    assert!(
+        e.to_string().contains("this instance syncs a native CRM"),
+        "{e}"
+    );
+    assert!(!state.request_log().iter().any(|l| l.starts_with("POST")));
 }

@@ -92,13 +92,13 @@ impl Sandbox {
     /// Sales person → company → lead → opportunity → role, each accepted.
     async fn sync_chain(&self, n: &str) -> i64 {
         self.sync(
-            "/rest/v1/salespersons/sync.json",
+            "/rest/v1/salespersons.json",
             json!([{"externalSalesPersonId": format!("sp-{n}"), "email": format!("sp{n}@partner.com"),
                     "firstName": "Jo", "lastName": "Doe"}]),
         )
         .await;
         self.sync(
-            "/rest/v1/companies/sync.json",
+            "/rest/v1/companies.json",
             json!([{"externalCompanyId": format!("co-{n}"), "company": "Contoso",
                     "externalSalesPersonId": format!("sp-{n}")}]),
         )
@@ -223,7 +223,8 @@ async fn token_errors_601_and_602() {
         .await
         .unwrap();
     assert_eq!(code(&v), "601");
-    // The access_token parameter is accepted like the header.
+    // The access_token query parameter was removed (AdobeDocs/marketo-developer.en
+    // help/rest-api/authentication.md): only the Authorization header counts.
     let mut with_param = q.to_vec();
     with_param.push(("access_token", &sb.token));
     let v: Value = sb
@@ -235,7 +236,14 @@ async fn token_errors_601_and_602() {
         .json()
         .await
         .unwrap();
-    assert_eq!(v["success"], true, "{v}");
+    assert_eq!(code(&v), "601", "{v}");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Authorization"),
+        "{v}"
+    );
     // Expired on the sandbox clock.
     sb.state.clock().advance(chrono::Duration::seconds(3601));
     let v = sb.get(path, &q).await;
@@ -300,7 +308,8 @@ async fn every_object_syncs_in_order_and_reads_back() {
             ],
         )
         .await;
-    assert_eq!(opp["result"][0]["amount"], 10.5);
+    // Currency comes back as a string, as in Adobe's examples (opportunities.md).
+    assert_eq!(opp["result"][0]["amount"], "10.50");
     assert_eq!(opp["result"][0]["closeDate"], "2026-09-30");
     assert!(
         opp["result"][0].get("name").is_none(),
@@ -310,7 +319,7 @@ async fn every_object_syncs_in_order_and_reads_back() {
     // A second sync of the same key updates; result carries seq and the id.
     let v = sb
         .sync(
-            "/rest/v1/salespersons/sync.json",
+            "/rest/v1/salespersons.json",
             json!([{"externalSalesPersonId": "sp-1", "email": "new@partner.com"},
                    {"externalSalesPersonId": "sp-9", "email": "nine@partner.com"}]),
         )
@@ -324,8 +333,8 @@ async fn every_object_syncs_in_order_and_reads_back() {
     assert_eq!(
         log[..5],
         [
-            "POST /rest/v1/salespersons/sync.json",
-            "POST /rest/v1/companies/sync.json",
+            "POST /rest/v1/salespersons.json",
+            "POST /rest/v1/companies.json",
             "POST /rest/v1/leads.json",
             "POST /rest/v1/opportunities.json",
             "POST /rest/v1/opportunities/roles.json",
@@ -338,7 +347,7 @@ async fn records_referring_to_unsynced_ids_are_skipped_with_the_id() {
     let sb = start(fresh()).await;
     let v = sb
         .sync(
-            "/rest/v1/companies/sync.json",
+            "/rest/v1/companies.json",
             json!([{"externalCompanyId": "co", "externalSalesPersonId": "ghost.seller"}]),
         )
         .await;
@@ -357,13 +366,16 @@ async fn records_referring_to_unsynced_ids_are_skipped_with_the_id() {
         )
         .await;
     assert!(reason(&v, 0).1.contains("no-such-co"));
+    // An unknown sales person on an opportunity is the response-level 718
+    // (AdobeDocs/marketo-developer.en help/rest-api/error-codes.md).
     let v = sb
-        .sync(
+        .post(
             "/rest/v1/opportunities.json",
-            json!([{"externalOpportunityId": "o", "externalSalesPersonId": "nobody"}]),
+            json!({"input": [{"externalOpportunityId": "o", "externalSalesPersonId": "nobody"}]}),
         )
         .await;
-    assert_eq!(reason(&v, 0).0, "1013");
+    assert_eq!(code(&v), "718", "{v}");
+    assert_eq!(v["errors"][0]["message"], "ExternalSalesPersonID not found");
     let v = sb
         .sync(
             "/rest/v1/opportunities/roles.json",
@@ -399,7 +411,7 @@ async fn update_only_and_create_only_give_1004_1013_1005_1017() {
     assert_eq!(reason(&v, 0).0, "1004");
     let v = sb
         .post(
-            "/rest/v1/salespersons/sync.json",
+            "/rest/v1/salespersons.json",
             json!({"action": "updateOnly", "input": [{"externalSalesPersonId": "nobody"}]}),
         )
         .await;
@@ -437,7 +449,7 @@ async fn bad_records_are_skipped_one_by_one() {
     let sb = start(fresh()).await;
     let v = sb
         .sync(
-            "/rest/v1/salespersons/sync.json",
+            "/rest/v1/salespersons.json",
             json!([
                 {"externalSalesPersonId": "ok"},
                 {"externalSalesPersonId": "x", "emial": "typo@x.com"},
@@ -471,10 +483,7 @@ async fn request_errors_1003_609_612() {
         .map(|i| json!({"externalSalesPersonId": format!("s{i}")}))
         .collect();
     let v = sb
-        .post(
-            "/rest/v1/salespersons/sync.json",
-            json!({"input": too_many}),
-        )
+        .post("/rest/v1/salespersons.json", json!({"input": too_many}))
         .await;
     assert_eq!((v["success"].as_bool(), code(&v)), (Some(false), "1003"));
     assert!(v["errors"][0]["message"].as_str().unwrap().contains("301"));
@@ -489,7 +498,7 @@ async fn request_errors_1003_609_612() {
         json!({"action": "upsert", "input": [{}]}),
         json!({"dedupeBy": "email", "input": [{}]}),
     ] {
-        let v = sb.post("/rest/v1/companies/sync.json", body.clone()).await;
+        let v = sb.post("/rest/v1/companies.json", body.clone()).await;
         assert_eq!(code(&v), "1003", "{body} → {v}");
     }
     let v = sb
@@ -542,7 +551,7 @@ async fn query_parameter_errors() {
         ),
         (
             vec![("filterType", "favouriteColour"), ("filterValues", "a")],
-            "1003",
+            "1011",
             "externalPersonId",
         ),
         (
@@ -616,10 +625,8 @@ async fn unknown_paths_and_methods_and_describe() {
         .send(sb.http.delete(url(&sb.base, "/rest/v1/leads.json", &[])))
         .await;
     assert_eq!(code(&v), "605");
-    let v = sb
-        .post("/rest/v1/companies.json", json!({"input": [{}]}))
-        .await;
-    assert_eq!(code(&v), "605", "companies sync has its own path");
+    let v = sb.get("/rest/v1/companies/sync.json", &[]).await;
+    assert_eq!(code(&v), "610", "companies sync is POST companies.json");
     let v = sb
         .get("/rest/v1/opportunities/roles/describe.json", &[])
         .await;
@@ -631,7 +638,7 @@ async fn unknown_paths_and_methods_and_describe() {
 }
 
 #[tokio::test]
-async fn rate_limit_606_per_client_on_the_clock() {
+async fn rate_limit_606_per_instance_on_the_clock() {
     let state = fresh();
     state.set_rate_limit(5, Duration::from_secs(20));
     let sb = start(state).await;
@@ -642,7 +649,8 @@ async fn rate_limit_606_per_client_on_the_clock() {
     let v = sb.get("/rest/v1/leads.json", &q).await;
     assert_eq!(code(&v), "606");
     assert!(v["errors"][0]["message"].as_str().unwrap().contains("'5'"));
-    // Another client has its own budget.
+    // Every integration shares the instance's budget (AdobeDocs/marketo-developer.en
+    // help/rest-api/rest-api.md: "Each instance is limited to 100 API calls per 20 seconds").
     let mut other = Sandbox {
         base: sb.base.clone(),
         state: sb.state.clone(),
@@ -650,11 +658,60 @@ async fn rate_limit_606_per_client_on_the_clock() {
         token: String::new(),
     };
     other.token = other.new_token("another-app").await;
-    assert_eq!(other.get("/rest/v1/leads.json", &q).await["success"], true);
+    assert_eq!(code(&other.get("/rest/v1/leads.json", &q).await), "606");
     // The window slides on the sandbox clock.
     sb.state.clock().advance(chrono::Duration::seconds(21));
     assert_eq!(sb.get("/rest/v1/leads.json", &q).await["success"], true);
-    assert_eq!(sb.state.rejections("606"), 1);
+    assert_eq!(sb.state.rejections("606"), 2);
+}
+
+/// Calls answered 601, 602 or 605 count against neither the rate nor the daily quota
+/// (AdobeDocs/marketo-developer.en help/rest-api/error-codes.md, the asterisked codes); the
+/// quota is 607 until it resets at 12:00 AM CST (06:00 UTC) on the sandbox clock.
+#[tokio::test]
+async fn daily_quota_607_resets_at_midnight_cst_and_refusals_are_free() {
+    let clock = Clock::new();
+    // 05:30 UTC: half an hour before midnight CST.
+    clock.set(
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 3)
+            .unwrap()
+            .and_hms_opt(5, 30, 0)
+            .unwrap()
+            .and_utc(),
+    );
+    let state = MarketoState::new(clock.clone());
+    state.set_rate_limit(3, Duration::from_secs(20));
+    state.set_daily_quota(4);
+    let sb = start(state).await;
+    let q = [("filterType", "email"), ("filterValues", "a@b.com")];
+    // Free: a method the path does not serve, a bad token.
+    for _ in 0..5 {
+        let v = sb
+            .send(sb.http.delete(url(&sb.base, "/rest/v1/leads.json", &[])))
+            .await;
+        assert_eq!(code(&v), "605");
+        let v = sb
+            .http
+            .get(url(&sb.base, "/rest/v1/leads.json", &q))
+            .bearer_auth("nonsense")
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap();
+        assert_eq!(code(&v), "601");
+    }
+    for _ in 0..3 {
+        assert_eq!(sb.get("/rest/v1/leads.json", &q).await["success"], true);
+    }
+    sb.state.clock().advance(chrono::Duration::seconds(21));
+    assert_eq!(sb.get("/rest/v1/leads.json", &q).await["success"], true);
+    let v = sb.get("/rest/v1/leads.json", &q).await;
+    assert_eq!(code(&v), "607", "{v}");
+    // 06:00 UTC is midnight CST: a new day.
+    sb.state.clock().advance(chrono::Duration::minutes(35));
+    assert_eq!(sb.get("/rest/v1/leads.json", &q).await["success"], true);
 }
 
 #[tokio::test]
@@ -822,7 +879,7 @@ async fn seeded_leads_carry_msi_fields() {
             &[
                 ("filterType", "externalPersonId"),
                 ("filterValues", &emails.join(",")),
-                ("fields", "externalPersonId,msiLastInterestingMomentType,msiLastInterestingMomentDate,msiLastInterestingMomentDesc,msiLastInterestingMomentSource,priority,relativeUrgency,relativeScore"),
+                ("fields", "externalPersonId,msiLastInterestingMomentType,msiLastInterestingMomentDate,msiLastInterestingMomentDesc,msiLastInterestingMomentSource,priority,relativeUrgency,relativeScoring"),
             ],
         )
         .await;
@@ -840,7 +897,7 @@ async fn seeded_leads_carry_msi_fields() {
                 .unwrap()
                 .contains(':')
         );
-        assert!(l["priority"].is_i64() && l["relativeScore"].is_i64());
+        assert!(l["priority"].is_i64() && l["relativeScoring"].is_i64());
     }
     // Some sales persons disagree on the email.
     let ids: Vec<String> = (0..40).map(|i| format!("seller.n{i}")).collect();
@@ -860,4 +917,261 @@ async fn seeded_leads_carry_msi_fields() {
         .filter(|s| s["email"].as_str().unwrap().contains("@legacy-"))
         .count();
     assert!(legacy >= 1, "{v}");
+}
+
+/// Sync Sales Persons and Sync Companies POST to the query path (AdobeDocs/marketo-developer.en
+/// help/rest-api/sales-persons.md, companies.md); there is no `…/sync.json`, which is 610.
+#[tokio::test]
+async fn sales_persons_and_companies_sync_at_their_documented_paths() {
+    let sb = start(fresh()).await;
+    let v = sb
+        .sync(
+            "/rest/v1/salespersons.json",
+            json!([{"externalSalesPersonId": "sp-d", "email": "d@partner.com"}]),
+        )
+        .await;
+    assert_eq!(v["result"][0]["status"], "created", "{v}");
+    let v = sb
+        .sync(
+            "/rest/v1/companies.json",
+            json!([{"externalCompanyId": "co-d", "company": "Contoso"}]),
+        )
+        .await;
+    assert_eq!(v["result"][0]["status"], "created", "{v}");
+    for old in [
+        "/rest/v1/salespersons/sync.json",
+        "/rest/v1/companies/sync.json",
+    ] {
+        let body = json!({"input": [{"externalSalesPersonId": "sp-e"}]});
+        let v = sb.post(old, body).await;
+        assert_eq!(code(&v), "610", "{old}: {v}");
+        assert_eq!(v["success"], false);
+    }
+    assert_eq!(
+        sb.state
+            .count(refdeck::domain::marketo::MarketoObject::SalesPerson),
+        1
+    );
+}
+
+/// The MSI lead fields are the seven of Marketo Sales Insight for non-native integrations
+/// (AdobeDocs/marketo.en sales-insight-for-non-native-ms-dynamics-integrations.md); a name the
+/// instance does not have in `fields=` fails the whole call with 1006.
+#[tokio::test]
+async fn msi_lead_fields_are_the_documented_seven_and_others_are_1006() {
+    let sb = start(fresh()).await;
+    sb.sync_chain("m").await;
+    let q = |fields: &'static str| {
+        [
+            ("filterType", "externalPersonId"),
+            ("filterValues", "pm@contoso.com"),
+            ("fields", fields),
+        ]
+    };
+    let v = sb
+        .get(
+            "/rest/v1/leads.json",
+            &q("msiLastInterestingMomentType,msiLastInterestingMomentDate,msiLastInterestingMomentDesc,msiLastInterestingMomentSource,priority,relativeUrgency,relativeScoring"),
+        )
+        .await;
+    assert_eq!(v["success"], true, "{v}");
+    assert!(v["result"][0].get("relativeScoring").is_some(), "{v}");
+    for wrong in ["relativeScore", "urgency", "email,relativeScore"] {
+        let v = sb.get("/rest/v1/leads.json", &q(wrong)).await;
+        assert_eq!(code(&v), "1006", "{wrong}: {v}");
+        assert_eq!(v["success"], false);
+        assert_eq!(v["result"], json!([]));
+    }
+}
+
+fn with(switches: refdeck::sandbox::Switches) -> MarketoState {
+    fresh().with_switches(refdeck::sandbox::SwitchBoard::new(switches))
+}
+
+/// Without "MSI Non-Native" the Sales Insight fields do not exist on leads: the describe omits
+/// them and asking for one is 1006.
+#[tokio::test]
+async fn without_msi_non_native_leads_have_no_sales_insight_fields() {
+    let sb = start(with(refdeck::sandbox::Switches {
+        msi_non_native: false,
+        ..Default::default()
+    }))
+    .await;
+    let v = sb.get("/rest/v1/leads/describe.json", &[]).await;
+    let names: Vec<&str> = v["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rest"]["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"externalPersonId"), "{names:?}");
+    for msi in refdeck::domain::marketo::MSI_FIELDS {
+        assert!(!names.contains(&msi), "{msi} in {names:?}");
+        let v = sb
+            .get(
+                "/rest/v1/leads.json",
+                &[
+                    ("filterType", "email"),
+                    ("filterValues", "a@b.com"),
+                    ("fields", msi),
+                ],
+            )
+            .await;
+        assert_eq!(code(&v), "1006", "{msi}: {v}");
+    }
+}
+
+/// With a native CRM the sales person, company and opportunity syncs are 1018 while their
+/// queries still answer; opportunity roles are not exposed at all; leads are untouched.
+#[tokio::test]
+async fn a_native_crm_makes_the_object_syncs_1018() {
+    let sb = start(with(refdeck::sandbox::Switches {
+        native_crm: true,
+        ..Default::default()
+    }))
+    .await;
+    for (path, rec) in [
+        (
+            "/rest/v1/salespersons.json",
+            json!({"externalSalesPersonId": "s"}),
+        ),
+        ("/rest/v1/companies.json", json!({"externalCompanyId": "c"})),
+        (
+            "/rest/v1/opportunities.json",
+            json!({"externalOpportunityId": "o", "name": "n"}),
+        ),
+        (
+            "/rest/v1/opportunities/roles.json",
+            json!({"externalOpportunityId": "o", "leadId": 1, "role": "r"}),
+        ),
+    ] {
+        let v = sb.post(path, json!({"input": [rec]})).await;
+        assert_eq!(code(&v), "1018", "{path}: {v}");
+    }
+    for (path, ft) in [
+        ("/rest/v1/salespersons.json", "externalSalesPersonId"),
+        ("/rest/v1/companies.json", "externalCompanyId"),
+        ("/rest/v1/opportunities.json", "externalOpportunityId"),
+    ] {
+        let v = sb
+            .get(path, &[("filterType", ft), ("filterValues", "x")])
+            .await;
+        assert_eq!(v["success"], true, "{path}: {v}");
+    }
+    let v = sb
+        .get(
+            "/rest/v1/opportunities/roles.json",
+            &[("filterType", "leadId"), ("filterValues", "1")],
+        )
+        .await;
+    assert_eq!(code(&v), "1018", "{v}");
+    let v = sb
+        .get("/rest/v1/opportunities/roles/describe.json", &[])
+        .await;
+    assert_eq!(code(&v), "1018", "{v}");
+    let v = sb
+        .sync(
+            "/rest/v1/leads.json",
+            json!([{"externalPersonId": "a@b.com", "email": "a@b.com"}]),
+        )
+        .await;
+    assert_eq!(v["result"][0]["status"], "created", "{v}");
+}
+
+/// The lead-database rules of AdobeDocs/marketo-developer.en help/rest-api/lead-database.md,
+/// error-codes.md and leads.md: 1036 for a key twice in one input, the `idField` and
+/// `dedupeFields` aliases of `filterType`, the compound-key role query, 413 over 1 MB, 1003 when
+/// more than 1,000 leads match.
+#[tokio::test]
+async fn lead_database_rules_1036_aliases_compound_roles_413_and_1003() {
+    let sb = start(fresh()).await;
+    let lead_id = sb.sync_chain("r").await;
+    let v = sb
+        .sync(
+            "/rest/v1/companies.json",
+            json!([{"externalCompanyId": "dup", "company": "A"},
+                   {"externalCompanyId": " DUP ", "company": "B"}]),
+        )
+        .await;
+    assert_eq!(v["result"][0]["status"], "created", "{v}");
+    assert_eq!(reason(&v, 1).0, "1036", "{v}");
+
+    // Aliases: dedupeFields and idField name the describe's keys.
+    let v = sb
+        .get(
+            "/rest/v1/companies.json",
+            &[("filterType", "dedupeFields"), ("filterValues", "co-r")],
+        )
+        .await;
+    assert_eq!(v["result"][0]["externalCompanyId"], "co-r", "{v}");
+    let id = v["result"][0]["id"].to_string();
+    let v = sb
+        .get(
+            "/rest/v1/companies.json",
+            &[("filterType", "idField"), ("filterValues", &id)],
+        )
+        .await;
+    assert_eq!(v["result"][0]["externalCompanyId"], "co-r", "{v}");
+
+    // Compound key: POST ?_method=GET with a JSON body.
+    let body = json!({"filterType": "dedupeFields",
+        "fields": ["marketoGuid", "externalOpportunityId", "leadId", "role", "isPrimary"],
+        "input": [{"externalOpportunityId": "opp-r", "leadId": lead_id, "role": "Decision Maker"},
+                  {"externalOpportunityId": "opp-r", "leadId": lead_id, "role": "Nobody"}]});
+    let v = sb
+        .send(
+            sb.http
+                .post(url(
+                    &sb.base,
+                    "/rest/v1/opportunities/roles.json",
+                    &[("_method", "GET")],
+                ))
+                .json(&body),
+        )
+        .await;
+    assert_eq!(v["success"], true, "{v}");
+    let found = v["result"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{v}");
+    assert_eq!(found[0]["role"], "Decision Maker");
+    assert!(found[0]["marketoGUID"].is_string(), "{v}");
+
+    // 413 past 1 MB.
+    let big = "x".repeat(1024 * 1024 + 1);
+    let r = sb
+        .http
+        .post(url(&sb.base, "/rest/v1/leads.json", &[]))
+        .bearer_auth(&sb.token)
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+
+    // More than 1,000 leads match one filter: 1003 for the whole call.
+    let leads: Vec<Value> = (0..1001)
+        .map(|i| {
+            json!({"externalPersonId": format!("m{i}@c.com"), "email": format!("m{i}@c.com"),
+                        "externalCompanyId": "co-r"})
+        })
+        .collect();
+    for chunk in leads.chunks(300) {
+        sb.sync("/rest/v1/leads.json", json!(chunk)).await;
+    }
+    let v = sb
+        .get(
+            "/rest/v1/leads.json",
+            &[
+                ("filterType", "externalCompanyId"),
+                ("filterValues", "co-r"),
+            ],
+        )
+        .await;
+    assert_eq!(code(&v), "1003", "{v}");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Too many results")
+    );
 }

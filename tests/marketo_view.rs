@@ -81,7 +81,7 @@ fn observed(p: &SyncPlan, held: Held) -> Observed {
             l.msi_last_interesting_moment_source = Some("Web page".into());
             l.priority = Some(71);
             l.relative_urgency = Some(3);
-            l.relative_score = Some(4);
+            l.relative_scoring = Some(4);
         }
         o.add_lead(l);
     }
@@ -442,4 +442,28 @@ fn help_says_push_corrects_differences() {
         screen.contains("push what is missing or different"),
         "{screen}"
     );
+}
+
+/// An instance without "MSI Non-Native" or with a native CRM is named in plain words, and the
+/// Sales Insight section says why it is empty; the lead check is still shown.
+#[test]
+fn the_view_names_an_instance_that_cannot_take_the_sync() {
+    let (mut hx, r) = open(160, 48);
+    let mut rep = partial(&r);
+    rep.instance = refdeck::domain::marketo::InstanceInfo {
+        msi_non_native: false,
+        native_crm: true,
+    };
+    feed(&mut hx, &r, rep, 5, ReportSource::Checked);
+    let screen = hx.screen();
+    assert!(
+        screen.contains("MSI non-native is not enabled on this instance"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("this instance syncs a native CRM"),
+        "{screen}"
+    );
+    assert!(screen.contains("leads"), "{screen}");
+    assert!(!screen.contains("Scores"), "{screen}");
 }

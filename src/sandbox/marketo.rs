@@ -1,12 +1,16 @@
 //! The Marketo REST emulator: identity, the five lead-database objects refdeck syncs, and
 //! Marketo's limits, served at their real paths (`../shared/spec/marketo.md`).
 //!
+//! Sources: AdobeDocs/marketo-developer.en `help/rest-api/` — `sales-persons.md`,
+//! `companies.md`, `opportunities.md`, `opportunity-roles.md`, `leads.md`, `lead-database.md`,
+//! `error-codes.md`, `authentication.md`, `rest-api.md`; AdobeDocs/marketo.en, Marketo Sales
+//! Insight for non-native integrations (the MSI fields and the feature switch). Where the docs
+//! are silent the choice is said so where it is made.
+//!
 //! | path | GET | POST |
 //! |---|---|---|
 //! | `/identity/oauth/token` | token (query parameters) | token (query or form body) |
-//! | `/rest/v1/salespersons.json`, `companies.json` | query | query with `_method=GET` |
-//! | `/rest/v1/salespersons/sync.json`, `companies/sync.json` | – | sync |
-//! | `/rest/v1/leads.json`, `opportunities.json`, `opportunities/roles.json` | query | sync, or query with `_method=GET` |
+//! | `/rest/v1/salespersons.json`, `companies.json`, `leads.json`, `opportunities.json`, `opportunities/roles.json` | query | sync, or query with `_method=GET` |
 //! | `/rest/v1/{object}/describe.json` | describe | – |
 //!
 //! # Behaviour
@@ -18,24 +22,35 @@
 //!   while its token lives gets the same token with the remaining `expires_in` (Marketo does
 //!   this). Lifetime 3600 s on the sandbox [`Clock`].
 //! - REST calls are checked in this order: concurrency (more than `max_concurrent` in flight →
-//!   615), the token (`Authorization: Bearer` or `access_token=`; missing or unknown → 601,
-//!   expired → 602), the rate (more than `max_calls` per `window` per client → 606, on the
-//!   Clock). Rejected calls do not count against the rate.
+//!   615), the token (only `Authorization: Bearer`; missing, unknown or sent as the removed
+//!   `access_token` parameter → 601, expired → 602), the method (→ 605), the daily quota
+//!   (→ 607, counted per CST day: it resets at 12:00 AM CST) and the rate (more than
+//!   `max_calls` per `window` → 606, on the Clock). Quota and rate belong to the instance and
+//!   are shared by every client (AdobeDocs/marketo-developer.en help/rest-api/rest-api.md).
+//!   Calls answered 601, 602 or 605 count against neither (error-codes.md, the asterisked
+//!   codes); nor, by choice, do calls refused with 606, 607 or 615, which never ran.
 //! - Sync: body `{action, dedupeBy | lookupField, input}`. More than 300 records, an empty or
 //!   missing `input`, an unknown `action`/`dedupeBy`/`lookupField` → 1003; a body that is not
 //!   JSON → 609; a content type other than JSON → 612. Each record gets a `result` element with
 //!   its `seq` and `created`/`updated` plus Marketo's id, or `skipped` with `reasons`:
-//!   unknown field 1006; read-only field, wrong type or missing key 1003; a referenced
-//!   `externalSalesPersonId`/`externalCompanyId`/`externalOpportunityId` not synced 1013; a
+//!   unknown field 1006; read-only field, wrong type or missing key 1003; the same key as an
+//!   earlier record of the input 1036; a referenced
+//!   `externalCompanyId`/`externalOpportunityId` (or a lead's `externalSalesPersonId`) not
+//!   synced 1013; an opportunity naming an unknown `externalSalesPersonId` fails the whole call
+//!   with 718 (error-codes.md); a
 //!   referenced `leadId` not there 1004; `updateOnly` on a record that does not exist 1004 for
 //!   leads, 1013 for the other objects; `createOnly` on one that does 1005 (leads) / 1017.
-//! - Query: `filterType` (a single searchable field), `filterValues` (comma separated, at most
-//!   300), `fields`, `batchSize` (1–300, default 300), `nextPageToken`. A bad or missing
-//!   parameter → 1003; an unknown name in `fields` → 1006. No match is `success: true` with an
+//! - Query: `filterType` (a single searchable field, or the aliases `idField` and
+//!   `dedupeFields`), `filterValues` (comma separated, at most 300), `fields`, `batchSize`
+//!   (1–300, default 300), `nextPageToken`. An unsearchable `filterType` → 1011; another bad or
+//!   missing parameter → 1003; an unknown name in `fields` → 1006 for the whole call; more
+//!   than 1,000 matching leads → 1003 (help/rest-api/leads.md). A compound-key query is
+//!   `POST …?_method=GET` with a JSON body (see `run_compound_query`). No match is `success: true` with an
 //!   empty `result`. Results follow the order of `filterValues`; the token is opaque and bound
 //!   to the query it came from. Leads without `fields` give id, email, names and timestamps;
 //!   the other objects give every field.
-//! - An unknown path under `/rest` → 610; a method a path does not serve → 605.
+//! - An unknown path under `/rest` → 610; a method a path does not serve → 605; a body over
+//!   1 MB → HTTP 413.
 //! - Text keys match trimmed and ignoring case.
 
 mod objects;
@@ -66,6 +81,14 @@ use crate::domain::referral::Referral;
 
 /// Longest URI (path and query) Marketo serves; longer GETs are 414.
 const MAX_URI: usize = 8 * 1024;
+
+/// Largest body of a REST call (AdobeDocs/marketo-developer.en help/rest-api/rest-api.md:
+/// "a maximum body size of 1 MB"); larger ones are HTTP 413.
+const MAX_BODY: usize = 1024 * 1024;
+
+/// Most leads one filter may match (help/rest-api/leads.md: "1003, Too many results match the
+/// filter").
+const MAX_LEAD_MATCHES: usize = 1000;
 
 /// The sandbox's Marketo instance; cheap to clone (clones share everything).
 #[derive(Clone)]
@@ -109,10 +132,22 @@ struct Auth {
     issued: u64,
 }
 
+/// The instance's budget, shared by every client (AdobeDocs/marketo-developer.en
+/// help/rest-api/rest-api.md: "Each instance is limited to 100 API calls per 20 seconds";
+/// the daily quota "resets daily at 12:00 AM CST").
 struct Rate {
     max_calls: usize,
     window: Duration,
-    calls: HashMap<String, VecDeque<DateTime<Utc>>>,
+    calls: VecDeque<DateTime<Utc>>,
+    daily_quota: u64,
+    /// The CST day being counted, and its calls.
+    day: Option<chrono::NaiveDate>,
+    today: u64,
+}
+
+/// The day Marketo's quota counts in: CST is UTC−6 all year (the docs name CST, not CT).
+fn quota_day(t: DateTime<Utc>) -> chrono::NaiveDate {
+    (t - chrono::Duration::hours(6)).date_naive()
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -141,7 +176,10 @@ impl MarketoState {
                 rate: Mutex::new(Rate {
                     max_calls: 100,
                     window: Duration::from_secs(20),
-                    calls: HashMap::new(),
+                    calls: VecDeque::new(),
+                    daily_quota: 50_000,
+                    day: None,
+                    today: 0,
                 }),
                 max_concurrent: AtomicUsize::new(10),
                 in_flight: AtomicUsize::new(0),
@@ -194,12 +232,20 @@ impl MarketoState {
         &self.shared.clock
     }
 
-    /// Sets the rate limit (Marketo: 100 calls per 20 s per client).
+    /// Sets the rate limit (Marketo: 100 calls per 20 s per instance).
     pub fn set_rate_limit(&self, max_calls: usize, window: Duration) {
         let mut r = lock(&self.shared.rate);
         r.max_calls = max_calls.max(1);
         r.window = window;
         r.calls.clear();
+    }
+
+    /// Sets the daily quota (Marketo: 50,000 for most subscriptions), counted from 12:00 AM
+    /// CST on the sandbox clock.
+    pub fn set_daily_quota(&self, calls: u64) {
+        let mut r = lock(&self.shared.rate);
+        r.daily_quota = calls;
+        r.today = 0;
     }
 
     /// Sets how many calls may be in flight at once (Marketo: 10).
@@ -262,29 +308,19 @@ impl MarketoState {
 pub fn router(state: MarketoState) -> Router {
     let mut routes = Vec::new();
     for object in MarketoObject::ALL {
-        let ep = Endpoint {
-            object,
-            query: false,
-            sync: false,
-            describe: false,
-        };
-        let shared = object.sync_path() == object.query_path();
+        // Query (GET, or POST with `_method=GET`) and sync (POST) share one path.
         routes.push((
             object.query_path(),
             Endpoint {
-                query: true,
-                sync: shared,
-                ..ep
+                object,
+                describe: false,
             },
         ));
-        if !shared {
-            routes.push((object.sync_path(), Endpoint { sync: true, ..ep }));
-        }
         routes.push((
             object.describe_path(),
             Endpoint {
+                object,
                 describe: true,
-                ..ep
             },
         ));
     }
@@ -298,12 +334,10 @@ pub fn router(state: MarketoState) -> Router {
         .with_state(state)
 }
 
-/// What one path serves.
+/// What one path serves: an object's describe, or its query and sync.
 #[derive(Debug, Clone, Copy)]
 struct Endpoint {
     object: MarketoObject,
-    query: bool,
-    sync: bool,
     describe: bool,
 }
 
@@ -369,12 +403,14 @@ impl MarketoState {
         (n <= s.max_concurrent.load(Ordering::SeqCst)).then_some(slot)
     }
 
-    /// The client id behind the call's token, or the error to answer.
+    /// Whether the call's token is live, or the error to answer. Only `Authorization: Bearer`
+    /// carries it: the `access_token` query parameter was removed
+    /// (AdobeDocs/marketo-developer.en help/rest-api/authentication.md), so it is 601.
     fn authenticate(
         &self,
         headers: &HeaderMap,
         query: &HashMap<String, String>,
-    ) -> Result<String, (&'static str, &'static str)> {
+    ) -> Result<(), (&'static str, &'static str)> {
         let bearer = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -383,8 +419,16 @@ impl MarketoState {
                     .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
                     .map(|(_, t)| t.trim().to_string())
             });
-        let Some(token) = bearer.or_else(|| query.get("access_token").cloned()) else {
-            return Err((codes::TOKEN_INVALID, "Access token not specified"));
+        let Some(token) = bearer else {
+            return Err(if query.contains_key("access_token") {
+                (
+                    codes::TOKEN_INVALID,
+                    "Access token invalid: the access_token query parameter is no longer \
+                     accepted; send the header Authorization: Bearer <token>",
+                )
+            } else {
+                (codes::TOKEN_INVALID, "Access token not specified")
+            });
         };
         let auth = lock(&self.shared.auth);
         match auth.tokens.get(&token) {
@@ -392,27 +436,45 @@ impl MarketoState {
             Some((_, expiry)) if *expiry <= self.shared.clock.now() => {
                 Err((codes::TOKEN_EXPIRED, "Access token expired"))
             }
-            Some((client, _)) => Ok(client.clone()),
+            Some(_) => Ok(()),
         }
     }
 
-    /// Counts the call against the client's window, or says it is over the limit.
-    fn admit(&self, client: &str) -> Result<(), String> {
+    /// Counts the call against the instance's window and daily quota, or says which limit it
+    /// is over (606, 607).
+    fn admit(&self) -> Result<(), (&'static str, String)> {
         let now = self.shared.clock.now();
         let mut rate = lock(&self.shared.rate);
-        let window = chrono::Duration::from_std(rate.window).unwrap_or(chrono::Duration::MAX);
-        let max = rate.max_calls;
-        let calls = rate.calls.entry(client.to_string()).or_default();
-        while calls.front().is_some_and(|t| now - *t >= window) {
-            calls.pop_front();
+        let day = quota_day(now);
+        if rate.day != Some(day) {
+            rate.day = Some(day);
+            rate.today = 0;
         }
-        if calls.len() >= max {
-            return Err(format!(
-                "Max rate limit '{max}' exceeded with in '{}' secs",
-                window.num_seconds()
+        if rate.today >= rate.daily_quota {
+            return Err((
+                codes::DAILY_QUOTA,
+                format!(
+                    "Daily quota reached: {} calls; it resets at 12:00 AM CST",
+                    rate.daily_quota
+                ),
             ));
         }
-        calls.push_back(now);
+        let window = chrono::Duration::from_std(rate.window).unwrap_or(chrono::Duration::MAX);
+        let max = rate.max_calls;
+        while rate.calls.front().is_some_and(|t| now - *t >= window) {
+            rate.calls.pop_front();
+        }
+        if rate.calls.len() >= max {
+            return Err((
+                codes::RATE_LIMIT,
+                format!(
+                    "Max rate limit '{max}' exceeded with in '{}' secs",
+                    window.num_seconds()
+                ),
+            ));
+        }
+        rate.calls.push_back(now);
+        rate.today += 1;
         Ok(())
     }
 }
@@ -429,6 +491,13 @@ async fn serve(
     if uri_len > MAX_URI {
         return (StatusCode::URI_TOO_LONG, "414 Request-URI Too Long").into_response();
     }
+    if body.len() > MAX_BODY {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "413 Request Entity Too Large",
+        )
+            .into_response();
+    }
     let rid = s.request_id();
     let Some(_slot) = s.enter() else {
         return s.reject(rid, codes::CONCURRENCY, "Concurrent access limit reached");
@@ -438,28 +507,62 @@ async fn serve(
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
     let query = params(uri.query().unwrap_or(""));
-    let client = match s.authenticate(&headers, &query) {
-        Ok(c) => c,
-        Err((code, message)) => return s.reject(rid, code, message),
-    };
-    if let Err(message) = s.admit(&client) {
-        return s.reject(rid, codes::RATE_LIMIT, &message);
+    if let Err((code, message)) = s.authenticate(&headers, &query) {
+        return s.reject(rid, code, message);
     }
     let as_get = query
         .get("_method")
         .is_some_and(|m| m.eq_ignore_ascii_case("GET"));
+    let served = match method {
+        Method::GET => true,
+        Method::POST => !ep.describe,
+        _ => false,
+    };
+    if !served {
+        // 605 is one of the answers that count against neither the rate nor the quota.
+        return failure(
+            rid,
+            ApiError::new(
+                codes::METHOD_NOT_SUPPORTED,
+                format!("HTTP method {method} not supported on {}", uri.path()),
+            ),
+        );
+    }
+    if let Err((code, message)) = s.admit() {
+        return s.reject(rid, code, &message);
+    }
     let shown = if as_get { "?_method=GET" } else { "" };
     lock(&s.shared.log).push(format!("{method} {}{shown}", uri.path()));
     let sp = spec(ep.object);
+    let switches = s.switches();
+    let sync_call = method == Method::POST && !as_get;
+    if switches.native_crm && crm_managed(ep.object, sync_call) {
+        return failure(
+            rid,
+            ApiError::new(
+                codes::CRM_ENABLED,
+                format!(
+                    "CRM Enabled: this instance syncs a native CRM, so the {} API is {}",
+                    sp.display,
+                    if ep.object == MarketoObject::OpportunityRole {
+                        "not exposed"
+                    } else {
+                        "read-only"
+                    }
+                ),
+            ),
+        );
+    }
     let answer = match method {
-        Method::GET if ep.describe => Ok((vec![sp.describe()], None)),
-        Method::GET if ep.query => run_query(&s, sp, &query),
-        Method::POST if ep.query && as_get => {
+        Method::GET if ep.describe => Ok((sp.describe(switches.msi_non_native), None)),
+        Method::GET => run_query(&s, sp, &query),
+        Method::POST if as_get && is_json(&headers) => run_compound_query(&s, sp, &body),
+        Method::POST if as_get => {
             let mut all = query.clone();
             all.extend(params(&String::from_utf8_lossy(&body)));
             run_query(&s, sp, &all)
         }
-        Method::POST if ep.sync => run_sync(&s, sp, &headers, &body),
+        Method::POST => run_sync(&s, sp, &headers, &body),
         _ => Err(ApiError::new(
             codes::METHOD_NOT_SUPPORTED,
             format!("HTTP method {method} not supported on {}", uri.path()),
@@ -468,6 +571,21 @@ async fn serve(
     match answer {
         Ok((result, next)) => success(rid, result, next),
         Err(e) => failure(rid, e),
+    }
+}
+
+/// Whether a native CRM takes the call away: every sync but the leads' answers 1018 "CRM
+/// Enabled" (AdobeDocs/marketo-developer.en help/rest-api/lead-database.md: "the Company,
+/// Opportunity, Opportunity Role, and Sales Person APIs are disabled"; error-codes.md: 1018),
+/// while queries of sales persons, companies and opportunities stay readable (the per-object
+/// pages: "read-only access"). Opportunity roles "are only exposed for subscriptions which do
+/// not have a native CRM sync enabled" (opportunity-roles.md), so every role call is 1018. The
+/// docs show no worked 1018 answer; it comes in `errors[]`, as the whole call is refused.
+fn crm_managed(object: MarketoObject, sync_call: bool) -> bool {
+    match object {
+        MarketoObject::Lead => false,
+        MarketoObject::OpportunityRole => true,
+        _ => sync_call,
     }
 }
 
@@ -488,15 +606,19 @@ fn bad(message: impl Into<String>) -> ApiError {
 
 type Answer = Result<(Vec<Value>, Option<String>), ApiError>;
 
-fn run_sync(s: &MarketoState, sp: &ObjectSpec, headers: &HeaderMap, body: &[u8]) -> Answer {
-    let content_type = headers
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !content_type
-        .to_ascii_lowercase()
-        .starts_with("application/json")
-    {
+        .is_some_and(|c| c.to_ascii_lowercase().starts_with("application/json"))
+}
+
+fn run_sync(s: &MarketoState, sp: &ObjectSpec, headers: &HeaderMap, body: &[u8]) -> Answer {
+    if !is_json(headers) {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         return Err(ApiError::new(
             codes::INVALID_CONTENT_TYPE,
             format!("Invalid Content Type '{content_type}'; send application/json"),
@@ -531,12 +653,109 @@ fn run_sync(s: &MarketoState, sp: &ObjectSpec, headers: &HeaderMap, body: &[u8])
     }
     let now = s.shared.clock.now();
     let mut store = lock(&s.shared.store);
+    if sp.object == MarketoObject::Opportunity && !store.sales_persons_exist(input) {
+        // AdobeDocs/marketo-developer.en help/rest-api/error-codes.md: 718, response-level.
+        return Err(ApiError::new(
+            codes::SALES_PERSON_NOT_FOUND,
+            "ExternalSalesPersonID not found",
+        ));
+    }
+    // error-codes.md 1036: the same key twice in one input; the first one counts.
+    let key_fields: Vec<&str> = match &key {
+        KeyBy::Fields(f) => f.clone(),
+        KeyBy::Id => vec![sp.id_field()],
+    };
+    let mut seen = std::collections::HashSet::new();
     let result = input
         .iter()
         .enumerate()
-        .map(|(seq, rec)| store.upsert(sp, action, &key, seq, rec, now))
+        .map(|(seq, rec)| {
+            let k: Option<Vec<String>> = key_fields
+                .iter()
+                .map(|f| rec.get(*f).and_then(store::norm))
+                .collect();
+            let duplicate = k.is_some_and(|k| !seen.insert(k));
+            let mut out = if duplicate {
+                let why =
+                    ApiError::new(codes::DUPLICATE_IN_INPUT, "Duplicate object found in input");
+                json!({"seq": seq, "status": "skipped", "reasons": [why]})
+            } else {
+                store.upsert(sp, action, &key, seq, rec, now)
+            };
+            // Lead results are `{id, status}` in input order, without `seq`
+            // (help/rest-api/leads.md, Sync Leads).
+            if sp.object == MarketoObject::Lead
+                && let Some(o) = out.as_object_mut()
+            {
+                o.remove("seq");
+            }
+            out
+        })
         .collect();
     Ok((result, None))
+}
+
+/// The compound-key query: `POST …?_method=GET` with a JSON body `{filterType:
+/// "dedupeFields", fields[], input[{every key field}]}` (AdobeDocs/marketo-developer.en
+/// help/rest-api/lead-database.md, opportunity-roles.md). `marketoGuid` in `fields` is read as
+/// the id field, as the docs spell it both ways.
+fn run_compound_query(s: &MarketoState, sp: &ObjectSpec, body: &[u8]) -> Answer {
+    let req: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::new(codes::INVALID_JSON, format!("Invalid JSON: {e}")))?;
+    match req.get("filterType").and_then(Value::as_str) {
+        Some("dedupeFields") => {}
+        Some(other) => {
+            return Err(ApiError::new(
+                codes::FIELD_NOT_SUPPORTED,
+                format!("Field '{other}' not supported; a compound query uses dedupeFields"),
+            ));
+        }
+        None => return Err(bad("filterType is required")),
+    }
+    let input = req
+        .get("input")
+        .and_then(Value::as_array)
+        .filter(|i| !i.is_empty())
+        .ok_or_else(|| bad("The body needs an 'input' array of 1 to 300 keys"))?;
+    if input.len() > MAX_BATCH {
+        return Err(bad(format!(
+            "{} inputs exceed the limit of {MAX_BATCH}",
+            input.len()
+        )));
+    }
+    let names: Option<String> = req.get("fields").and_then(Value::as_array).map(|f| {
+        f.iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(",")
+    });
+    let fields = query_fields(sp, names.as_ref(), s.switches().msi_non_native)?;
+    let store = lock(&s.shared.store);
+    let mut rows = Vec::new();
+    for (i, key) in input.iter().enumerate() {
+        let mut pairs = Vec::new();
+        for f in sp.dedupe {
+            match key.get(*f) {
+                Some(v) if store::norm(v).is_some() => pairs.push((*f, v)),
+                _ => return Err(bad(format!("input[{i}] needs a value for '{f}'"))),
+            }
+        }
+        for id in store.find_all(sp, &pairs) {
+            if !rows.contains(&id) {
+                rows.push(id);
+            }
+        }
+    }
+    let page = rows
+        .iter()
+        .enumerate()
+        .map(|(seq, id)| {
+            let mut v = store.project(sp, *id, &fields);
+            v["seq"] = Value::from(seq);
+            v
+        })
+        .collect();
+    Ok((page, None))
 }
 
 /// How the sync call identifies records: `lookupField` for leads, `dedupeBy` otherwise.
@@ -589,12 +808,22 @@ fn run_query(s: &MarketoState, sp: &ObjectSpec, q: &HashMap<String, String>) -> 
         .map(|f| f.trim())
         .filter(|f| !f.is_empty())
         .ok_or_else(|| bad("filterType is required"))?;
-    let Some(field) = sp.filter_types().find(|f| *f == filter_type) else {
-        return Err(bad(format!(
-            "Invalid filterType '{filter_type}' for {}; use one of {}",
-            sp.display,
-            sp.filter_types().collect::<Vec<_>>().join(", ")
-        )));
+    // `idField` and `dedupeFields` name the describe's keys (help/rest-api/lead-database.md);
+    // another unsearchable field is 1011 (error-codes.md).
+    let wanted = match filter_type {
+        "idField" => sp.id_field(),
+        "dedupeFields" if sp.dedupe.len() == 1 => sp.dedupe[0],
+        other => other,
+    };
+    let Some(field) = sp.filter_types().find(|f| *f == wanted) else {
+        return Err(ApiError::new(
+            codes::FIELD_NOT_SUPPORTED,
+            format!(
+                "Field '{filter_type}' not supported as filterType for {}; use one of {}",
+                sp.display,
+                sp.filter_types().collect::<Vec<_>>().join(", ")
+            ),
+        ));
     };
     let raw: Vec<&str> = q
         .get("filterValues")
@@ -627,7 +856,7 @@ fn run_query(s: &MarketoState, sp: &ObjectSpec, q: &HashMap<String, String>) -> 
             _ => Ok(Value::String((*v).to_string())),
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let fields = query_fields(sp, q.get("fields"))?;
+    let fields = query_fields(sp, q.get("fields"), s.switches().msi_non_native)?;
     let batch = match q.get("batchSize").map(|b| b.trim()) {
         None | Some("") => MAX_BATCH,
         Some(b) => b
@@ -656,6 +885,12 @@ fn run_query(s: &MarketoState, sp: &ObjectSpec, q: &HashMap<String, String>) -> 
     };
     let store = lock(&s.shared.store);
     let rows = store.query(sp, field, &values);
+    if sp.object == MarketoObject::Lead && rows.len() > MAX_LEAD_MATCHES {
+        return Err(bad(format!(
+            "Too many results match the filter: {} leads, at most {MAX_LEAD_MATCHES}",
+            rows.len()
+        )));
+    }
     let page: Vec<Value> = rows
         .iter()
         .skip(offset)
@@ -663,7 +898,8 @@ fn run_query(s: &MarketoState, sp: &ObjectSpec, q: &HashMap<String, String>) -> 
         .enumerate()
         .map(|(seq, id)| {
             let mut v = store.project(sp, *id, &fields);
-            if !sp.int_id() {
+            // Every object's query result but the leads' carries `seq` (the per-object pages).
+            if sp.object != MarketoObject::Lead {
                 v["seq"] = Value::from(seq);
             }
             v
@@ -675,7 +911,11 @@ fn run_query(s: &MarketoState, sp: &ObjectSpec, q: &HashMap<String, String>) -> 
 }
 
 /// The `fields` parameter, checked; the object's default when absent.
-fn query_fields(sp: &ObjectSpec, given: Option<&String>) -> Result<Vec<&'static str>, ApiError> {
+fn query_fields(
+    sp: &ObjectSpec,
+    given: Option<&String>,
+    msi_non_native: bool,
+) -> Result<Vec<&'static str>, ApiError> {
     let names: Vec<&str> = given
         .map(|f| {
             f.split(',')
@@ -692,9 +932,10 @@ fn query_fields(sp: &ObjectSpec, given: Option<&String>) -> Result<Vec<&'static 
     }
     names
         .into_iter()
-        .filter(|n| *n != sp.id_field())
+        .filter(|n| !n.eq_ignore_ascii_case(sp.id_field()))
         .map(|n| {
-            sp.field(n).map(|f| f.name).ok_or_else(|| {
+            let known = sp.field(n).filter(|f| sp.has_field(f.name, msi_non_native));
+            known.map(|f| f.name).ok_or_else(|| {
                 ApiError::new(
                     codes::FIELD_NOT_FOUND,
                     format!("Field '{n}' not found on {}", sp.display),

@@ -25,7 +25,8 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::domain::Referral;
 use crate::domain::marketo::{
-    MarketoBadge, MsiFields, RecordReport, RecordStatus, Step, StepResult, SyncReport, SyncState,
+    MarketoBadge, MsiFields, NO_MSI_NOTICE, RecordReport, RecordStatus, Step, StepResult,
+    SyncReport, SyncState,
 };
 use crate::domain::time::parse_datetime;
 use crate::protocol::{Command, Event, Level, PushTally, ReportSource};
@@ -238,6 +239,11 @@ impl MarketoView {
             spans.truncate(2);
         }
         out.push(Line::from(spans));
+        for notice in shown.report.instance.notices() {
+            for l in widgets::wrap(&format!("! {notice}"), width) {
+                out.push(Line::styled(l, t.warning));
+            }
+        }
         out
     }
 
@@ -609,6 +615,13 @@ fn insight_lines(
         "── Sales Insight (read from Marketo) ",
         t.header,
     ));
+    if !report.instance.msi_non_native {
+        let why = format!("    none: {NO_MSI_NOTICE}");
+        for l in widgets::wrap(&why, width) {
+            out.push(Line::styled(l, t.dim));
+        }
+        return;
+    }
     if report.insights.is_empty() {
         out.push(Line::styled("    no lead is in Marketo yet", t.dim));
     }
@@ -662,10 +675,10 @@ fn msi_rows(m: &MsiFields) -> Vec<(&'static str, String)> {
         (
             "Scores",
             format!(
-                "priority {} · urgency {} · relative score {}",
+                "priority {} · relative urgency {} · relative scoring {}",
                 num(m.priority),
                 num(m.relative_urgency),
-                num(m.relative_score)
+                num(m.relative_scoring)
             ),
         ),
     ]
@@ -780,7 +793,10 @@ mod tests {
         let rows = msi_rows(&m);
         assert_eq!(rows[0].1, "Web · 2026-11-20 14:02 UTC");
         assert_eq!(rows[1].1, "—");
-        assert_eq!(rows[3].1, "priority 71 · urgency — · relative score —");
+        assert_eq!(
+            rows[3].1,
+            "priority 71 · relative urgency — · relative scoring —"
+        );
         let odd = MsiFields {
             last_moment_date: Some("last Tuesday".into()),
             ..MsiFields::default()

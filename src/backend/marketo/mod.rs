@@ -6,8 +6,9 @@
 //!   until `expires_in` minus a margin (60 s, or half the lifetime when shorter) and sent as
 //!   `Authorization: Bearer`. A call answered 601/602 gets a new token and is retried once.
 //!   Neither the secret nor a token is ever logged or put in an error message.
-//! - Limits: a client-side [`Limiter`] (100 calls per 20 s, 10 in flight by default) keeps
-//!   normal use under Marketo's limits. If Marketo still answers 606 every caller pauses for a
+//! - Limits: a client-side [`Limiter`] (50 calls per 20 s, 5 in flight by default: the
+//!   instance's 100 per 20 s and 10 in flight are shared by every integration, and Adobe
+//!   advises one integration to use half) keeps normal use under Marketo's limits. If Marketo still answers 606 every caller pauses for a
 //!   backoff (doubling from `first_delay` up to `max_delay`); 615 makes the one caller wait.
 //!   6xx answers mean Marketo did not run the call, so syncs are retried as safely as queries.
 //!   Transport errors, timeouts and 5xx answers are retried for queries only (a sync that may
@@ -34,8 +35,17 @@
 //! - A base URL may be given with or without the `/rest` or `/identity` suffix Marketo's admin
 //!   screen shows.
 //!
+//! - Instance: [`MarketoClient::instance`] probes (two describes, once per client) whether
+//!   leads carry the Sales Insight fields ("MSI Non-Native") and whether the instance syncs a
+//!   native CRM (1018); the check then asks only for lead fields the instance has and skips
+//!   roles under a native CRM, and a push is refused with a plain-word reason.
+//!
+//! Sources: AdobeDocs/marketo-developer.en `help/rest-api/` (`sales-persons.md`,
+//! `companies.md`, `opportunities.md`, `opportunity-roles.md`, `leads.md`, `lead-database.md`,
+//! `error-codes.md`, `authentication.md`, `marketo-integration-best-practices.md`).
+//!
 //! The client is split by job: `transport` (sign-in, one call with its retries), `calls`
-//! (batched sync and query), `ops` (check and push).
+//! (batched sync and query), `instance` (the probe), `ops` (check and push).
 
 use std::fmt;
 use std::sync::Arc;
@@ -51,6 +61,7 @@ use crate::domain::marketo::MarketoMapping;
 use transport::{Token, transport_message};
 
 mod calls;
+mod instance;
 mod ops;
 mod transport;
 
@@ -93,10 +104,13 @@ pub struct MarketoConfig {
     pub client_id: String,
     pub client_secret: String,
     pub mapping: MarketoMapping,
-    /// Calls per window (Marketo: 100 per 20 s).
+    /// Calls per window. The instance allows 100 per 20 s for every integration together;
+    /// Adobe advises one integration to keep to 50 or fewer (AdobeDocs/marketo-developer.en
+    /// help/rest-api/marketo-integration-best-practices.md).
     pub max_calls: usize,
     pub window: Duration,
-    /// Calls in flight at once (Marketo: 10).
+    /// Calls in flight at once: the instance allows 10 together, one integration should keep
+    /// to five or fewer (same page).
     pub max_in_flight: usize,
     pub retry: RetryPolicy,
     /// Per HTTP request.
@@ -104,7 +118,8 @@ pub struct MarketoConfig {
 }
 
 impl MarketoConfig {
-    /// Marketo's limits, the default mapping and retry policy, a 30 s timeout.
+    /// Half of Marketo's per-instance limits (50 calls per 20 s, 5 in flight), the default
+    /// mapping and retry policy, a 30 s timeout.
     pub fn new(
         base_url: impl Into<String>,
         client_id: impl Into<String>,
@@ -115,9 +130,9 @@ impl MarketoConfig {
             client_id: client_id.into(),
             client_secret: client_secret.into(),
             mapping: MarketoMapping::default(),
-            max_calls: 100,
+            max_calls: 50,
             window: Duration::from_secs(20),
-            max_in_flight: 10,
+            max_in_flight: 5,
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(30),
         }
@@ -172,6 +187,9 @@ pub enum MarketoError {
     },
     #[error("Marketo's reply to {path} is not in the expected shape: {detail}")]
     Malformed { path: String, detail: String },
+    /// The instance cannot take this work (see [`crate::domain::marketo::InstanceInfo::push_refusal`]).
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl MarketoError {
@@ -201,6 +219,8 @@ struct Inner {
     limiter: Limiter,
     token: tokio::sync::Mutex<Option<Token>>,
     calls: AtomicU64,
+    /// The instance probe, made once.
+    probe: tokio::sync::OnceCell<instance::Probe>,
 }
 
 fn normalize_base(raw: &str) -> Result<String> {
@@ -255,6 +275,7 @@ impl MarketoClient {
                 limiter,
                 token: tokio::sync::Mutex::new(None),
                 calls: AtomicU64::new(0),
+                probe: tokio::sync::OnceCell::new(),
             }),
         })
     }
@@ -312,6 +333,15 @@ mod tests {
         let d3 = p.delay(3);
         assert!(d3 >= Duration::from_millis(400) && d3 <= Duration::from_millis(500));
         assert!(p.delay(30) <= Duration::from_millis(625));
+    }
+
+    #[test]
+    fn one_integration_keeps_to_half_the_instance_limits_by_default() {
+        let cfg = MarketoConfig::new("https://x.mktorest.com", "id", "s");
+        assert_eq!(
+            (cfg.max_calls, cfg.window, cfg.max_in_flight),
+            (50, Duration::from_secs(20), 5)
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::domain::marketo::{
 };
 use crate::domain::referral::Referral;
 
+use super::instance::Probe;
 use super::{MarketoClient, MarketoError, Result};
 
 /// The fields each check query asks for.
@@ -45,11 +46,13 @@ impl MarketoClient {
             .iter()
             .map(|r| plan(r, &self.inner.cfg.mapping))
             .collect();
-        let seen = self.observe(&plans).await?;
+        let probe = self.probe().await?;
+        let mut seen = self.observe(&plans, probe).await?;
+        seen.instance = probe.info;
         Ok(plans.iter().map(|p| assess(p, &seen)).collect())
     }
 
-    async fn observe(&self, plans: &[SyncPlan]) -> Result<Observed> {
+    async fn observe(&self, plans: &[SyncPlan], probe: &Probe) -> Result<Observed> {
         let keys = |f: fn(&SyncPlan) -> Vec<&str>| -> Vec<String> {
             plans.iter().flat_map(f).map(str::to_string).collect()
         };
@@ -57,11 +60,15 @@ impl MarketoClient {
         let co_ids = keys(|p| p.company_id().into_iter().collect());
         let person_ids = keys(|p| p.person_ids().collect());
         let opp_ids = keys(|p| p.opportunity_id().into_iter().collect());
+        // Only fields the instance has: one unknown name fails the whole call with 1006.
         let lead_fields: Vec<&str> = LEAD_FIELDS
             .iter()
             .chain(MSI_FIELDS.iter())
             .copied()
+            .filter(|f| probe.lead_fields.contains(*f))
             .collect();
+        // Opportunity roles are not exposed on an instance with a native CRM.
+        let role_ids: &[String] = if probe.info.native_crm { &[] } else { &opp_ids };
         let (sps, cos, leads, opps, roles) = tokio::try_join!(
             self.query::<SalesPerson>(
                 MarketoObject::SalesPerson,
@@ -90,7 +97,7 @@ impl MarketoClient {
             self.query::<OpportunityRole>(
                 MarketoObject::OpportunityRole,
                 "externalOpportunityId",
-                &opp_ids,
+                role_ids,
                 ROLE_FIELDS
             ),
         )?;
@@ -112,6 +119,9 @@ impl MarketoClient {
         report: &SyncReport,
         mut on_record: impl FnMut(StepResult),
     ) -> Result<SyncReport> {
+        if let Some(why) = self.instance().await?.push_refusal() {
+            return Err(MarketoError::Refused(why));
+        }
         let p = plan(referral, &self.inner.cfg.mapping);
         let mut lead_ids: HashMap<String, i64> = report
             .step(Step::Leads)

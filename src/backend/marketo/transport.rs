@@ -33,6 +33,15 @@ pub(super) enum Request<'a> {
     Json { body: &'a [u8] },
 }
 
+impl Request<'_> {
+    /// A GET without parameters (a describe).
+    pub(super) fn get_all() -> Request<'static> {
+        Request::Get {
+            query: String::new(),
+        }
+    }
+}
+
 /// Why one try failed.
 enum Failure {
     /// Worth another try (transport, timeout, 5xx); the error to give if none is left.
@@ -158,6 +167,7 @@ impl MarketoClient {
         let http = &self.inner.http;
         let base = &self.inner.base;
         let b = match req {
+            Request::Get { query } if query.is_empty() => http.get(format!("{base}{path}")),
             Request::Get { query } if base.len() + path.len() + query.len() < MAX_QUERY_URL => {
                 http.get(format!("{base}{path}?{query}"))
             }

@@ -357,9 +357,10 @@ fn offline_reason(e: &MarketoError) -> Option<String> {
             other => format!("error {other}"),
         }),
         MarketoError::BadBaseUrl { .. } => Some("bad URL".into()),
-        MarketoError::Mapping(_) | MarketoError::Api { .. } | MarketoError::Malformed { .. } => {
-            None
-        }
+        MarketoError::Mapping(_)
+        | MarketoError::Api { .. }
+        | MarketoError::Malformed { .. }
+        | MarketoError::Refused(_) => None,
     }
 }
 

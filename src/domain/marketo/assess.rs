@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::mapping::same_text;
 use super::plan::lead_label;
 use super::{
-    Company, Lead, MarketoBadge, MarketoId, MsiFields, Opportunity, OpportunityRole, PlanProblem,
-    PlannedRole, SalesPerson, Step, SyncPlan, normalize_key,
+    Company, InstanceInfo, Lead, MarketoBadge, MarketoId, MsiFields, Opportunity, OpportunityRole,
+    PlanProblem, PlannedRole, SalesPerson, Step, SyncPlan, normalize_key,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -27,6 +27,8 @@ pub struct Observed {
     leads: HashMap<String, Lead>,
     opportunities: HashMap<String, Opportunity>,
     roles: HashMap<String, Vec<OpportunityRole>>,
+    /// The instance the records were read from; every report assessed against them says so.
+    pub instance: InstanceInfo,
 }
 
 impl Observed {
@@ -205,6 +207,10 @@ pub struct SyncReport {
     /// The leads found in Marketo, with their Sales Insight fields.
     pub insights: Vec<LeadInsight>,
     pub problems: Vec<PlanProblem>,
+    /// The instance the check ran against (reports stored before this was known read the
+    /// default).
+    #[serde(default)]
+    pub instance: InstanceInfo,
 }
 
 impl SyncReport {
@@ -334,6 +340,7 @@ pub fn assess(plan: &SyncPlan, seen: &Observed) -> SyncReport {
         steps,
         insights,
         problems: plan.problems.clone(),
+        instance: seen.instance,
     }
 }
 

@@ -41,6 +41,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 mod assess;
+mod instance;
 mod mapping;
 mod plan;
 mod records;
@@ -50,6 +51,7 @@ mod wire;
 mod tests;
 
 pub use assess::*;
+pub use instance::*;
 pub use mapping::*;
 pub use plan::*;
 pub use records::*;
@@ -188,13 +190,11 @@ impl MarketoObject {
         }
     }
 
-    /// The path of the POST that creates or updates records.
+    /// The path of the POST that creates or updates records: the query path for every object
+    /// (e.g. `POST /rest/v1/salespersons.json`, AdobeDocs/marketo-developer.en
+    /// help/rest-api/sales-persons.md and companies.md; there is no `…/sync.json`).
     pub fn sync_path(self) -> &'static str {
-        match self {
-            MarketoObject::SalesPerson => "/rest/v1/salespersons/sync.json",
-            MarketoObject::Company => "/rest/v1/companies/sync.json",
-            other => other.query_path(),
-        }
+        self.query_path()
     }
 
     /// The path of the describe call.

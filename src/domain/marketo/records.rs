@@ -4,7 +4,10 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-/// The lead fields Marketo Sales Insight computes; read-only through the API.
+/// The lead fields Marketo Sales Insight computes; read-only through the API, and present only
+/// where the "MSI Non-Native" feature is enabled (AdobeDocs/marketo.en
+/// help/marketo/product-docs/marketo-sales-insight/sales-insight-for-non-native-ms-dynamics-integrations.md;
+/// the standard-field list's `relativeScore`/`urgency` are not these fields).
 pub const MSI_FIELDS: [&str; 7] = [
     "msiLastInterestingMomentType",
     "msiLastInterestingMomentDate",
@@ -12,7 +15,7 @@ pub const MSI_FIELDS: [&str; 7] = [
     "msiLastInterestingMomentSource",
     "priority",
     "relativeUrgency",
-    "relativeScore",
+    "relativeScoring",
 ];
 
 /// A sales person (the CRM user who owns the deal).
@@ -115,7 +118,7 @@ pub struct Lead {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient_int"
     )]
-    pub relative_score: Option<i64>,
+    pub relative_scoring: Option<i64>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -138,7 +141,13 @@ pub struct Opportunity {
     pub opportunity_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Marketo sends currency as a string (`"1604.47"`, AdobeDocs/marketo-developer.en
+    /// help/rest-api/opportunities.md); a number is read too.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_float"
+    )]
     pub amount: Option<f64>,
     /// `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -186,7 +195,9 @@ pub struct MsiFields {
     pub last_moment_source: Option<String>,
     pub priority: Option<i64>,
     pub relative_urgency: Option<i64>,
-    pub relative_score: Option<i64>,
+    /// Read under its former name too, so reports stored by older builds still load.
+    #[serde(default, alias = "relative_score")]
+    pub relative_scoring: Option<i64>,
 }
 
 impl MsiFields {
@@ -205,8 +216,26 @@ impl Lead {
             last_moment_source: self.msi_last_interesting_moment_source.clone(),
             priority: self.priority,
             relative_urgency: self.relative_urgency,
-            relative_score: self.relative_score,
+            relative_scoring: self.relative_scoring,
         }
+    }
+}
+
+/// Reads a number that a server may also send as a numeric string or `null`.
+fn lenient_float<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    use serde::de::Error;
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => Ok(n.as_f64()),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse::<f64>()
+            .map(Some)
+            .map_err(|_| D::Error::custom(format!("expected a number, found \"{s}\""))),
+        Some(other) => Err(D::Error::custom(format!(
+            "expected a number, found {other}"
+        ))),
     }
 }
 

@@ -382,14 +382,14 @@ fn msi_fields_are_read_back() {
         "msiLastInterestingMomentDate": "2026-03-01T10:00:00Z",
         "msiLastInterestingMomentDesc": "Visited /pricing",
         "msiLastInterestingMomentSource": "Web page",
-        "priority": 71, "relativeUrgency": "2", "relativeScore": null,
+        "priority": 71, "relativeUrgency": "2", "relativeScoring": null,
         "updatedAt": "2026-03-01T10:00:00Z"
     }))
     .unwrap();
     let msi = l.msi();
     assert_eq!(msi.priority, Some(71));
     assert_eq!(msi.relative_urgency, Some(2));
-    assert_eq!(msi.relative_score, None);
+    assert_eq!(msi.relative_scoring, None);
     assert_eq!(msi.last_moment_type.as_deref(), Some("Web"));
     assert_eq!(l.extra["updatedAt"], "2026-03-01T10:00:00Z");
     assert!(!msi.is_empty());

@@ -18,6 +18,10 @@ pub mod codes {
     pub const METHOD_NOT_SUPPORTED: &str = "605";
     /// More than 100 calls in 20 seconds.
     pub const RATE_LIMIT: &str = "606";
+    /// The daily quota is used up (it resets at 12:00 AM CST).
+    pub const DAILY_QUOTA: &str = "607";
+    /// A Sync Opportunities record names an `externalSalesPersonId` that does not exist.
+    pub const SALES_PERSON_NOT_FOUND: &str = "718";
     /// The request body is not JSON.
     pub const INVALID_JSON: &str = "609";
     /// No such REST resource.
@@ -32,6 +36,10 @@ pub mod codes {
     pub const LEAD_NOT_FOUND: &str = "1004";
     /// `createOnly` for a lead that exists.
     pub const LEAD_EXISTS: &str = "1005";
+    /// A `filterType` (or lookup field) that cannot be used.
+    pub const FIELD_NOT_SUPPORTED: &str = "1011";
+    /// The same key twice in one input.
+    pub const DUPLICATE_IN_INPUT: &str = "1036";
     /// A field name Marketo does not know.
     pub const FIELD_NOT_FOUND: &str = "1006";
     /// Several leads match the lookup.
@@ -40,6 +48,8 @@ pub mod codes {
     pub const OBJECT_NOT_FOUND: &str = "1013";
     /// `createOnly` for an object that exists.
     pub const OBJECT_EXISTS: &str = "1017";
+    /// The instance syncs a native CRM, so the call is not allowed.
+    pub const CRM_ENABLED: &str = "1018";
 }
 
 /// The most records one sync call or one query's `filterValues` may carry.

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::domain::marketo::{MarketoObject, codes};
+use crate::domain::marketo::{MSI_FIELDS, MarketoObject, codes};
 
 /// A field's data type, as Marketo's describe names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,7 +221,7 @@ static LEAD: ObjectSpec = ObjectSpec {
         ro("msiLastInterestingMomentSource", Str),
         ro("priority", Int),
         ro("relativeUrgency", Int),
-        ro("relativeScore", Int),
+        ro("relativeScoring", Int),
     ],
     references: &[COMPANY_REF, SALES_PERSON_REF],
     lookup_fields: &["email", "externalPersonId", "id"],
@@ -255,7 +255,8 @@ static OPPORTUNITY: ObjectSpec = ObjectSpec {
         rw("externalCompanyId", Str),
         rw("externalSalesPersonId", Str),
     ],
-    references: &[COMPANY_REF, SALES_PERSON_REF],
+    // An unknown sales person fails the whole call with 718 (see `run_sync`).
+    references: &[COMPANY_REF],
     lookup_fields: &[],
     first_id: 1,
 };
@@ -343,11 +344,56 @@ impl ObjectSpec {
         out
     }
 
-    /// What `GET …/describe.json` answers.
-    pub fn describe(&self) -> Value {
+    /// True when the field exists on this instance: without the "MSI Non-Native" feature
+    /// leads have no Sales Insight fields (AdobeDocs/marketo.en
+    /// sales-insight-for-non-native-ms-dynamics-integrations.md).
+    pub fn has_field(&self, name: &str, msi_non_native: bool) -> bool {
+        self.field(name).is_some()
+            && (msi_non_native || self.object != MarketoObject::Lead || !MSI_FIELDS.contains(&name))
+    }
+
+    /// What `GET …/describe.json` answers: for leads the flat list of fields, each with its
+    /// `rest` (and, but for the Sales Insight fields, `soap`) name and `readOnly`
+    /// (AdobeDocs/marketo-developer.en help/rest-api/leads.md, Describe); for the other
+    /// objects one object-level description (the per-object pages, e.g. sales-persons.md).
+    pub fn describe(&self, msi_non_native: bool) -> Vec<Value> {
+        if self.object != MarketoObject::Lead {
+            return vec![self.describe_object()];
+        }
+        self.fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| self.has_field(f.name, msi_non_native))
+            .map(|(i, f)| {
+                let read_only = !f.updateable;
+                let mut v = json!({
+                    "id": i + 1,
+                    "displayName": display_name(f.name),
+                    "dataType": f.ty.describe(),
+                    "rest": {"name": f.name, "readOnly": read_only},
+                });
+                if f.ty == FieldType::Str {
+                    v["length"] = json!(255);
+                }
+                if !MSI_FIELDS.contains(&f.name) {
+                    let mut soap = f.name.to_string();
+                    if let Some(first) = soap.get_mut(..1) {
+                        first.make_ascii_uppercase();
+                    }
+                    v["soap"] = json!({"name": soap, "readOnly": read_only});
+                }
+                v
+            })
+            .collect()
+    }
+
+    fn describe_object(&self) -> Value {
         json!({
             "name": self.object.name(),
             "displayName": self.display,
+            "description": format!("{} object", self.display),
+            "createdAt": DESCRIBED_AT,
+            "updatedAt": DESCRIBED_AT,
             "idField": self.id_field(),
             "dedupeFields": self.dedupe,
             "searchableFields": self.searchable,
@@ -358,6 +404,25 @@ impl ObjectSpec {
             })).collect::<Vec<_>>(),
         })
     }
+}
+
+/// When the sandbox's object schemas were last changed (describe's `createdAt`/`updatedAt`).
+const DESCRIBED_AT: &str = "2026-01-05T09:00:00Z";
+
+/// `externalPersonId` → `External Person Id`.
+fn display_name(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if i == 0 {
+            out.extend(c.to_uppercase());
+        } else {
+            if c.is_ascii_uppercase() {
+                out.push(' ');
+            }
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -284,7 +284,7 @@ fn msi_fields(seed: u64, key: &str, now: DateTime<Utc>) -> Map<String, Value> {
         "msiLastInterestingMomentSource": source,
         "priority": rng.random_range(0..=100),
         "relativeUrgency": rng.random_range(0..=3),
-        "relativeScore": rng.random_range(1..=3),
+        "relativeScoring": rng.random_range(1..=3),
     });
     if let Value::Object(o) = v {
         m = o;
@@ -364,7 +364,7 @@ mod tests {
         for m in with {
             assert!((0..=100).contains(&m["priority"].as_i64().unwrap()));
             assert!((0..=3).contains(&m["relativeUrgency"].as_i64().unwrap()));
-            assert!((1..=3).contains(&m["relativeScore"].as_i64().unwrap()));
+            assert!((1..=3).contains(&m["relativeScoring"].as_i64().unwrap()));
             let d = crate::domain::time::parse_datetime(
                 m["msiLastInterestingMomentDate"].as_str().unwrap(),
             )

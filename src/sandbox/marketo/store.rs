@@ -104,6 +104,21 @@ impl Store {
             .collect()
     }
 
+    /// Rows whose `pairs` all match (a compound key).
+    pub fn find_all(&self, s: &ObjectSpec, pairs: &[(&str, &Value)]) -> Vec<u64> {
+        self.find(s, pairs)
+    }
+
+    /// True when every `externalSalesPersonId` the records name is a synced sales person.
+    pub fn sales_persons_exist(&self, records: &[Value]) -> bool {
+        let sp = spec(MarketoObject::SalesPerson);
+        records
+            .iter()
+            .filter_map(|r| r.get("externalSalesPersonId"))
+            .filter(|v| norm(v).is_some())
+            .all(|v| !self.find(sp, &[("externalSalesPersonId", v)]).is_empty())
+    }
+
     /// Rows matching any of `values` on `field`, in the order of the values, each row once.
     pub fn query(&self, s: &ObjectSpec, field: &str, values: &[Value]) -> Vec<u64> {
         let mut seen = BTreeSet::new();
@@ -124,10 +139,14 @@ impl Store {
         let mut out = Map::new();
         out.insert(s.id_field().into(), row[s.id_field()].clone());
         for f in fields {
-            out.insert(
-                (*f).to_string(),
-                row.get(*f).cloned().unwrap_or(Value::Null),
-            );
+            let mut v = row.get(*f).cloned().unwrap_or(Value::Null);
+            // Currency values come back as strings ("1604.47", help/rest-api/opportunities.md).
+            if let (Some(super::objects::FieldType::Float), Value::Number(n)) =
+                (s.field(f).map(|f| f.ty), &v)
+            {
+                v = Value::String(format!("{:.2}", n.as_f64().unwrap_or(0.0)));
+            }
+            out.insert((*f).to_string(), v);
         }
         Value::Object(out)
     }
