@@ -139,6 +139,8 @@ pub struct App {
     spinner: usize,
     /// Where panes were drawn last, for mouse hit-testing.
     areas: crate::ui::Areas,
+    /// The side that had the keyboard when `/` started editing the filter line from it.
+    filter_from: Option<Focus>,
 }
 
 /// A [`Cx`] borrowing the app field by field, so a pane of the app can be borrowed beside it.
@@ -180,6 +182,7 @@ impl App {
             dirty: true,
             spinner: 0,
             areas: Default::default(),
+            filter_from: None,
         }
     }
 

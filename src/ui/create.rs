@@ -263,6 +263,10 @@ impl Pane for CreateForm {
     fn has_unsaved_input(&self) -> bool {
         self.form.is_dirty()
     }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

@@ -638,6 +638,10 @@ impl Pane for EditForm {
     fn has_unsaved_input(&self) -> bool {
         self.form.is_dirty()
     }
+
+    fn takes_text(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

@@ -219,6 +219,11 @@ impl ListPane {
         self.filtering
     }
 
+    /// Starts editing the filter line (`/`, from any pane).
+    pub fn start_filter(&mut self) {
+        self.filtering = true;
+    }
+
     pub fn sort(&self) -> SortSpec {
         self.index.sort().unwrap_or(SortSpec::DEFAULT)
     }

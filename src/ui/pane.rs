@@ -167,6 +167,11 @@ pub trait Pane {
     fn referral_id(&self) -> Option<&str> {
         None
     }
+    /// True when typed characters are text here (a form): `/` and `:` are then not the
+    /// filter and palette keys.
+    fn takes_text(&self) -> bool {
+        false
+    }
 }
 
 /// A line in the status bar that fades after a while.

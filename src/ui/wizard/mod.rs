@@ -693,6 +693,10 @@ impl Pane for Wizard {
         .collect()
     }
 
+    fn takes_text(&self) -> bool {
+        true
+    }
+
     fn has_unsaved_input(&self) -> bool {
         let handed_over = matches!(
             self.outcome,
