@@ -165,6 +165,12 @@ pub struct UiSection {
     pub mouse: bool,
     /// Below this width the right pane replaces the list instead of sitting beside it.
     pub split_min_width: u16,
+    /// Accept, decline, status moves and Marketo pushes ask first (one line naming the
+    /// referral and the move).
+    pub confirm_actions: bool,
+    /// Seconds a status move waits in the outbox before it is sent, while `u` can undo it;
+    /// 0 sends at once (no undo).
+    pub undo_seconds: u64,
 }
 
 impl Default for UiSection {
@@ -174,6 +180,8 @@ impl Default for UiSection {
             refresh_interval_secs: 300,
             mouse: true,
             split_min_width: 120,
+            confirm_actions: true,
+            undo_seconds: 5,
         }
     }
 }

@@ -45,6 +45,7 @@ pub enum KeyAction {
     PrevField,
     SortNext,
     Outbox,
+    Undo,
 }
 
 impl KeyAction {
@@ -80,6 +81,7 @@ impl KeyAction {
         KeyAction::PrevField,
         KeyAction::SortNext,
         KeyAction::Outbox,
+        KeyAction::Undo,
     ];
 
     /// The name used in the `[keys]` config table.
@@ -116,6 +118,7 @@ impl KeyAction {
             KeyAction::PrevField => "prev_field",
             KeyAction::SortNext => "sort_next",
             KeyAction::Outbox => "outbox",
+            KeyAction::Undo => "undo",
         }
     }
 
@@ -153,6 +156,7 @@ impl KeyAction {
             KeyAction::PrevField => "previous field / pane",
             KeyAction::SortNext => "sort by the next column",
             KeyAction::Outbox => "unsent edits (outbox)",
+            KeyAction::Undo => "undo the last status move (while it waits to be sent)",
         }
     }
 
@@ -193,6 +197,7 @@ impl KeyAction {
             KeyAction::PrevField => &["shift-tab"],
             KeyAction::SortNext => &["S"],
             KeyAction::Outbox => &["O"],
+            KeyAction::Undo => &["u"],
         }
     }
 }

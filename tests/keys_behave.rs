@@ -86,3 +86,138 @@ fn the_footer_shows_the_keys_of_the_focused_pane() {
     assert!(status.contains("move there"), "status footer: {status}");
     assert!(!status.contains("/ filter"), "status footer: {status}");
 }
+
+/// The first New referral: filtered to, opened, loaded.
+fn open_first_new(h: &mut Harness) -> String {
+    h.key(KeyCode::Char('/'));
+    h.keys("status:new");
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Enter);
+    h.answer_detail();
+    h.app
+        .list
+        .selected_id()
+        .expect("a New referral")
+        .to_string()
+}
+
+fn held(h: &Harness) -> Vec<(String, String, u64)> {
+    h.sent
+        .iter()
+        .filter_map(|c| match c {
+            Command::PatchHeld { patch, seconds } => match patch.as_ref() {
+                Command::Patch { id, summary, .. } => Some((id.clone(), summary.clone(), *seconds)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn accept_names_the_referral_and_the_move_and_asks_first() {
+    let mut h = Harness::new(60, 160, 48);
+    let id = open_first_new(&mut h);
+    let name = h.referral(&id).name().to_string();
+    h.sent.clear();
+    h.key(KeyCode::Char('a'));
+    assert!(h.sent.is_empty(), "accepted without asking: {:?}", h.sent);
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!("Accept ‘{name}’ → Active/Accepted?")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Enter/y confirm · Esc/n cancel"),
+        "{screen}"
+    );
+    h.key(KeyCode::Esc);
+    assert!(h.sent.is_empty(), "esc sent {:?}", h.sent);
+    h.key(KeyCode::Char('a'));
+    h.key(KeyCode::Enter);
+    assert_eq!(
+        held(&h),
+        [(id, "status → Active/Accepted".to_string(), 5)],
+        "{:?}",
+        h.sent
+    );
+}
+
+#[test]
+fn decline_asks_after_the_reason() {
+    let mut h = Harness::new(60, 160, 48);
+    let id = open_first_new(&mut h);
+    let name = h.referral(&id).name().to_string();
+    h.sent.clear();
+    h.key(KeyCode::Char('x'));
+    h.key(KeyCode::Enter);
+    assert!(h.sent.is_empty(), "declined without asking: {:?}", h.sent);
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!("Decline ‘{name}’ → Closed/Declined")),
+        "{screen}"
+    );
+    h.key(KeyCode::Char('y'));
+    assert_eq!(held(&h).len(), 1, "{:?}", h.sent);
+}
+
+#[test]
+fn without_confirm_and_undo_the_move_is_sent_at_once() {
+    let mut h = Harness::new(60, 160, 48);
+    h.app.options.confirm_actions = false;
+    h.app.options.undo_seconds = 0;
+    open_first_new(&mut h);
+    h.sent.clear();
+    h.key(KeyCode::Char('a'));
+    assert_eq!(patches(&h), 1, "{:?}", h.sent);
+}
+
+#[test]
+fn u_withdraws_a_held_move_in_its_window_and_says_too_late_after() {
+    use refdeck::protocol::Event;
+    let mut h = Harness::new(60, 160, 48);
+    let id = open_first_new(&mut h);
+    h.key(KeyCode::Char('a'));
+    h.key(KeyCode::Enter);
+    let until = h.app.now + chrono::Duration::seconds(5);
+    h.event(Event::Queued {
+        id: Some(id.clone()),
+        seq: 7,
+        summary: "status → Active/Accepted".into(),
+    });
+    h.event(Event::Held {
+        seq: 7,
+        id: id.clone(),
+        summary: "status → Active/Accepted".into(),
+        until,
+    });
+    assert!(footer(&mut h).contains("u undoes"), "{}", footer(&mut h));
+    h.sent.clear();
+    h.key(KeyCode::Char('u'));
+    assert_eq!(h.sent, [Command::Withdraw { seq: 7 }]);
+    h.event(Event::Withdrawn {
+        seq: 7,
+        id: Some(id.clone()),
+        summary: "status → Active/Accepted".into(),
+    });
+    assert!(!h.screen().contains("saving…"), "{}", h.screen());
+
+    // A second move, undone too late.
+    h.key(KeyCode::Char('a'));
+    h.key(KeyCode::Enter);
+    h.event(Event::Held {
+        seq: 8,
+        id,
+        summary: "status → Active/Accepted".into(),
+        until,
+    });
+    h.app.set_now(until + chrono::Duration::seconds(1));
+    h.sent.clear();
+    h.key(KeyCode::Char('u'));
+    assert!(h.sent.is_empty(), "{:?}", h.sent);
+    assert!(
+        footer(&mut h).contains("too late to undo"),
+        "{}",
+        footer(&mut h)
+    );
+}

@@ -72,6 +72,26 @@ impl App {
         self.focus = from;
     }
 
+    /// `u`: takes back the last status move while it waits in the outbox; after its window
+    /// (or once sent) says it is too late.
+    fn undo_last(&mut self, fx: &mut Effects) {
+        let (level, text) = match self.undo.take() {
+            Some(u) if self.now < u.until => {
+                fx.commands.push(Command::Withdraw { seq: u.seq });
+                (Level::Info, format!("undoing: {}…", u.summary))
+            }
+            Some(u) => (
+                Level::Warning,
+                format!(
+                    "too late to undo “{}”: it has been sent (the outbox O shows what waits)",
+                    u.summary
+                ),
+            ),
+            None => (Level::Info, "nothing to undo".to_string()),
+        };
+        self.notice = Some(Notice::new(level, text, self.now));
+    }
+
     /// Keys that work everywhere a pane does not claim them.
     fn global_key(&mut self, key: &KeyEvent, fx: &mut Effects) -> Flow {
         let Some(action) = self.options.keymap.action(key) else {
@@ -100,6 +120,10 @@ impl App {
             ))),
             KeyAction::Palette => Flow::Overlay(Box::new(crate::ui::palette::Palette::new())),
             KeyAction::Filter => self.start_filter(),
+            KeyAction::Undo => {
+                self.undo_last(fx);
+                Flow::Handled
+            }
             KeyAction::Refresh => {
                 fx.commands.push(Command::Refresh { full: false });
                 Flow::Handled

@@ -109,6 +109,10 @@ pub struct AppOptions {
     pub split_min_width: u16,
     pub mouse: bool,
     pub portal_url: String,
+    /// Accept, decline, status moves and pushes ask first.
+    pub confirm_actions: bool,
+    /// Seconds a status move is held in the outbox for `u` (0: sent at once).
+    pub undo_seconds: u64,
 }
 
 impl Default for AppOptions {
@@ -119,6 +123,8 @@ impl Default for AppOptions {
             split_min_width: 120,
             mouse: true,
             portal_url: crate::config::PORTAL_URL.to_string(),
+            confirm_actions: true,
+            undo_seconds: 5,
         }
     }
 }
@@ -141,6 +147,16 @@ pub struct App {
     areas: crate::ui::Areas,
     /// The side that had the keyboard when `/` started editing the filter line from it.
     filter_from: Option<Focus>,
+    /// The last held status move, which `u` can take back until its time.
+    undo: Option<Undo>,
+}
+
+/// A status move held in the outbox for its undo window.
+#[derive(Debug, Clone, PartialEq)]
+struct Undo {
+    seq: i64,
+    summary: String,
+    until: DateTime<Utc>,
 }
 
 /// A [`Cx`] borrowing the app field by field, so a pane of the app can be borrowed beside it.
@@ -160,6 +176,8 @@ macro_rules! cx {
             outbox: $app.top.outbox,
             portal_url: &$app.options.portal_url,
             clipboard: &mut $fx.clipboard,
+            confirm_actions: $app.options.confirm_actions,
+            undo_seconds: $app.options.undo_seconds,
         }
     };
 }
@@ -183,6 +201,7 @@ impl App {
             spinner: 0,
             areas: Default::default(),
             filter_from: None,
+            undo: None,
         }
     }
 

@@ -110,6 +110,10 @@ pub struct Cx<'a> {
     pub portal_url: &'a str,
     /// Text to put on the clipboard (written with OSC 52 by the terminal loop).
     pub clipboard: &'a mut Option<String>,
+    /// Accept, decline, status moves and pushes ask first.
+    pub confirm_actions: bool,
+    /// Seconds a status move is held in the outbox for undo (0: sent at once).
+    pub undo_seconds: u64,
 }
 
 impl Cx<'_> {

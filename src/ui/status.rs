@@ -15,6 +15,7 @@ use crate::domain::patch;
 use crate::domain::rules::{self, allowed_moves};
 use crate::domain::*;
 use crate::protocol::{Command, Level};
+use crate::ui::dialog::{Confirm, OnYes};
 use crate::ui::form::{Field, Form, FormEvent, Kind};
 use crate::ui::keymap::{KeyAction, Keymap};
 use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
@@ -44,14 +45,39 @@ pub fn send_move(
         cx.notify(Level::Info, "the referral is already there");
         return Flow::Handled;
     }
-    cx.send(Command::Patch {
+    let mut command = Command::Patch {
         id: base.id().to_string(),
         ops,
         etag: base.etag.clone(),
         base: Box::new(base.clone()),
         summary: format!("status → {status}/{substatus}"),
-    });
-    Flow::Handled
+    };
+    if cx.undo_seconds > 0 {
+        command = Command::PatchHeld {
+            patch: Box::new(command),
+            seconds: cx.undo_seconds,
+        };
+    }
+    if !cx.confirm_actions {
+        cx.send(command);
+        return Flow::Handled;
+    }
+    let verb = match (&status, &substatus) {
+        (Status::Active, Substatus::Accepted) if base.status() == Status::New => "Accept",
+        (Status::Closed, Substatus::Declined) => "Decline",
+        _ => "Move",
+    };
+    let because = next
+        .status_reason
+        .as_deref()
+        .filter(|_| matches!(substatus, Substatus::Declined | Substatus::Lost))
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    Flow::Overlay(Box::new(Confirm::new(
+        format!("{verb}?"),
+        format!("{verb} ‘{}’ → {status}/{substatus}{because}?", base.name()),
+        OnYes::Flow(Box::new(move || Flow::Send(command))),
+    )))
 }
 
 /// `s`: the dialog of allowed moves, or why there are none.
