@@ -221,3 +221,44 @@ fn u_withdraws_a_held_move_in_its_window_and_says_too_late_after() {
         footer(&mut h)
     );
 }
+
+#[test]
+fn the_decline_reasons_honour_the_list_moves() {
+    for (keys, want) in [
+        (vec![KeyCode::Char('G')], "Why"),
+        (vec![KeyCode::End], "Why"),
+        (vec![KeyCode::Char('G'), KeyCode::Char('g')], "Closed/Declined (Budget"),
+        (vec![KeyCode::Char('G'), KeyCode::Home], "Closed/Declined (Budget"),
+        (vec![KeyCode::PageDown], "Why"),
+        (vec![KeyCode::PageDown, KeyCode::PageUp], "Closed/Declined (Budget"),
+    ] {
+        let mut h = Harness::new(60, 160, 48);
+        open_first_new(&mut h);
+        h.key(KeyCode::Char('x'));
+        for k in &keys {
+            h.key(*k);
+        }
+        h.key(KeyCode::Enter);
+        let screen = h.screen();
+        assert!(screen.contains(want), "{keys:?} then enter: {screen}");
+    }
+}
+
+#[test]
+fn the_status_picker_offers_what_the_rules_offer_but_where_it_is() {
+    use refdeck::domain::rules::allowed_moves;
+    use refdeck::ui::status::StatusDialog;
+    let h = Harness::new(60, 80, 24);
+    for r in &h.referrals {
+        let want: Vec<_> = allowed_moves(&r.status(), &r.substatus())
+            .into_iter()
+            .flat_map(|m| {
+                m.substatuses
+                    .into_iter()
+                    .map(move |s| (m.status.clone(), s))
+            })
+            .filter(|(s, u)| *s != r.status() || *u != r.substatus())
+            .collect();
+        assert_eq!(StatusDialog::new(r.clone()).options(), want.as_slice());
+    }
+}

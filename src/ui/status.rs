@@ -153,6 +153,7 @@ pub struct StatusDialog {
 
 impl StatusDialog {
     pub fn new(referral: Referral) -> StatusDialog {
+        // Whatever the rules offer (a Closed referral's substatus too), but not where it is.
         let options: Vec<(Status, Substatus)> =
             allowed_moves(&referral.status(), &referral.substatus())
                 .into_iter()
@@ -161,6 +162,7 @@ impl StatusDialog {
                         .into_iter()
                         .map(move |s| (m.status.clone(), s))
                 })
+                .filter(|(s, u)| *s != referral.status() || *u != referral.substatus())
                 .collect();
         StatusDialog {
             referral,
@@ -195,14 +197,11 @@ impl Pane for StatusDialog {
         let n = self.options.len();
         match (key.code, cx.keymap.action(key)) {
             (KeyCode::Esc, _) | (_, Some(KeyAction::Quit)) => Flow::Close,
-            (_, Some(KeyAction::Down)) if n > 0 => {
-                self.state
-                    .select(Some((self.state.selected().unwrap_or(0) + 1) % n));
-                Flow::Handled
-            }
-            (_, Some(KeyAction::Up)) if n > 0 => {
-                self.state
-                    .select(Some((self.state.selected().unwrap_or(0) + n - 1) % n));
+            (_, action)
+                if let Some(i) =
+                    widgets::choice_move(self.state.selected().unwrap_or(0), n, action, n) =>
+            {
+                self.state.select(Some(i));
                 Flow::Handled
             }
             (KeyCode::Enter, _) => {
@@ -361,14 +360,11 @@ impl Pane for ReasonDialog {
         let n = reasons.len();
         match (key.code, cx.keymap.action(key)) {
             (KeyCode::Esc, _) | (_, Some(KeyAction::Quit)) => Flow::Close,
-            (_, Some(KeyAction::Down)) => {
-                self.state
-                    .select(Some((self.state.selected().unwrap_or(0) + 1) % n));
-                Flow::Handled
-            }
-            (_, Some(KeyAction::Up)) => {
-                self.state
-                    .select(Some((self.state.selected().unwrap_or(0) + n - 1) % n));
+            (_, action)
+                if let Some(i) =
+                    widgets::choice_move(self.state.selected().unwrap_or(0), n, action, n) =>
+            {
+                self.state.select(Some(i));
                 Flow::Handled
             }
             (KeyCode::Enter, _) => {
