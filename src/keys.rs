@@ -46,6 +46,7 @@ pub enum KeyAction {
     SortNext,
     Outbox,
     Undo,
+    SortReverse,
 }
 
 impl KeyAction {
@@ -82,6 +83,7 @@ impl KeyAction {
         KeyAction::SortNext,
         KeyAction::Outbox,
         KeyAction::Undo,
+        KeyAction::SortReverse,
     ];
 
     /// The name used in the `[keys]` config table.
@@ -119,6 +121,7 @@ impl KeyAction {
             KeyAction::SortNext => "sort_next",
             KeyAction::Outbox => "outbox",
             KeyAction::Undo => "undo",
+            KeyAction::SortReverse => "sort_reverse",
         }
     }
 
@@ -154,9 +157,10 @@ impl KeyAction {
             KeyAction::Save => "save",
             KeyAction::NextField => "next field / pane",
             KeyAction::PrevField => "previous field / pane",
-            KeyAction::SortNext => "sort by the next column",
+            KeyAction::SortNext => "sort by the next visible column",
             KeyAction::Outbox => "unsent edits (outbox)",
             KeyAction::Undo => "undo the last status move (while it waits to be sent)",
+            KeyAction::SortReverse => "reverse the sort",
         }
     }
 
@@ -198,6 +202,7 @@ impl KeyAction {
             KeyAction::SortNext => &["S"],
             KeyAction::Outbox => &["O"],
             KeyAction::Undo => &["u"],
+            KeyAction::SortReverse => &["~"],
         }
     }
 }

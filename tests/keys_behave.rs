@@ -262,3 +262,55 @@ fn the_status_picker_offers_what_the_rules_offer_but_where_it_is() {
         assert_eq!(StatusDialog::new(r.clone()).options(), want.as_slice());
     }
 }
+
+/// The header line of the list (the one under the top border).
+fn list_header(h: &mut Harness) -> String {
+    h.screen()
+        .lines()
+        .find(|l| l.contains("Name"))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn sort_cycles_only_through_visible_columns_and_shows_its_direction() {
+    let mut h = Harness::new(60, 80, 24);
+    let header = list_header(&mut h);
+    for _ in 0..12 {
+        h.key(KeyCode::Char('S'));
+        let header = list_header(&mut h);
+        let column = h.app.list.sort().column;
+        let marked = header
+            .split_whitespace()
+            .find(|w| w.ends_with('▲') || w.ends_with('▼'))
+            .unwrap_or_else(|| panic!("sorted by {column:?}, not marked in {header}"));
+        let title = match column.as_str() {
+            "direction" => "dir",
+            "marketo" => "mkto",
+            other => other,
+        };
+        assert_eq!(
+            marked.trim_end_matches(['▲', '▼']).to_lowercase(),
+            title,
+            "sorted by {column:?}, marked {marked}"
+        );
+    }
+    assert!(header.contains("Name"), "{header}");
+}
+
+#[test]
+fn the_reverse_key_flips_the_sort() {
+    let mut h = Harness::new(60, 160, 48);
+    let before = h.app.list.sort();
+    let first = h.app.list.visible_ids()[0].clone();
+    h.key(KeyCode::Char('~'));
+    assert_eq!(h.app.list.sort().column, before.column);
+    assert_eq!(h.app.list.sort().descending, !before.descending);
+    assert_eq!(h.app.list.visible_ids().last(), Some(&first));
+    let want = format!(
+        "sort {} {}",
+        before.column.as_str(),
+        if before.descending { '▲' } else { '▼' }
+    );
+    assert!(h.screen().contains(&want), "{}", h.screen());
+}
