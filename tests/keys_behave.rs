@@ -227,10 +227,19 @@ fn the_decline_reasons_honour_the_list_moves() {
     for (keys, want) in [
         (vec![KeyCode::Char('G')], "Why"),
         (vec![KeyCode::End], "Why"),
-        (vec![KeyCode::Char('G'), KeyCode::Char('g')], "Closed/Declined (Budget"),
-        (vec![KeyCode::Char('G'), KeyCode::Home], "Closed/Declined (Budget"),
+        (
+            vec![KeyCode::Char('G'), KeyCode::Char('g')],
+            "Closed/Declined (Budget",
+        ),
+        (
+            vec![KeyCode::Char('G'), KeyCode::Home],
+            "Closed/Declined (Budget",
+        ),
         (vec![KeyCode::PageDown], "Why"),
-        (vec![KeyCode::PageDown, KeyCode::PageUp], "Closed/Declined (Budget"),
+        (
+            vec![KeyCode::PageDown, KeyCode::PageUp],
+            "Closed/Declined (Budget",
+        ),
     ] {
         let mut h = Harness::new(60, 160, 48);
         open_first_new(&mut h);
@@ -313,4 +322,54 @@ fn the_reverse_key_flips_the_sort() {
         if before.descending { '▲' } else { '▼' }
     );
     assert!(h.screen().contains(&want), "{}", h.screen());
+}
+
+#[test]
+fn text_inputs_follow_readline() {
+    // The filter line.
+    let mut h = Harness::new(60, 160, 48);
+    h.key(KeyCode::Char('/'));
+    h.keys("status:new cont");
+    h.ctrl('w');
+    assert_eq!(h.app.list.filter_text(), "status:new ");
+    h.ctrl('u');
+    assert_eq!(
+        h.app.list.filter_text(),
+        "",
+        "ctrl-u clears to the line start"
+    );
+    h.ctrl('z');
+    assert_eq!(h.app.list.filter_text(), "status:new ", "ctrl-z undoes");
+    h.ctrl('a');
+    h.keys("-");
+    h.ctrl('e');
+    h.keys("fav");
+    assert_eq!(h.app.list.filter_text(), "-status:new fav");
+    h.ctrl('a');
+    h.ctrl('k');
+    assert_eq!(h.app.list.filter_text(), "");
+    h.key(KeyCode::Esc);
+
+    // The palette.
+    h.key(KeyCode::Char(':'));
+    h.keys("sort name");
+    h.ctrl('a');
+    h.ctrl('k');
+    assert!(!h.screen().contains("sort name"), "{}", h.screen());
+    h.ctrl('z');
+    assert!(h.screen().contains("sort name"), "{}", h.screen());
+    h.ctrl('e');
+    h.ctrl('u');
+    assert!(!h.screen().contains("sort name"), "{}", h.screen());
+    h.key(KeyCode::Esc);
+
+    // A form field.
+    let mut h = Harness::new(60, 160, 48);
+    h.key(KeyCode::Char('n'));
+    h.keys("Deal one");
+    assert!(h.screen().contains("Deal one"), "{}", h.screen());
+    h.ctrl('u');
+    assert!(!h.screen().contains("Deal one"), "{}", h.screen());
+    h.ctrl('z');
+    assert!(h.screen().contains("Deal one"), "{}", h.screen());
 }

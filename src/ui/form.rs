@@ -522,7 +522,7 @@ impl Form {
             }
             _ if picks => FormEvent::Ignored,
             _ => {
-                if field.input.input(*key) {
+                if crate::ui::input::textarea_key(&mut field.input, key) {
                     field.validate();
                     FormEvent::Changed
                 } else {

@@ -286,7 +286,7 @@ impl ListPane {
                 self.filtering = false
             }
             _ => {
-                if self.input.input(*key) {
+                if crate::ui::input::textarea_key(&mut self.input, key) {
                     self.refilter();
                 }
             }
