@@ -373,3 +373,26 @@ fn text_inputs_follow_readline() {
     h.ctrl('z');
     assert!(h.screen().contains("Deal one"), "{}", h.screen());
 }
+
+#[test]
+fn help_wraps_the_filter_language_in_full() {
+    let mut h = Harness::new(60, 80, 24);
+    h.key(KeyCode::Char('?'));
+    h.keys("value>");
+    let screen = h.screen();
+    assert!(screen.contains("-status:closed"), "{screen}");
+}
+
+#[test]
+fn f1_in_a_form_shows_the_form_keys() {
+    let mut h = Harness::new(60, 160, 48);
+    h.key(KeyCode::Char('n'));
+    h.keys("Deal");
+    h.key(KeyCode::F(1));
+    assert_eq!(h.app.overlays.len(), 1, "no help overlay");
+    let screen = h.screen();
+    assert!(screen.contains("ctrl-s"), "{screen}");
+    assert!(screen.contains("next field"), "{screen}");
+    h.key(KeyCode::Esc);
+    assert!(h.screen().contains("Deal"), "typed text kept");
+}

@@ -19,7 +19,7 @@ use crate::domain::*;
 use crate::protocol::{Command, Event, Level};
 use crate::ui::dialog::Confirm;
 use crate::ui::form::{Field, Form, FormEvent, Kind, PaneText, Value};
-use crate::ui::keymap::Keymap;
+use crate::ui::keymap::{KeyAction, Keymap};
 use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::ui::widgets;
 
@@ -583,6 +583,8 @@ impl Pane for EditForm {
                 Flow::Handled
             }
             FormEvent::Handled => Flow::Handled,
+            // Help where the key is not text (F1, or `?` on a choice): the app's help overlay.
+            FormEvent::Ignored if cx.keymap.action(key) == Some(KeyAction::Help) => Flow::Ignored,
             FormEvent::Ignored => Flow::Handled,
         }
     }

@@ -477,6 +477,10 @@ impl Form {
         if ctrl && key.code == KeyCode::Char('s') {
             return FormEvent::Submit;
         }
+        if matches!(key.code, KeyCode::F(_)) {
+            // Function keys are never text (F1 is help).
+            return FormEvent::Ignored;
+        }
         let Some(field) = self.fields.get_mut(self.focus) else {
             return FormEvent::Ignored;
         };
