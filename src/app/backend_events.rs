@@ -105,10 +105,8 @@ impl App {
                     until: *until,
                 });
             }
-            Event::Withdrawn { seq, .. } => {
-                if self.undo.as_ref().is_some_and(|u| u.seq == *seq) {
-                    self.undo = None;
-                }
+            Event::Withdrawn { seq, .. } if self.undo.as_ref().is_some_and(|u| u.seq == *seq) => {
+                self.undo = None;
             }
             Event::Budget {
                 partner_center,

@@ -732,6 +732,52 @@ fn problem_lines(out: &mut Vec<Line<'static>>, report: &SyncReport, width: usize
     }
 }
 
+/// The plan of a push, for confirming it: each record it would write (step, key, what it
+/// does), then the keys.
+fn plan_lines(
+    out: &mut Vec<Line<'static>>,
+    name: &str,
+    report: &SyncReport,
+    width: usize,
+    cx: &RenderCx<'_>,
+) {
+    let t = cx.theme;
+    let n = report.to_push();
+    out.push(Line::styled(
+        widgets::truncate(
+            &format!(
+                "Push ‘{name}’ to Marketo? {n} record{} will be written:",
+                if n == 1 { "" } else { "s" }
+            ),
+            width,
+        ),
+        t.warning,
+    ));
+    for (step, r) in report.records().filter(|(_, r)| r.state.needs_push()) {
+        let action = match &r.state {
+            crate::domain::marketo::SyncState::Mismatch { field, .. } => {
+                format!("update {field}")
+            }
+            _ => "create".to_string(),
+        };
+        out.push(Line::raw(widgets::truncate(
+            &format!("  {step} · {} · {action}", r.key),
+            width,
+        )));
+    }
+    out.push(Line::from(vec![
+        Span::styled("Enter", t.key),
+        Span::raw("/"),
+        Span::styled("y", t.key),
+        Span::raw(" push · "),
+        Span::styled("Esc", t.key),
+        Span::raw("/"),
+        Span::styled("n", t.key),
+        Span::raw(" cancel"),
+    ]));
+    out.push(Line::raw(""));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -816,50 +862,4 @@ mod tests {
         };
         assert_eq!(msi_rows(&odd)[0].1, "— · last Tuesday");
     }
-}
-
-/// The plan of a push, for confirming it: each record it would write (step, key, what it
-/// does), then the keys.
-fn plan_lines(
-    out: &mut Vec<Line<'static>>,
-    name: &str,
-    report: &SyncReport,
-    width: usize,
-    cx: &RenderCx<'_>,
-) {
-    let t = cx.theme;
-    let n = report.to_push();
-    out.push(Line::styled(
-        widgets::truncate(
-            &format!(
-                "Push ‘{name}’ to Marketo? {n} record{} will be written:",
-                if n == 1 { "" } else { "s" }
-            ),
-            width,
-        ),
-        t.warning,
-    ));
-    for (step, r) in report.records().filter(|(_, r)| r.state.needs_push()) {
-        let action = match &r.state {
-            crate::domain::marketo::SyncState::Mismatch { field, .. } => {
-                format!("update {field}")
-            }
-            _ => "create".to_string(),
-        };
-        out.push(Line::raw(widgets::truncate(
-            &format!("  {step} · {} · {action}", r.key),
-            width,
-        )));
-    }
-    out.push(Line::from(vec![
-        Span::styled("Enter", t.key),
-        Span::raw("/"),
-        Span::styled("y", t.key),
-        Span::raw(" push · "),
-        Span::styled("Esc", t.key),
-        Span::raw("/"),
-        Span::styled("n", t.key),
-        Span::raw(" cancel"),
-    ]));
-    out.push(Line::raw(""));
 }
