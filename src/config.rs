@@ -192,6 +192,12 @@ pub struct UiSection {
     /// The currency deal values are compared in (sorting, `value>` filters, the detail's
     /// converted value).
     pub reporting_currency: String,
+    /// Accept, decline, status moves and Marketo pushes ask first (one line naming the
+    /// referral and the move).
+    pub confirm_actions: bool,
+    /// Seconds a status move waits in the outbox before it is sent, while `u` can undo it;
+    /// 0 sends at once (no undo).
+    pub undo_seconds: u64,
 }
 
 impl Default for UiSection {
@@ -202,6 +208,8 @@ impl Default for UiSection {
             mouse: true,
             split_min_width: 120,
             reporting_currency: crate::domain::money::DEFAULT_REPORTING.to_string(),
+            confirm_actions: true,
+            undo_seconds: 5,
         }
     }
 }

@@ -45,6 +45,8 @@ pub enum KeyAction {
     PrevField,
     SortNext,
     Outbox,
+    Undo,
+    SortReverse,
 }
 
 impl KeyAction {
@@ -80,6 +82,8 @@ impl KeyAction {
         KeyAction::PrevField,
         KeyAction::SortNext,
         KeyAction::Outbox,
+        KeyAction::Undo,
+        KeyAction::SortReverse,
     ];
 
     /// The name used in the `[keys]` config table.
@@ -116,6 +120,8 @@ impl KeyAction {
             KeyAction::PrevField => "prev_field",
             KeyAction::SortNext => "sort_next",
             KeyAction::Outbox => "outbox",
+            KeyAction::Undo => "undo",
+            KeyAction::SortReverse => "sort_reverse",
         }
     }
 
@@ -151,8 +157,10 @@ impl KeyAction {
             KeyAction::Save => "save",
             KeyAction::NextField => "next field / pane",
             KeyAction::PrevField => "previous field / pane",
-            KeyAction::SortNext => "sort by the next column",
+            KeyAction::SortNext => "sort by the next visible column",
             KeyAction::Outbox => "unsent edits (outbox)",
+            KeyAction::Undo => "undo the last status move (while it waits to be sent)",
+            KeyAction::SortReverse => "reverse the sort",
         }
     }
 
@@ -193,6 +201,8 @@ impl KeyAction {
             KeyAction::PrevField => &["shift-tab"],
             KeyAction::SortNext => &["S"],
             KeyAction::Outbox => &["O"],
+            KeyAction::Undo => &["u"],
+            KeyAction::SortReverse => &["~"],
         }
     }
 }

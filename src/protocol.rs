@@ -35,6 +35,17 @@ pub enum Command {
         base: Box<Referral>,
         summary: String,
     },
+    /// A [`Command::Patch`] held in the outbox `seconds` before it is sent, so that
+    /// [`Command::Withdraw`] can take it back meanwhile (undo of a status move).
+    PatchHeld {
+        patch: Box<Command>,
+        seconds: u64,
+    },
+    /// Take back an outbox entry that is still held and was never sent (undo); says so when
+    /// it is too late.
+    Withdraw {
+        seq: i64,
+    },
     /// Queue a new referral; `shared` also creates the Microsoft-linked twin.
     Create {
         referral: Box<Referral>,
@@ -174,6 +185,19 @@ pub enum Event {
     Queued {
         id: Option<String>,
         seq: i64,
+        summary: String,
+    },
+    /// A held edit waits in the outbox until `until`; `u` can take it back until then.
+    Held {
+        seq: i64,
+        id: String,
+        summary: String,
+        until: DateTime<Utc>,
+    },
+    /// A held edit was taken back before it was sent (undo).
+    Withdrawn {
+        seq: i64,
+        id: Option<String>,
         summary: String,
     },
     /// The server took an edit; `referral` is its new state.

@@ -81,6 +81,8 @@ pub fn app_options(config: &Config, no_color: bool) -> AppOptions {
         keymap: Keymap::with_overrides(&config.key_specs()).unwrap_or_default(),
         theme: Theme::select(config.ui.theme.get_ref(), no_color).unwrap_or_default(),
         split_min_width: config.ui.split_min_width,
+        confirm_actions: config.ui.confirm_actions,
+        undo_seconds: config.ui.undo_seconds,
         mouse: config.ui.mouse,
         portal_url: config.partner_center.portal_url.clone(),
         sandbox_url: None,

@@ -116,6 +116,8 @@ async fn an_edit_made_offline_survives_sigkill_and_reaches_the_server() {
     let screen = app.wait_for("the detail with its id", WAIT, |s| shown_id(s).is_some());
     let id = shown_id(&screen).unwrap();
     app.send("a");
+    app.wait_text("Active/Accepted?", WAIT);
+    app.send("\r"); // confirm
     app.wait_for("the edit in the outbox", WAIT, |s| {
         outbox_count(s) == Some(1)
     });

@@ -242,6 +242,7 @@ fn push_in_progress_shows_each_result() {
         let rep = partial(r);
         feed(hx, r, rep.clone(), 5, ReportSource::Checked);
         hx.key(KeyCode::Char('p'));
+        hx.key(KeyCode::Enter);
         for result in push_results(&rep).into_iter().take(3) {
             hx.event(Event::MarketoPushed {
                 id: r.id().to_string(),
@@ -257,6 +258,7 @@ fn push_finished() {
         let rep = partial(r);
         feed(hx, r, rep.clone(), 5, ReportSource::Checked);
         hx.key(KeyCode::Char('p'));
+        hx.key(KeyCode::Enter);
         for result in push_results(&rep) {
             hx.event(Event::MarketoPushed {
                 id: r.id().to_string(),
@@ -273,6 +275,7 @@ fn push_stopped_by_a_skipped_record() {
         let rep = report(r, NOTHING);
         feed(hx, r, rep.clone(), 5, ReportSource::Checked);
         hx.key(KeyCode::Char('p'));
+        hx.key(KeyCode::Enter);
         let sp = rep.step(Step::SalesPerson).records[0].clone();
         hx.event(Event::MarketoPushed {
             id: r.id().to_string(),
@@ -371,7 +374,18 @@ fn opening_asks_for_a_check_and_keys_send_commands() {
     feed(&mut hx, &r, rep, 5, ReportSource::Checked);
     assert!(!hx.screen().contains("checking"));
 
+    // `p` shows the plan (step, key, action) and asks first; Enter pushes it.
     hx.key(KeyCode::Char('p'));
+    assert!(hx.sent.is_empty(), "pushed without asking: {:?}", hx.sent);
+    let screen = hx.screen();
+    assert!(screen.contains("to Marketo? "), "{screen}");
+    assert!(screen.contains("· create"), "{screen}");
+    assert!(screen.contains("Enter/y push · Esc/n cancel"), "{screen}");
+    hx.key(KeyCode::Esc);
+    assert!(hx.sent.is_empty());
+    assert!(!hx.screen().contains("to Marketo? "));
+    hx.key(KeyCode::Char('p'));
+    hx.key(KeyCode::Enter);
     assert_eq!(hx.sent, [Command::MarketoPush { id: id.clone() }]);
     assert!(hx.screen().contains(&format!("pushing 0/{expected}…")));
     // A second `p` while pushing sends nothing more.

@@ -489,3 +489,55 @@ async fn a_later_refresh_asks_only_for_what_changed() {
         "{done:?}"
     );
 }
+
+/// A held status move (the undo window) is not sent while held; withdrawn, it never reaches the
+/// server and the cache shows the referral as it was. Held for a minute so the test does not
+/// depend on timing.
+#[tokio::test]
+async fn a_held_move_withdrawn_in_its_window_is_never_sent() {
+    let mut rig = Rig::new().await;
+    let base = rig.first("New").await;
+    let id = base.id().to_string();
+    let mut next = base.clone();
+    next.status = Some(Status::Active);
+    next.substatus = Some(Substatus::Accepted);
+    rig.cmd
+        .send(Command::PatchHeld {
+            patch: Box::new(Command::Patch {
+                id: id.clone(),
+                ops: refdeck::domain::patch::diff(&base, &next),
+                etag: base.etag.clone(),
+                base: Box::new(base.clone()),
+                summary: "status → Active/Accepted".into(),
+            }),
+            seconds: 60,
+        })
+        .unwrap();
+    let seq = match rig
+        .expect("the held move", |e| matches!(e, Event::Held { .. }))
+        .await
+    {
+        Event::Held { seq, .. } => seq,
+        _ => unreachable!(),
+    };
+    rig.cmd.send(Command::Withdraw { seq }).unwrap();
+    rig.expect(
+        "the withdrawal",
+        |e| matches!(e, Event::Withdrawn { seq: s, .. } if *s == seq),
+    )
+    .await;
+    assert!(rig.outbox().await.is_empty());
+    let on_server = rig.client.get(&id).await.unwrap();
+    assert_eq!(
+        on_server.status(),
+        Status::New,
+        "the move reached the server"
+    );
+    // Withdrawing again is too late (nothing to take back).
+    rig.cmd.send(Command::Withdraw { seq }).unwrap();
+    rig.expect(
+        "too late",
+        |e| matches!(e, Event::Notice { text, .. } if text.starts_with("too late to undo")),
+    )
+    .await;
+}

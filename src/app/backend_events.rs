@@ -95,6 +95,32 @@ impl App {
             }
             Event::OutboxCount(n) => self.top.outbox = *n,
             Event::Retrying { why } => self.top.retrying = why.clone(),
+            Event::Held {
+                seq,
+                summary,
+                until,
+                ..
+            } => {
+                let secs = (*until - self.now).num_seconds().max(1);
+                self.notice = Some(Notice::new(
+                    Level::Info,
+                    format!(
+                        "{summary}: sent in {secs} s — {} undoes",
+                        self.options
+                            .keymap
+                            .short(crate::ui::keymap::KeyAction::Undo)
+                    ),
+                    self.now,
+                ));
+                self.undo = Some(super::Undo {
+                    seq: *seq,
+                    summary: summary.clone(),
+                    until: *until,
+                });
+            }
+            Event::Withdrawn { seq, .. } if self.undo.as_ref().is_some_and(|u| u.seq == *seq) => {
+                self.undo = None;
+            }
             Event::Budget {
                 partner_center,
                 marketo,
@@ -164,6 +190,7 @@ impl App {
                 self.list.mark(referral.id(), Some(RowMark::Saved));
             }
             Event::SaveFailed { id: Some(id), .. } => self.list.mark(id, Some(RowMark::Failed)),
+            Event::Withdrawn { id: Some(id), .. } => self.list.mark(id, None),
             Event::Conflict { theirs, .. } => self.list.mark(theirs.id(), Some(RowMark::Failed)),
             _ => {}
         }

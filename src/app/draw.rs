@@ -321,7 +321,6 @@ fn bottom_line<'a>(app: &App, cx: &RenderCx<'_>, width: u16) -> Line<'a> {
             cx.theme.error,
         ));
     }
-    let km = &app.options.keymap;
     let hints: Vec<(String, String)> = if app.list.is_filtering() && app.overlays.is_empty() {
         vec![
             ("enter".into(), "keep filter".into()),
@@ -329,22 +328,46 @@ fn bottom_line<'a>(app: &App, cx: &RenderCx<'_>, width: u16) -> Line<'a> {
             ("↑↓".into(), "move".into()),
         ]
     } else {
-        [
-            (KeyAction::Help, "help"),
-            (KeyAction::Filter, "filter"),
-            (KeyAction::Palette, "command"),
-            (KeyAction::Edit, "edit"),
-            (KeyAction::Status, "status"),
-            (KeyAction::Register, "register"),
-            (KeyAction::Marketo, "marketo"),
-            (KeyAction::New, "new"),
-            (KeyAction::Quit, "quit"),
-        ]
-        .into_iter()
-        .map(|(a, what)| (km.short(a), what.to_string()))
-        .collect()
+        footer_hints(app)
     };
     let mut line = widgets::hints_line(&hints, cx, width);
     line.spans.insert(0, Span::raw(" "));
     line
+}
+
+/// The keys of the focused pane (the top overlay, the focused right pane, else the list) for
+/// the bottom bar: help, filter and palette where they work, then the pane's own keys as its
+/// `help()` lists them, moves left out (they are the same everywhere), each key once.
+fn footer_hints(app: &App) -> Vec<(String, String)> {
+    let km = &app.options.keymap;
+    let pane: &dyn Pane = match (app.overlays.last(), app.focus, app.right.last()) {
+        (Some(o), _, _) => o.as_ref(),
+        (None, Focus::Right, Some(p)) => p.as_ref(),
+        _ => &app.list,
+    };
+    let mut hints = vec![(km.short(KeyAction::Help), "help".to_string())];
+    if app.overlays.is_empty() && !pane.takes_text() {
+        hints.push((km.short(KeyAction::Filter), "filter".into()));
+        hints.push((km.short(KeyAction::Palette), "command".into()));
+    }
+    let moves: Vec<String> = [
+        KeyAction::Up,
+        KeyAction::Down,
+        KeyAction::PageUp,
+        KeyAction::PageDown,
+        KeyAction::Top,
+        KeyAction::Bottom,
+    ]
+    .into_iter()
+    .map(|a| km.label(a))
+    .collect();
+    for (key, what) in pane.help(km) {
+        if key.is_empty() || moves.contains(&key) || hints.iter().any(|(k, _)| *k == key) {
+            continue;
+        }
+        // The footer is one line: the words before any parenthesis.
+        let what = what.split(" (").next().unwrap_or(&what).to_string();
+        hints.push((key, what));
+    }
+    hints
 }

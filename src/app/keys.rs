@@ -14,6 +14,20 @@ use crate::ui::pane::{Flow, Notice, Pane};
 impl App {
     pub(super) fn on_key(&mut self, key: &KeyEvent, fx: &mut Effects) {
         let on_overlay = !self.overlays.is_empty();
+        if !on_overlay && self.list.is_filtering() {
+            // The filter line has the keyboard, whichever pane `/` was pressed in.
+            self.focus = Focus::List;
+            let before = self.list.selected_id().map(str::to_string);
+            let flow = self.with_list(fx, |list, cx| list.handle_key(key, cx));
+            if self.list.selected_id() != before.as_deref() {
+                self.follow_selection(fx);
+            }
+            if !self.list.is_filtering() {
+                self.end_filter(key);
+            }
+            self.apply(flow, fx);
+            return;
+        }
         let flow = if on_overlay || self.focus == Focus::Right && !self.right.is_empty() {
             self.with_target(fx, |pane, cx| pane.handle_key(key, cx))
         } else {
@@ -29,6 +43,53 @@ impl App {
             other => other,
         };
         self.apply(flow, fx);
+    }
+
+    /// `/` pressed anywhere: the list's filter line takes the keyboard (the list shows in
+    /// narrow view too), and the pane it came from gets it back afterwards.
+    fn start_filter(&mut self) -> Flow {
+        self.filter_from = Some(self.focus);
+        self.focus = Focus::List;
+        self.list.start_filter();
+        Flow::Handled
+    }
+
+    /// The filter line was left with `key`: Esc returns to the pane `/` was pressed in; Enter
+    /// does too beside the list (wide view, where the detail follows the list), while in narrow
+    /// view it stays on the list, which now shows the filtered referrals to pick from.
+    fn end_filter(&mut self, key: &KeyEvent) {
+        let Some(from) = self.filter_from.take() else {
+            return;
+        };
+        let kept = matches!(key.code, crossterm::event::KeyCode::Enter)
+            || key.code == crossterm::event::KeyCode::Char('m')
+                && key
+                    .modifiers
+                    .contains(crossterm::event::KeyModifiers::CONTROL);
+        if self.right.is_empty() || kept && !self.is_split() {
+            return;
+        }
+        self.focus = from;
+    }
+
+    /// `u`: takes back the last status move while it waits in the outbox; after its window
+    /// (or once sent) says it is too late.
+    fn undo_last(&mut self, fx: &mut Effects) {
+        let (level, text) = match self.undo.take() {
+            Some(u) if self.now < u.until => {
+                fx.commands.push(Command::Withdraw { seq: u.seq });
+                (Level::Info, format!("undoing: {}…", u.summary))
+            }
+            Some(u) => (
+                Level::Warning,
+                format!(
+                    "too late to undo “{}”: it has been sent (the outbox O shows what waits)",
+                    u.summary
+                ),
+            ),
+            None => (Level::Info, "nothing to undo".to_string()),
+        };
+        self.notice = Some(Notice::new(level, text, self.now));
     }
 
     /// Keys that work everywhere a pane does not claim them.
@@ -58,6 +119,11 @@ impl App {
                 self.help_entries(),
             ))),
             KeyAction::Palette => Flow::Overlay(Box::new(crate::ui::palette::Palette::new())),
+            KeyAction::Filter => self.start_filter(),
+            KeyAction::Undo => {
+                self.undo_last(fx);
+                Flow::Handled
+            }
             KeyAction::Refresh => {
                 fx.commands.push(Command::Refresh { full: false });
                 Flow::Handled

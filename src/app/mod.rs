@@ -120,6 +120,10 @@ pub struct AppOptions {
     pub portal_url: String,
     /// The address of the sandbox started in-process, when one was (shown in the top bar).
     pub sandbox_url: Option<String>,
+    /// Accept, decline, status moves and pushes ask first.
+    pub confirm_actions: bool,
+    /// Seconds a status move is held in the outbox for `u` (0: sent at once).
+    pub undo_seconds: u64,
 }
 
 impl Default for AppOptions {
@@ -131,6 +135,8 @@ impl Default for AppOptions {
             mouse: true,
             portal_url: crate::config::PORTAL_URL.to_string(),
             sandbox_url: None,
+            confirm_actions: true,
+            undo_seconds: 5,
         }
     }
 }
@@ -151,6 +157,18 @@ pub struct App {
     spinner: usize,
     /// Where panes were drawn last, for mouse hit-testing.
     areas: crate::ui::Areas,
+    /// The side that had the keyboard when `/` started editing the filter line from it.
+    filter_from: Option<Focus>,
+    /// The last held status move, which `u` can take back until its time.
+    undo: Option<Undo>,
+}
+
+/// A status move held in the outbox for its undo window.
+#[derive(Debug, Clone, PartialEq)]
+struct Undo {
+    seq: i64,
+    summary: String,
+    until: DateTime<Utc>,
 }
 
 /// A [`Cx`] borrowing the app field by field, so a pane of the app can be borrowed beside it.
@@ -170,6 +188,8 @@ macro_rules! cx {
             outbox: $app.top.outbox,
             portal_url: &$app.options.portal_url,
             clipboard: &mut $fx.clipboard,
+            confirm_actions: $app.options.confirm_actions,
+            undo_seconds: $app.options.undo_seconds,
         }
     };
 }
@@ -192,6 +212,8 @@ impl App {
             dirty: true,
             spinner: 0,
             areas: Default::default(),
+            filter_from: None,
+            undo: None,
         }
     }
 

@@ -12,6 +12,7 @@
 //! - Schema changes are numbered migrations tracked in `PRAGMA user_version`; a database newer
 //!   than this build is refused with a message rather than modified.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -64,7 +65,7 @@ fn state_from_sql(s: &str) -> OutboxState {
     }
 }
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const MIGRATIONS: &[&str] = &[
     // 1: referrals with their list columns, meta, Marketo reports, outbox.
@@ -99,7 +100,20 @@ const MIGRATIONS: &[&str] = &[
         last_error TEXT,
         state TEXT NOT NULL DEFAULT 'pending'
      );",
+    // 2: an entry may be held back until a time (the undo window of a status move).
+    "ALTER TABLE outbox ADD COLUMN not_before TEXT;",
 ];
+
+/// What [`Store::outbox_withdraw`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Withdrawal {
+    /// The entry was held and never sent: it is gone now.
+    Withdrawn(Box<OutboxEntry>),
+    /// The entry's hold is over or it was tried already: the server may have it.
+    TooLate,
+    /// No such entry (sent, or discarded).
+    Gone,
+}
 
 /// The local store. Not `Sync`: the backend owns it and runs its calls off the async threads.
 pub struct Store {
@@ -443,6 +457,72 @@ impl Store {
             )
             .map_err(|e| self.err(e))?;
         Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Holds an entry back until `until` (it is not sent before; see [`Store::outbox_withdraw`]).
+    pub fn outbox_hold(&self, seq: i64, until: DateTime<Utc>) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE outbox SET not_before = ?2 WHERE seq = ?1",
+                params![seq, format_datetime(&until)],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The entries still held back at `now`, with the time each may be sent.
+    pub fn outbox_held(&self, now: DateTime<Utc>) -> Result<HashMap<i64, DateTime<Utc>>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, not_before FROM outbox WHERE not_before IS NOT NULL")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|e| self.err(e))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(seq, at)| parse_datetime(&at).map(|at| (seq, at)))
+            .filter(|(_, at)| *at > now)
+            .collect())
+    }
+
+    /// Takes back an entry that is still held at `now` and was never tried (undo), in one
+    /// transaction with the check; anything later is too late.
+    pub fn outbox_withdraw(&mut self, seq: i64, now: DateTime<Utc>) -> Result<Withdrawal> {
+        let held = self.outbox_held(now)?.contains_key(&seq);
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| sql_err(&self.path, e))?;
+        let attempts: Option<i64> = tx
+            .query_row("SELECT attempts FROM outbox WHERE seq = ?1", [seq], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| sql_err(&self.path, e))?;
+        let outcome = match attempts {
+            None => Withdrawal::Gone,
+            Some(n) if n > 0 || !held => Withdrawal::TooLate,
+            Some(_) => {
+                let entry = Db {
+                    conn: &tx,
+                    path: &self.path,
+                }
+                .outbox()?
+                .into_iter()
+                .find(|e| e.seq == seq);
+                tx.execute("DELETE FROM outbox WHERE seq = ?1", [seq])
+                    .map_err(|e| sql_err(&self.path, e))?;
+                match entry {
+                    Some(e) => Withdrawal::Withdrawn(Box::new(e)),
+                    None => Withdrawal::Gone,
+                }
+            }
+        };
+        tx.commit().map_err(|e| sql_err(&self.path, e))?;
+        Ok(outcome)
     }
 
     /// Every entry, oldest first.
@@ -904,6 +984,39 @@ mod tests {
             Some(("{\"x\":1}".to_string(), at))
         );
         assert_eq!(s.marketo_report("b").unwrap(), None);
+    }
+
+    #[test]
+    fn a_held_entry_can_be_withdrawn_until_its_time_only() {
+        let mut s = Store::open_in_memory().unwrap();
+        let patch = OutboxAction::Patch {
+            referral_id: "a".into(),
+            ops: vec![PatchOp::replace("/status", json!("Active"))],
+            etag: None,
+        };
+        let now = Utc::now();
+        let seq = s.outbox_push(&patch, None, "status", now).unwrap();
+        s.outbox_hold(seq, now + chrono::Duration::seconds(5))
+            .unwrap();
+        assert!(s.outbox_held(now).unwrap().contains_key(&seq));
+        let late = now + chrono::Duration::seconds(6);
+        assert!(
+            s.outbox_held(late).unwrap().is_empty(),
+            "held past its time"
+        );
+        assert_eq!(s.outbox_withdraw(seq, late).unwrap(), Withdrawal::TooLate);
+        assert!(matches!(
+            s.outbox_withdraw(seq, now).unwrap(),
+            Withdrawal::Withdrawn(e) if e.seq == seq
+        ));
+        assert!(s.outbox().unwrap().is_empty());
+        assert_eq!(s.outbox_withdraw(seq, now).unwrap(), Withdrawal::Gone);
+        // Tried once already: too late even inside the window.
+        let seq = s.outbox_push(&patch, None, "status", now).unwrap();
+        s.outbox_hold(seq, now + chrono::Duration::seconds(5))
+            .unwrap();
+        s.outbox_attempt(seq).unwrap();
+        assert_eq!(s.outbox_withdraw(seq, now).unwrap(), Withdrawal::TooLate);
     }
 
     #[test]

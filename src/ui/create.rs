@@ -224,6 +224,12 @@ impl Pane for CreateForm {
                 self.error = None;
                 Flow::Handled
             }
+            // Help where the key is not text (F1, or `?` on a choice): the app's help overlay.
+            FormEvent::Ignored
+                if cx.keymap.action(key) == Some(crate::ui::keymap::KeyAction::Help) =>
+            {
+                Flow::Ignored
+            }
             _ => Flow::Handled,
         }
     }
@@ -262,6 +268,10 @@ impl Pane for CreateForm {
 
     fn has_unsaved_input(&self) -> bool {
         self.form.is_dirty()
+    }
+
+    fn takes_text(&self) -> bool {
+        true
     }
 }
 

@@ -64,7 +64,7 @@ impl Pane for Confirm {
 
     fn handle_key(&mut self, key: &KeyEvent, _cx: &mut Cx<'_>) -> Flow {
         match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') => match self.on_yes.take() {
+            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => match self.on_yes.take() {
                 Some(OnYes::Quit) => Flow::Many(vec![Flow::Close, Flow::Quit { force: true }]),
                 Some(OnYes::CloseBeneath) => Flow::Many(vec![Flow::Close, Flow::Close]),
                 Some(OnYes::Flow(f)) => Flow::Many(vec![Flow::Close, f()]),
@@ -85,19 +85,24 @@ impl Pane for Confirm {
             Line::raw(self.message.clone()),
             Line::raw(""),
             Line::from(vec![
-                Span::styled("y", cx.theme.key),
-                Span::raw(" yes   "),
-                Span::styled("n", cx.theme.key),
+                Span::styled("Enter", cx.theme.key),
                 Span::raw("/"),
-                Span::styled("esc", cx.theme.key),
-                Span::raw(" no"),
+                Span::styled("y", cx.theme.key),
+                Span::raw(" confirm · "),
+                Span::styled("Esc", cx.theme.key),
+                Span::raw("/"),
+                Span::styled("n", cx.theme.key),
+                Span::raw(" cancel"),
             ]),
         ];
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
     }
 
     fn help(&self, _keymap: &Keymap) -> Vec<(String, String)> {
-        vec![("y".into(), "yes".into()), ("n/esc".into(), "no".into())]
+        vec![
+            ("enter/y".into(), "confirm".into()),
+            ("esc/n".into(), "cancel".into()),
+        ]
     }
 
     fn overlay_size(&self) -> (u16, u16) {

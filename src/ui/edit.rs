@@ -19,7 +19,7 @@ use crate::domain::*;
 use crate::protocol::{Command, Event, Level};
 use crate::ui::dialog::Confirm;
 use crate::ui::form::{Field, Form, FormEvent, Kind, PaneText, Value};
-use crate::ui::keymap::Keymap;
+use crate::ui::keymap::{KeyAction, Keymap};
 use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
 use crate::ui::widgets;
 
@@ -632,6 +632,8 @@ impl Pane for EditForm {
                 Flow::Handled
             }
             FormEvent::Handled => Flow::Handled,
+            // Help where the key is not text (F1, or `?` on a choice): the app's help overlay.
+            FormEvent::Ignored if cx.keymap.action(key) == Some(KeyAction::Help) => Flow::Ignored,
             FormEvent::Ignored => Flow::Handled,
         }
     }
@@ -686,6 +688,10 @@ impl Pane for EditForm {
 
     fn has_unsaved_input(&self) -> bool {
         self.form.is_dirty()
+    }
+
+    fn takes_text(&self) -> bool {
+        true
     }
 }
 

@@ -524,6 +524,10 @@ impl Form {
         if ctrl && key.code == KeyCode::Char('s') {
             return FormEvent::Submit;
         }
+        if matches!(key.code, KeyCode::F(_)) {
+            // Function keys are never text (F1 is help).
+            return FormEvent::Ignored;
+        }
         let Some(field) = self.fields.get_mut(self.focus) else {
             return FormEvent::Ignored;
         };
@@ -569,7 +573,7 @@ impl Form {
             }
             _ if picks => FormEvent::Ignored,
             _ => {
-                if field.input.input(*key) {
+                if crate::ui::input::textarea_key(&mut field.input, key) {
                     field.validate();
                     FormEvent::Changed
                 } else {

@@ -3,8 +3,8 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use crate::ui::keymap::Keymap;
 use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
@@ -94,14 +94,22 @@ impl Pane for HelpOverlay {
             .max()
             .unwrap_or(4)
             .clamp(4, 24) as u16;
+        // Descriptions wrap in full (the filter language's lines are long).
+        let desc_w = (table_area.width.saturating_sub(key_w + 2) as usize).max(10);
         let rows: Vec<Row> = visible
             .iter()
             .skip(self.scroll)
             .map(|(k, d)| {
+                let lines: Vec<Line> = widgets::wrap(d, desc_w)
+                    .into_iter()
+                    .map(Line::raw)
+                    .collect();
+                let height = lines.len().max(1) as u16;
                 Row::new(vec![
-                    Span::styled(k.clone(), cx.theme.key),
-                    Span::raw(d.clone()),
+                    Cell::from(Span::styled(k.clone(), cx.theme.key)),
+                    Cell::from(Text::from(lines)),
                 ])
+                .height(height)
             })
             .collect();
         if rows.is_empty() {

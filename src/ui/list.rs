@@ -63,6 +63,8 @@ pub struct ListPane {
     page: usize,
     /// The area of the last render's data rows (for clicks).
     rows_area: Rect,
+    /// The inner width of the last render: the columns shown, which `S` cycles through.
+    width: u16,
 }
 
 impl ListPane {
@@ -81,6 +83,7 @@ impl ListPane {
             now,
             page: 10,
             rows_area: Rect::default(),
+            width: 80,
         }
     }
 
@@ -227,6 +230,11 @@ impl ListPane {
         self.filtering
     }
 
+    /// Starts editing the filter line (`/`, from any pane).
+    pub fn start_filter(&mut self) {
+        self.filtering = true;
+    }
+
     pub fn sort(&self) -> SortSpec {
         self.index.sort().unwrap_or(SortSpec::DEFAULT)
     }
@@ -286,7 +294,7 @@ impl ListPane {
                 self.filtering = false
             }
             _ => {
-                if self.input.input(*key) {
+                if crate::ui::input::textarea_key(&mut self.input, key) {
                     self.refilter();
                 }
             }
@@ -389,15 +397,26 @@ impl Pane for ListPane {
             Some(KeyAction::Bottom) => self.selected = self.index.hits().len().saturating_sub(1),
             Some(KeyAction::Filter) => self.filtering = true,
             Some(KeyAction::SortNext) => {
-                let cur = self.sort();
-                let i = Column::ALL
+                // Only the columns on screen: a sort by a hidden column looks like no order.
+                let shown: Vec<Column> = layout_columns(self.width)
                     .iter()
-                    .position(|c| *c == cur.column)
-                    .unwrap_or(0);
-                let column = Column::ALL[(i + 1) % Column::ALL.len()];
+                    .filter_map(|c| c.sort_column())
+                    .collect();
+                let cur = self.sort();
+                let column = match shown.iter().position(|c| *c == cur.column) {
+                    Some(i) => shown[(i + 1) % shown.len()],
+                    None => shown.first().copied().unwrap_or(Column::Name),
+                };
                 self.set_sort(SortSpec {
                     column,
                     descending: default_descending(column),
+                });
+            }
+            Some(KeyAction::SortReverse) => {
+                let cur = self.sort();
+                self.set_sort(SortSpec {
+                    descending: !cur.descending,
+                    ..cur
                 });
             }
             Some(KeyAction::Back) if !self.filter_text().is_empty() => self.set_filter(""),
@@ -447,7 +466,8 @@ impl Pane for ListPane {
             (KeyAction::Top, "first"),
             (KeyAction::Bottom, "last"),
             (KeyAction::Filter, "filter (enter keeps, esc clears)"),
-            (KeyAction::SortNext, "sort by the next column"),
+            (KeyAction::SortNext, "sort by the next column on screen"),
+            (KeyAction::SortReverse, "reverse the sort"),
             (KeyAction::Open, "open the detail"),
             (KeyAction::New, "new referral"),
             (KeyAction::NewShared, "new referral shared with Microsoft"),
@@ -482,7 +502,7 @@ impl Pane for ListPane {
             self.visible_len(),
             self.len(),
             sort.column.as_str(),
-            if sort.descending { " ↓" } else { " ↑" }
+            if sort.descending { " ▼" } else { " ▲" }
         );
         let block = widgets::pane_block(title, cx);
         let inner = block.inner(area);
@@ -497,6 +517,7 @@ impl Pane for ListPane {
             return;
         }
         let cols = layout_columns(inner.width);
+        self.width = inner.width;
         let height = inner.height.saturating_sub(1) as usize;
         self.page = height.max(1);
         self.rows_area = Rect {
@@ -515,7 +536,7 @@ impl Pane for ListPane {
         let header = Row::new(cols.iter().map(|c| {
             let mut name = c.title().to_string();
             if c.sort_column() == Some(sort.column) {
-                name.push(if sort.descending { '↓' } else { '↑' });
+                name.push(if sort.descending { '▼' } else { '▲' });
             }
             Cell::from(name)
         }))

@@ -15,7 +15,7 @@
 //! and the push ends with a fresh report. With nothing to push, `p` says so and sends nothing.
 //! The view scrolls (j/k, page keys, wheel); Esc closes it.
 
-use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, MouseEvent, MouseEventKind};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -83,6 +83,8 @@ pub struct MarketoView {
     scroll: usize,
     /// Rows of text of the last render (for paging).
     height: usize,
+    /// The plan of a push is shown and waits for Enter/y (or Esc).
+    confirming: bool,
 }
 
 impl MarketoView {
@@ -98,6 +100,7 @@ impl MarketoView {
             error: None,
             scroll: 0,
             height: 0,
+            confirming: false,
         }
     }
 
@@ -133,6 +136,13 @@ impl MarketoView {
             cx.notify(Level::Info, why);
             return Flow::Handled;
         }
+        if cx.confirm_actions && !self.confirming {
+            // Show the plan first; Enter/y pushes it.
+            self.confirming = true;
+            self.scroll = 0;
+            return Flow::Handled;
+        }
+        self.confirming = false;
         cx.send(Command::MarketoPush {
             id: self.id.clone(),
         });
@@ -181,6 +191,11 @@ impl MarketoView {
     fn lines(&self, width: usize, cx: &RenderCx<'_>) -> Vec<Line<'static>> {
         let t = cx.theme;
         let mut out = self.summary(width, cx);
+        if self.confirming
+            && let Some(shown) = &self.shown
+        {
+            plan_lines(&mut out, &self.name, &shown.report, width, cx);
+        }
         if let Some(end) = &self.push_end {
             push_section(&mut out, &self.pushed, end, self.activity, width, t);
         }
@@ -277,6 +292,20 @@ impl Pane for MarketoView {
     }
 
     fn handle_key(&mut self, key: &KeyEvent, cx: &mut Cx<'_>) -> Flow {
+        if self.confirming {
+            return match key.code {
+                KeyCode::Enter | KeyCode::Char('y') | KeyCode::Char('Y') => self.push(cx),
+                KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('N') => {
+                    self.confirming = false;
+                    cx.notify(
+                        Level::Info,
+                        "push cancelled: nothing was written to Marketo",
+                    );
+                    Flow::Handled
+                }
+                _ => Flow::Handled,
+            };
+        }
         let Some(action) = cx.keymap.action(key) else {
             return Flow::Ignored;
         };
@@ -714,6 +743,52 @@ fn problem_lines(out: &mut Vec<Line<'static>>, report: &SyncReport, width: usize
             t.error,
         );
     }
+}
+
+/// The plan of a push, for confirming it: each record it would write (step, key, what it
+/// does), then the keys.
+fn plan_lines(
+    out: &mut Vec<Line<'static>>,
+    name: &str,
+    report: &SyncReport,
+    width: usize,
+    cx: &RenderCx<'_>,
+) {
+    let t = cx.theme;
+    let n = report.to_push();
+    out.push(Line::styled(
+        widgets::truncate(
+            &format!(
+                "Push ‘{name}’ to Marketo? {n} record{} will be written:",
+                if n == 1 { "" } else { "s" }
+            ),
+            width,
+        ),
+        t.warning,
+    ));
+    for (step, r) in report.records().filter(|(_, r)| r.state.needs_push()) {
+        let action = match &r.state {
+            crate::domain::marketo::SyncState::Mismatch { field, .. } => {
+                format!("update {field}")
+            }
+            _ => "create".to_string(),
+        };
+        out.push(Line::raw(widgets::truncate(
+            &format!("  {step} · {} · {action}", r.key),
+            width,
+        )));
+    }
+    out.push(Line::from(vec![
+        Span::styled("Enter", t.key),
+        Span::raw("/"),
+        Span::styled("y", t.key),
+        Span::raw(" push · "),
+        Span::styled("Esc", t.key),
+        Span::raw("/"),
+        Span::styled("n", t.key),
+        Span::raw(" cancel"),
+    ]));
+    out.push(Line::raw(""));
 }
 
 #[cfg(test)]

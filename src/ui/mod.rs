@@ -9,6 +9,7 @@ pub mod dialog;
 pub mod edit;
 pub mod form;
 pub mod help;
+pub mod input;
 pub mod keymap;
 pub mod list;
 pub mod marketo;

@@ -112,14 +112,15 @@ impl Pane for OutboxOverlay {
         let len = self.entries.as_ref().map_or(0, Vec::len);
         match (key.code, cx.keymap.action(key)) {
             (KeyCode::Esc, _) | (_, Some(KeyAction::Quit)) => Flow::Close,
-            (_, Some(KeyAction::Down)) => {
-                let i = self.table.selected().unwrap_or(0);
-                self.table.select(Some((i + 1).min(len.saturating_sub(1))));
-                Flow::Handled
-            }
-            (_, Some(KeyAction::Up)) => {
-                let i = self.table.selected().unwrap_or(0);
-                self.table.select(Some(i.saturating_sub(1)));
+            (_, action)
+                if let Some(i) = crate::ui::widgets::choice_move(
+                    self.table.selected().unwrap_or(0),
+                    len,
+                    action,
+                    10,
+                ) =>
+            {
+                self.table.select(Some(i));
                 Flow::Handled
             }
             (KeyCode::Char('r'), _) | (KeyCode::Enter, _) => {

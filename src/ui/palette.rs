@@ -14,6 +14,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::domain::search::{Column, SortSpec};
 use crate::protocol::{Command, ExportFormat, Level};
+use crate::ui::input::LineEdit;
 use crate::ui::keymap::Keymap;
 use crate::ui::pane::{Cx, Flow, ListRequest, Pane, RenderCx};
 use crate::ui::theme::Theme;
@@ -43,6 +44,10 @@ pub struct Palette {
     /// The completion cycle in progress: (candidates, next index, the word's start).
     cycle: Option<(Vec<String>, usize, usize)>,
     error: Option<String>,
+    /// Earlier (text, cursor) states for Ctrl-Z, the latest last.
+    history: Vec<(String, usize)>,
+    /// What the last kill took, for Ctrl-Y.
+    killed: String,
 }
 
 impl Default for Palette {
@@ -59,7 +64,54 @@ impl Palette {
             selected: 0,
             cycle: None,
             error: None,
+            history: Vec::new(),
+            killed: String::new(),
         }
+    }
+
+    /// Notes the text before a change, for Ctrl-Z.
+    fn remember(&mut self) {
+        if self.history.last().map(|(t, _)| t) != Some(&self.input) {
+            self.history.push((self.input.clone(), self.cursor));
+        }
+    }
+
+    /// A readline edit of the command line (see [`crate::ui::input`]).
+    fn line_edit(&mut self, edit: LineEdit) {
+        let kill = |p: &mut Palette, range: std::ops::Range<usize>| {
+            p.remember();
+            p.killed = p.input[range.clone()].to_string();
+            p.input.replace_range(range.clone(), "");
+            p.cursor = range.start;
+        };
+        match edit {
+            LineEdit::LineStart => self.cursor = 0,
+            LineEdit::LineEnd => self.cursor = self.input.len(),
+            LineEdit::KillToStart => kill(self, 0..self.cursor),
+            LineEdit::KillToEnd => kill(self, self.cursor..self.input.len()),
+            LineEdit::KillWord => {
+                let start = self.input[..self.cursor]
+                    .trim_end()
+                    .rfind(' ')
+                    .map(|i| i + 1)
+                    .unwrap_or(0);
+                kill(self, start..self.cursor);
+            }
+            LineEdit::Yank => {
+                self.remember();
+                let text = self.killed.clone();
+                self.input.insert_str(self.cursor, &text);
+                self.cursor += text.len();
+            }
+            LineEdit::Undo => {
+                if let Some((text, cursor)) = self.history.pop() {
+                    self.input = text;
+                    self.cursor = cursor.min(self.input.len());
+                }
+            }
+        }
+        self.error = None;
+        self.selected = 0;
     }
 
     /// The palette pre-filled (tests, and `:` bindings with arguments).
@@ -355,6 +407,7 @@ impl Pane for Palette {
                 if self.input.is_empty() {
                     return Flow::Close;
                 }
+                self.remember();
                 if let Some((i, _)) = self.input[..self.cursor].char_indices().last() {
                     self.input.replace_range(i..self.cursor, "");
                     self.cursor = i;
@@ -362,20 +415,9 @@ impl Pane for Palette {
                 self.error = None;
                 self.selected = 0;
             }
-            KeyCode::Char('w') if ctrl => {
-                let start = self.input[..self.cursor]
-                    .trim_end()
-                    .rfind(' ')
-                    .map(|i| i + 1)
-                    .unwrap_or(0);
-                self.input.replace_range(start..self.cursor, "");
-                self.cursor = start;
-            }
-            KeyCode::Char('u') if ctrl => {
-                self.input.replace_range(..self.cursor, "");
-                self.cursor = 0;
-            }
+            _ if let Some(edit) = crate::ui::input::line_edit(key) => self.line_edit(edit),
             KeyCode::Char(c) if !ctrl => {
+                self.remember();
                 self.input.insert(self.cursor, c);
                 self.cursor += c.len_utf8();
                 self.error = None;

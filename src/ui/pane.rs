@@ -117,6 +117,10 @@ pub struct Cx<'a> {
     pub portal_url: &'a str,
     /// Text to put on the clipboard (written with OSC 52 by the terminal loop).
     pub clipboard: &'a mut Option<String>,
+    /// Accept, decline, status moves and pushes ask first.
+    pub confirm_actions: bool,
+    /// Seconds a status move is held in the outbox for undo (0: sent at once).
+    pub undo_seconds: u64,
 }
 
 impl Cx<'_> {
@@ -173,6 +177,11 @@ pub trait Pane {
     /// The referral this pane shows, if any.
     fn referral_id(&self) -> Option<&str> {
         None
+    }
+    /// True when typed characters are text here (a form): `/` and `:` are then not the
+    /// filter and palette keys.
+    fn takes_text(&self) -> bool {
+        false
     }
 }
 

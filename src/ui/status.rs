@@ -15,6 +15,7 @@ use crate::domain::patch;
 use crate::domain::rules::{self, allowed_moves};
 use crate::domain::*;
 use crate::protocol::{Command, Level};
+use crate::ui::dialog::{Confirm, OnYes};
 use crate::ui::form::{Field, Form, FormEvent, Kind};
 use crate::ui::keymap::{KeyAction, Keymap};
 use crate::ui::pane::{Cx, Flow, Pane, RenderCx};
@@ -44,18 +45,43 @@ pub fn send_move(
         cx.notify(Level::Info, "the referral is already there");
         return Flow::Handled;
     }
-    cx.send(Command::Patch {
+    let mut command = Command::Patch {
         id: base.id().to_string(),
         ops,
         etag: base.etag.clone(),
         base: Box::new(base.clone()),
         summary: format!("status → {status}/{substatus}"),
-    });
-    cx.notify(
-        Level::Info,
-        format!("“{}”: status → {status}/{substatus}", base.name()),
-    );
-    Flow::Handled
+    };
+    if cx.undo_seconds > 0 {
+        command = Command::PatchHeld {
+            patch: Box::new(command),
+            seconds: cx.undo_seconds,
+        };
+    }
+    if !cx.confirm_actions {
+        cx.send(command);
+        cx.notify(
+            Level::Info,
+            format!("“{}”: status → {status}/{substatus}", base.name()),
+        );
+        return Flow::Handled;
+    }
+    let verb = match (&status, &substatus) {
+        (Status::Active, Substatus::Accepted) if base.status() == Status::New => "Accept",
+        (Status::Closed, Substatus::Declined) => "Decline",
+        _ => "Move",
+    };
+    let because = next
+        .status_reason
+        .as_deref()
+        .filter(|_| matches!(substatus, Substatus::Declined | Substatus::Lost))
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    Flow::Overlay(Box::new(Confirm::new(
+        format!("{verb}?"),
+        format!("{verb} ‘{}’ → {status}/{substatus}{because}?", base.name()),
+        OnYes::Flow(Box::new(move || Flow::Send(command))),
+    )))
 }
 
 /// `s`: the dialog of allowed moves, or why there are none.
@@ -131,6 +157,7 @@ pub struct StatusDialog {
 
 impl StatusDialog {
     pub fn new(referral: Referral) -> StatusDialog {
+        // Whatever the rules offer (a Closed referral's substatus too), but not where it is.
         let options: Vec<(Status, Substatus)> =
             allowed_moves(&referral.status(), &referral.substatus())
                 .into_iter()
@@ -139,6 +166,7 @@ impl StatusDialog {
                         .into_iter()
                         .map(move |s| (m.status.clone(), s))
                 })
+                .filter(|(s, u)| *s != referral.status() || *u != referral.substatus())
                 .collect();
         StatusDialog {
             referral,
@@ -173,14 +201,11 @@ impl Pane for StatusDialog {
         let n = self.options.len();
         match (key.code, cx.keymap.action(key)) {
             (KeyCode::Esc, _) | (_, Some(KeyAction::Quit)) => Flow::Close,
-            (_, Some(KeyAction::Down)) if n > 0 => {
-                self.state
-                    .select(Some((self.state.selected().unwrap_or(0) + 1) % n));
-                Flow::Handled
-            }
-            (_, Some(KeyAction::Up)) if n > 0 => {
-                self.state
-                    .select(Some((self.state.selected().unwrap_or(0) + n - 1) % n));
+            (_, action)
+                if let Some(i) =
+                    widgets::choice_move(self.state.selected().unwrap_or(0), n, action, n) =>
+            {
+                self.state.select(Some(i));
                 Flow::Handled
             }
             (KeyCode::Enter, _) => {
@@ -339,14 +364,11 @@ impl Pane for ReasonDialog {
         let n = reasons.len();
         match (key.code, cx.keymap.action(key)) {
             (KeyCode::Esc, _) | (_, Some(KeyAction::Quit)) => Flow::Close,
-            (_, Some(KeyAction::Down)) => {
-                self.state
-                    .select(Some((self.state.selected().unwrap_or(0) + 1) % n));
-                Flow::Handled
-            }
-            (_, Some(KeyAction::Up)) => {
-                self.state
-                    .select(Some((self.state.selected().unwrap_or(0) + n - 1) % n));
+            (_, action)
+                if let Some(i) =
+                    widgets::choice_move(self.state.selected().unwrap_or(0), n, action, n) =>
+            {
+                self.state.select(Some(i));
                 Flow::Handled
             }
             (KeyCode::Enter, _) => {

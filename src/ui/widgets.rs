@@ -250,6 +250,32 @@ pub fn highlighted<'a>(text: &str, indices: &[u32], base: Style, hl: Style) -> V
     spans
 }
 
+/// Where a movement key takes the selection of a choice list of `n` items (as in the referral
+/// list): up/down wrap around, top/bottom (g/G, Home/End) and page up/down (by `page`) stop at
+/// the ends. `None` for any other key, or an empty list.
+pub fn choice_move(
+    current: usize,
+    n: usize,
+    action: Option<crate::keys::KeyAction>,
+    page: usize,
+) -> Option<usize> {
+    use crate::keys::KeyAction as A;
+    if n == 0 {
+        return None;
+    }
+    let current = current.min(n - 1);
+    let page = page.max(2) - 1;
+    Some(match action? {
+        A::Down => (current + 1) % n,
+        A::Up => (current + n - 1) % n,
+        A::Top => 0,
+        A::Bottom => n - 1,
+        A::PageDown => (current + page).min(n - 1),
+        A::PageUp => current.saturating_sub(page),
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -169,3 +169,55 @@ impl Drop for PtyApp {
 pub fn data_dir(dir: &Path) -> String {
     dir.join("data").to_string_lossy().into_owned()
 }
+
+/// `refdeck sandbox` as its own process on `addr` (`127.0.0.1:0`: any free port), with
+/// `referrals` demo referrals of seed 9; the process and its URL.
+pub fn start_sandbox(addr: &str, referrals: usize) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_refdeck"))
+        .args([
+            "sandbox",
+            "--addr",
+            addr,
+            "--referrals",
+            &referrals.to_string(),
+            "--seed",
+            "9",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the sandbox");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("first line");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("listening line")
+        .to_string();
+    (child, url)
+}
+
+/// Stops a process started by [`start_sandbox`] (SIGTERM) and waits for it.
+pub fn stop_sandbox(mut child: std::process::Child) {
+    // SAFETY: kill(2) on the id of a child this test started and has not reaped.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let _ = child.wait();
+}
+
+/// The referral id shown in the detail pane.
+pub fn shown_id(screen: &str) -> Option<String> {
+    screen.lines().find_map(|l| {
+        let at = l.find(" Id ")?;
+        let id: String = l[at + 4..]
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_hexdigit() || *c == '-')
+            .collect();
+        (id.len() == 36).then_some(id)
+    })
+}

@@ -282,7 +282,23 @@ impl Ctx {
                 base,
                 summary,
             } => {
-                self.spawn(ctx.queue_patch(id, ops, etag, *base, summary));
+                self.spawn(ctx.queue_patch(id, ops, etag, *base, summary, None));
+            }
+            Command::PatchHeld { patch, seconds } => match *patch {
+                Command::Patch {
+                    id,
+                    ops,
+                    etag,
+                    base,
+                    summary,
+                } => {
+                    let hold = Some(std::time::Duration::from_secs(seconds));
+                    self.spawn(ctx.queue_patch(id, ops, etag, *base, summary, hold));
+                }
+                other => self.handle(other),
+            },
+            Command::Withdraw { seq } => {
+                self.spawn(ctx.withdraw(seq));
             }
             Command::Create { referral, shared } => {
                 self.spawn(ctx.queue_create(*referral, shared));

@@ -376,6 +376,10 @@ impl Pane for DetailPane {
                 self.save = SaveState::Saving;
                 Flow::Handled
             }
+            Event::Withdrawn { id: Some(id), .. } if *id == self.id => {
+                self.save = SaveState::Idle;
+                Flow::Handled
+            }
             Event::Saved { referral, .. } if referral.id() == self.id => {
                 let related = self.related.clone();
                 self.set_referral(referral.as_ref().clone(), related, true);

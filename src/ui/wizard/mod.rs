@@ -403,7 +403,8 @@ impl Wizard {
         }
     }
 
-    fn handle_form_key(&mut self, key: &KeyEvent, part: Part) -> Flow {
+    /// `help`: the key is the help key (asked for by the app when the form does not take it).
+    fn handle_form_key(&mut self, key: &KeyEvent, part: Part, help: bool) -> Flow {
         if is_back(key) {
             self.back();
             return Flow::Handled;
@@ -441,6 +442,8 @@ impl Wizard {
                 d.changed(part);
                 self.message = None;
             }
+            // Help where the key is not text (F1, or `?` on a choice): the app's help overlay.
+            FormEvent::Ignored if help => return Flow::Ignored,
             FormEvent::Handled | FormEvent::Ignored => {}
         }
         Flow::Handled
@@ -467,9 +470,10 @@ impl Pane for Wizard {
         if action == Some(KeyAction::Help) && !matches!(key.code, KeyCode::Char(_)) {
             return Flow::Ignored;
         }
+        let help = action == Some(KeyAction::Help);
         match self.step {
-            Step::Solutions => return self.handle_form_key(key, Part::Solutions),
-            Step::Contract => return self.handle_form_key(key, Part::Contract),
+            Step::Solutions => return self.handle_form_key(key, Part::Solutions, help),
+            Step::Contract => return self.handle_form_key(key, Part::Contract, help),
             _ => {}
         }
         if key.code == KeyCode::Esc || key.code == KeyCode::Char('q') && key.modifiers.is_empty() {
@@ -693,6 +697,10 @@ impl Pane for Wizard {
         .into_iter()
         .map(|(k, w)| (k.to_string(), w.to_string()))
         .collect()
+    }
+
+    fn takes_text(&self) -> bool {
+        true
     }
 
     fn has_unsaved_input(&self) -> bool {

@@ -8,6 +8,7 @@ use chrono::Utc;
 
 use super::{Ctx, is_transient};
 use crate::backend::partner_center::{ListQuery, PartnerCenterClient, PcError};
+use crate::backend::store::Withdrawal;
 use crate::domain::Referral;
 use crate::domain::outbox::{OutboxAction, OutboxEntry, StoreOp};
 use crate::domain::patch::{self, PatchOp};
@@ -43,7 +44,9 @@ impl Ctx {
         etag: Option<String>,
         base: Referral,
         summary: String,
+        hold: Option<Duration>,
     ) {
+        let until = hold.map(|h| Utc::now() + chrono::Duration::from_std(h).unwrap_or_default());
         let action = OutboxAction::Patch {
             referral_id: id.clone(),
             ops: ops.clone(),
@@ -54,6 +57,9 @@ impl Ctx {
         let result = self
             .db(move |s| {
                 let seq = s.outbox_push(&action, Some(&b2), &s2, Utc::now())?;
+                if let Some(until) = until {
+                    s.outbox_hold(seq, until)?;
+                }
                 // Show the edit at once: the cached copy gets the change applied.
                 let current = s.get(&id)?.unwrap_or(b2);
                 let mut doc = current.to_value();
@@ -74,8 +80,16 @@ impl Ctx {
                 self.send(Event::Queued {
                     id: Some(base.id().to_string()),
                     seq,
-                    summary,
+                    summary: summary.clone(),
                 });
+                if let Some(until) = until {
+                    self.send(Event::Held {
+                        seq,
+                        id: base.id().to_string(),
+                        summary,
+                        until,
+                    });
+                }
                 self.send_outbox_count().await;
                 self.wake_outbox.notify_one();
             }
@@ -203,6 +217,34 @@ impl Ctx {
         self.outbox_list().await;
     }
 
+    /// Takes back an entry still held in the outbox (undo): the cache gets the server's copy
+    /// back, as if the edit had never been made.
+    pub(super) async fn withdraw(self, seq: i64) {
+        match self.db(move |s| s.outbox_withdraw(seq, Utc::now())).await {
+            Ok(Withdrawal::Withdrawn(entry)) => {
+                if let Some(id) = entry.referral_id().map(str::to_string) {
+                    self.restore_from_server(&id, entry.base.as_deref()).await;
+                }
+                self.send(Event::Withdrawn {
+                    seq,
+                    id: entry.referral_id().map(str::to_string),
+                    summary: entry.summary.clone(),
+                });
+                self.notice(
+                    Level::Success,
+                    format!("undone, nothing was sent: {}", entry.summary),
+                );
+            }
+            Ok(Withdrawal::TooLate | Withdrawal::Gone) => self.notice(
+                Level::Warning,
+                "too late to undo: the edit was already sent (see the outbox: O)",
+            ),
+            Err(e) => self.notice(Level::Error, e.to_string()),
+        }
+        self.send_outbox_count().await;
+        self.wake_outbox.notify_one();
+    }
+
     /// Replaces the cached copy of a referral with the server's (or `fallback` when offline).
     async fn restore_from_server(&self, id: &str, fallback: Option<&Referral>) {
         let fetched = match &self.pc {
@@ -223,6 +265,14 @@ impl Ctx {
         loop {
             match self.send_pending().await {
                 Pass::Idle => backoff = Duration::from_secs(1),
+                Pass::Held(wait) => {
+                    backoff = Duration::from_secs(1);
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {},
+                        _ = self.wake_outbox.notified() => {},
+                    }
+                    continue;
+                }
                 Pass::Transient => {
                     tokio::select! {
                         _ = tokio::time::sleep(jitter(backoff)) => {},
@@ -244,15 +294,29 @@ impl Ctx {
             return Pass::Idle;
         };
         'pass: loop {
-            let entries = match self.db(|s| s.outbox()).await {
+            let now = Utc::now();
+            let entries = match self
+                .db(move |s| Ok((s.outbox()?, s.outbox_held(now)?)))
+                .await
+            {
                 Ok(e) => e,
                 Err(e) => {
                     self.notice(Level::Error, e.to_string());
                     return Pass::Idle;
                 }
             };
+            let (entries, held) = entries;
+            // The first held entry's time: the worker looks again then.
+            let mut wake_at = None;
             let mut queue = SendQueue::new(&entries);
             while let Some(step) = queue.next() {
+                if let Some(until) = held.get(&step.entry().seq) {
+                    // In its undo window: it and the later entries of its referral wait.
+                    wake_at =
+                        Some(wake_at.map_or(*until, |w: chrono::DateTime<Utc>| w.min(*until)));
+                    queue.hold(step.entry());
+                    continue;
+                }
                 let resolution = match step {
                     Step::Patch {
                         entry,
@@ -291,7 +355,10 @@ impl Ctx {
                 }
             }
             self.send_outbox_count().await;
-            return Pass::Idle;
+            return match wake_at {
+                Some(at) => Pass::Held((at - Utc::now()).to_std().unwrap_or_default()),
+                None => Pass::Idle,
+            };
         }
     }
 
@@ -421,6 +488,8 @@ fn failure(e: &PcError) -> Outcome {
 enum Pass {
     /// Nothing more can be sent now.
     Idle,
+    /// Entries are held back (undo window); look again after this long.
+    Held(Duration),
     /// The network or server failed; try again later, with backoff.
     Transient,
 }
