@@ -381,3 +381,58 @@ fn microsoft_copies_sit_under_their_partner_in_every_sort() {
     assert!(screen.contains("└MS "), "{screen}");
     insta::assert_snapshot!("list_linked_by_value_160x48", screen);
 }
+
+/// The backend says when Partner Center calls are retried, and again once they succeed, so
+/// the warning never outlives its cause.
+#[tokio::test]
+async fn retry_warning_is_withdrawn_once_calls_succeed() {
+    let sandbox = sandbox::start(SandboxConfig {
+        referrals: 20,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (cmd, cmd_rx) = unbounded_channel();
+    let (ev_tx, mut ev) = unbounded_channel();
+    let backend = task::spawn(
+        support::sandbox_backend(&sandbox, dir.path()),
+        cmd_rx,
+        ev_tx,
+    );
+    cmd.send(Command::Start).unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut next = async || {
+        tokio::time::timeout_at(deadline, ev.recv())
+            .await
+            .expect("in time")
+            .expect("the backend runs")
+    };
+    while !matches!(next().await, Event::RefreshDone { .. }) {}
+    let r = reqwest::Client::new()
+        .post(format!("{}/_sandbox/faults", sandbox.base_url()))
+        .json(&serde_json::json!({"status": 503, "failNext": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    cmd.send(Command::Refresh { full: true }).unwrap();
+    let mut said = Vec::new();
+    loop {
+        match next().await {
+            Event::Retrying { why } => {
+                let done = why.is_none();
+                said.push(why);
+                if done {
+                    break;
+                }
+            }
+            Event::RefreshFailed { message } => panic!("refresh failed: {message}"),
+            _ => {}
+        }
+    }
+    assert!(said[0].is_some(), "{said:?}");
+    assert_eq!(said.last(), Some(&None));
+    cmd.send(Command::Shutdown).unwrap();
+    backend.await.unwrap();
+}
