@@ -170,6 +170,7 @@ fn rows(n: usize) -> Vec<ReferralRow> {
                 favorite: rng.random_bool(0.05),
                 search_text: text,
                 marketo: MarketoBadge::ALL[rng.random_range(0..4)],
+                microsoft: false,
             }
         })
         .collect()

@@ -127,6 +127,7 @@ async fn edits_survive_errors_drops_throttling_and_latency() {
                 told_failures = true
             }
             Event::RefreshFailed { .. }
+            | Event::Retrying { why: Some(_) }
             | Event::Notice {
                 level: Level::Warning | Level::Error,
                 ..

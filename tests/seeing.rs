@@ -334,3 +334,105 @@ fn top_bar_shows_the_sandbox_address_when_wide() {
         insta::assert_snapshot!(format!("top_bar_sandbox_{w}x{h}"), top);
     }
 }
+
+/// A shared referral and Microsoft's linked copy (target `BusinessProfileLocation` `msft`,
+/// same engagement) sit together whatever the sort: the copy right under its partner, marked.
+#[test]
+fn microsoft_copies_sit_under_their_partner_in_every_sort() {
+    use refdeck::domain::search::{Column, SortSpec};
+    let mut hx = Harness::new(60, 160, 48);
+    let rows: Vec<ReferralRow> = hx.referrals.iter().map(ReferralRow::from).collect();
+    let copies: Vec<&ReferralRow> = rows.iter().filter(|r| r.microsoft).collect();
+    assert!(!copies.is_empty(), "the demo data has linked copies");
+    let check = |ids: &[String], how: &str| {
+        for copy in &copies {
+            let at = ids.iter().position(|id| *id == copy.id).unwrap();
+            let above = rows.iter().find(|r| r.id == ids[at - 1]).unwrap();
+            assert_eq!(
+                above.engagement_id, copy.engagement_id,
+                "{how}: {} is not under its partner",
+                copy.name
+            );
+            assert!(!above.microsoft, "{how}");
+        }
+    };
+    // The copy's own values may differ from its partner's (here: far lower, far older).
+    let mut changed = copies[0].clone();
+    changed.deal_value = Some(1.0);
+    changed.updated = Some(now() - Span::days(900));
+    hx.event(Event::RowsChanged {
+        rows: vec![changed],
+    });
+    check(&hx.app.list.visible_ids(), "default order");
+    for column in [Column::Name, Column::Value, Column::Closing, Column::Status] {
+        for descending in [false, true] {
+            hx.app.list.set_sort(SortSpec { column, descending });
+            check(
+                &hx.app.list.visible_ids(),
+                &format!("{column:?} {descending}"),
+            );
+        }
+    }
+    hx.app.list.set_sort(SortSpec {
+        column: Column::Value,
+        descending: false,
+    });
+    let screen = hx.screen();
+    assert!(screen.contains("└MS "), "{screen}");
+    insta::assert_snapshot!("list_linked_by_value_160x48", screen);
+}
+
+/// The backend says when Partner Center calls are retried, and again once they succeed, so
+/// the warning never outlives its cause.
+#[tokio::test]
+async fn retry_warning_is_withdrawn_once_calls_succeed() {
+    let sandbox = sandbox::start(SandboxConfig {
+        referrals: 20,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (cmd, cmd_rx) = unbounded_channel();
+    let (ev_tx, mut ev) = unbounded_channel();
+    let backend = task::spawn(
+        support::sandbox_backend(&sandbox, dir.path()),
+        cmd_rx,
+        ev_tx,
+    );
+    cmd.send(Command::Start).unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut next = async || {
+        tokio::time::timeout_at(deadline, ev.recv())
+            .await
+            .expect("in time")
+            .expect("the backend runs")
+    };
+    while !matches!(next().await, Event::RefreshDone { .. }) {}
+    let r = reqwest::Client::new()
+        .post(format!("{}/_sandbox/faults", sandbox.base_url()))
+        .json(&serde_json::json!({"status": 503, "failNext": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    cmd.send(Command::Refresh { full: true }).unwrap();
+    let mut said = Vec::new();
+    loop {
+        match next().await {
+            Event::Retrying { why } => {
+                let done = why.is_none();
+                said.push(why);
+                if done {
+                    break;
+                }
+            }
+            Event::RefreshFailed { message } => panic!("refresh failed: {message}"),
+            _ => {}
+        }
+    }
+    assert!(said[0].is_some(), "{said:?}");
+    assert_eq!(said.last(), Some(&None));
+    cmd.send(Command::Shutdown).unwrap();
+    backend.await.unwrap();
+}

@@ -152,11 +152,9 @@ fn eta(app: &App, fetched: usize, total: Option<u64>, now: DateTime<Utc>) -> Opt
 
 /// `▰▰▰▱▱▱▱▱` for `done` of `total`, `cells` wide.
 fn progress_bar(done: usize, total: u64, cells: usize) -> String {
-    let full = if total == 0 {
-        cells
-    } else {
-        ((done as u64).min(total) * cells as u64 / total) as usize
-    };
+    let full = ((done as u64).min(total) * cells as u64)
+        .checked_div(total)
+        .map_or(cells, |n| n as usize);
     format!("{}{}", "▰".repeat(full), "▱".repeat(cells - full))
 }
 

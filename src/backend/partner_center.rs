@@ -161,6 +161,8 @@ struct Inner {
     /// Attempts that failed and were retried, and why the last one failed (for the UI).
     retried: std::sync::atomic::AtomicU64,
     last_trouble: std::sync::Mutex<Option<String>>,
+    /// A call was retried and none has succeeded since.
+    struggling: std::sync::atomic::AtomicBool,
 }
 
 /// Whether a request may be sent twice.
@@ -218,6 +220,7 @@ impl PartnerCenterClient {
                 retry: cfg.retry,
                 retried: std::sync::atomic::AtomicU64::new(0),
                 last_trouble: std::sync::Mutex::new(None),
+                struggling: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -418,9 +421,8 @@ impl PartnerCenterClient {
         Ok(url)
     }
 
-    /// How many attempts failed and were retried so far, and why the last one failed (`None`
-    /// once a call succeeded after it). Retries are invisible in results; this lets the UI say
-    /// that the service is struggling, and when it no longer is.
+    /// How many attempts failed and were retried so far, and why the last one failed. Retries
+    /// are invisible in results; this lets the UI say that the service is struggling.
     pub fn trouble(&self) -> (u64, Option<String>) {
         let inner = &*self.inner;
         let why = inner
@@ -434,8 +436,19 @@ impl PartnerCenterClient {
         )
     }
 
+    /// True while a retried call has not been followed by a successful one (the UI's retry
+    /// warning goes once this is false).
+    pub fn struggling(&self) -> bool {
+        self.inner
+            .struggling
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     fn note_retry(&self, why: String) {
         let inner = &*self.inner;
+        inner
+            .struggling
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         inner
             .retried
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -483,7 +496,9 @@ impl PartnerCenterClient {
             tracing::debug!(method = %call.method, path = call.url.path(), status = status.as_u16(), attempt, elapsed_ms, "answer");
             if status.is_success() {
                 // The service answers again: the trouble is over.
-                *inner.last_trouble.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                inner
+                    .struggling
+                    .store(false, std::sync::atomic::Ordering::Relaxed);
                 return Ok(Answer { status, body });
             }
             let wait = retry_after(&headers);

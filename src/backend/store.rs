@@ -102,6 +102,12 @@ const MIGRATIONS: &[&str] = &[
      );",
     // 2: an entry may be held back until a time (the undo window of a status move).
     "ALTER TABLE outbox ADD COLUMN not_before TEXT;",
+    // 3: which referrals are Microsoft's linked copies (target `BusinessProfileLocation`/`msft`).
+    "ALTER TABLE referrals ADD COLUMN microsoft INTEGER NOT NULL DEFAULT 0;
+     UPDATE referrals SET microsoft = 1 WHERE EXISTS (
+        SELECT 1 FROM json_each(referrals.json, '$.target') AS t
+        WHERE json_extract(t.value, '$.id') = 'msft'
+          AND json_extract(t.value, '$.type') = 'BusinessProfileLocation');",
 ];
 
 /// What [`Store::outbox_withdraw`] found.
@@ -664,8 +670,8 @@ impl Db<'_> {
             .prepare_cached(
                 "INSERT INTO referrals (id, json, engagement_id, name, customer, status, substatus, type,
                     direction, qualification, sales_stage, registration_status, deal_value, currency, country,
-                    closing, created, updated, favorite, search_text)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+                    closing, created, updated, favorite, search_text, microsoft)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
                  ON CONFLICT(id) DO UPDATE SET json=excluded.json, engagement_id=excluded.engagement_id,
                     name=excluded.name, customer=excluded.customer, status=excluded.status,
                     substatus=excluded.substatus, type=excluded.type, direction=excluded.direction,
@@ -673,7 +679,7 @@ impl Db<'_> {
                     registration_status=excluded.registration_status, deal_value=excluded.deal_value,
                     currency=excluded.currency, country=excluded.country, closing=excluded.closing,
                     created=excluded.created, updated=excluded.updated, favorite=excluded.favorite,
-                    search_text=excluded.search_text",
+                    search_text=excluded.search_text, microsoft=excluded.microsoft",
             )
             .map_err(|e| self.err(e))?;
         for r in referrals {
@@ -705,6 +711,7 @@ impl Db<'_> {
                 row.updated.as_ref().map(format_datetime),
                 row.favorite,
                 row.search_text,
+                row.microsoft,
             ])
             .map_err(|e| self.err(e))?;
         }
@@ -876,7 +883,7 @@ fn sql_err(path: &Path, e: rusqlite::Error) -> StoreError {
 /// The columns `row_from_sql` reads, in its order.
 const ROW_COLUMNS: &str = "id, engagement_id, name, customer, status, substatus, type, direction, qualification, \
     sales_stage, registration_status, deal_value, currency, country, closing, created, updated, favorite, \
-    search_text, marketo";
+    search_text, marketo, microsoft";
 
 fn row_from_sql(r: &Row<'_>) -> rusqlite::Result<ReferralRow> {
     let opt_enum = |i: usize| -> rusqlite::Result<Option<String>> { r.get::<_, Option<String>>(i) };
@@ -906,6 +913,7 @@ fn row_from_sql(r: &Row<'_>) -> rusqlite::Result<ReferralRow> {
         favorite: r.get(17)?,
         search_text: r.get(18)?,
         marketo: MarketoBadge::parse(&r.get::<_, String>(19)?).unwrap_or_default(),
+        microsoft: r.get(20)?,
     })
 }
 
@@ -1144,6 +1152,39 @@ mod tests {
         assert_eq!(s.count().unwrap(), 0);
         assert_eq!(s.outbox_len().unwrap(), 1);
         assert!(s.last_sync("http://x").unwrap().is_none());
+    }
+
+    #[test]
+    fn microsoft_copies_are_marked_in_new_and_migrated_stores() {
+        let copy: Referral = serde_json::from_value(json!({
+            "id": "m1", "name": "Deal", "engagementId": "e1",
+            "target": [{"type": "BusinessProfileLocation", "id": "msft"}]
+        }))
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        {
+            // A store of schema 1, before the column existed.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute(
+                "INSERT INTO referrals (id, json, engagement_id) VALUES ('m1', ?1, 'e1')",
+                [serde_json::to_string(&copy).unwrap()],
+            )
+            .unwrap();
+        }
+        let mut s = Store::open(&path).unwrap();
+        assert!(s.load_rows(None).unwrap()[0].microsoft, "migrated");
+        let mut partner = copy.clone();
+        partner.id = Some("p1".into());
+        partner.target = None;
+        s.apply("http://x", &[StoreOp::Fetched(vec![partner])])
+            .unwrap();
+        let rows = s.load_rows(None).unwrap();
+        let by_id = |id: &str| rows.iter().find(|r| r.id == id).unwrap().microsoft;
+        assert!(by_id("m1"));
+        assert!(!by_id("p1"));
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub struct ReferralRow {
     pub search_text: String,
     /// The last known Marketo sync state of this referral.
     pub marketo: MarketoBadge,
+    /// Microsoft's linked copy of a shared referral (its target is the `BusinessProfileLocation`
+    /// `msft`); it has the engagement id of its partner.
+    pub microsoft: bool,
 }
 
 impl From<&Referral> for ReferralRow {
@@ -78,6 +81,10 @@ impl From<&Referral> for ReferralRow {
             favorite: r.is_favorite(),
             search_text,
             marketo: MarketoBadge::Unknown,
+            microsoft: r.target.iter().flatten().any(|t| {
+                t.id.as_deref() == Some("msft")
+                    && t.target_type == Some(TargetType::BusinessProfileLocation)
+            }),
         }
     }
 }

@@ -8,7 +8,7 @@
 //!   longest); only the visible rows are ever built, so 100,000 rows draw as fast as 100.
 //! - The selection follows the referral (by id) across re-filters and refreshes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
@@ -65,6 +65,9 @@ pub struct ListPane {
     rows_area: Rect,
     /// The inner width of the last render: the columns shown, which `S` cycles through.
     width: u16,
+    /// The hits in display order, Microsoft's linked copies right under their partner (see
+    /// [`group_linked`]).
+    display: Vec<u32>,
 }
 
 impl ListPane {
@@ -84,6 +87,7 @@ impl ListPane {
             page: 10,
             rows_area: Rect::default(),
             width: 80,
+            display: Vec::new(),
         }
     }
 
@@ -153,17 +157,18 @@ impl ListPane {
     }
 
     fn reselect(&mut self, id: Option<&str>) {
+        self.display = group_linked(self.index.hits(), self.index.rows());
         if let Some(id) = id
             && let Some(pos) = self.position_of(id)
         {
             self.selected = pos;
         }
-        self.selected = self.selected.min(self.index.hits().len().saturating_sub(1));
+        self.selected = self.selected.min(self.display.len().saturating_sub(1));
     }
 
     fn position_of(&self, id: &str) -> Option<usize> {
         let i = self.index.index_of(id)? as u32;
-        self.index.hits().iter().position(|&h| h == i)
+        self.display.iter().position(|&h| h == i)
     }
 
     pub fn totals(&self) -> Totals {
@@ -180,11 +185,11 @@ impl ListPane {
 
     /// How many rows the filter lets through.
     pub fn visible_len(&self) -> usize {
-        self.index.hits().len()
+        self.display.len()
     }
 
     pub fn selected_row(&self) -> Option<&ReferralRow> {
-        let i = *self.index.hits().get(self.selected)?;
+        let i = *self.display.get(self.selected)?;
         self.index.row(i as usize)
     }
 
@@ -202,8 +207,7 @@ impl ListPane {
 
     /// The ids of the filtered list, in display order (export).
     pub fn visible_ids(&self) -> Vec<String> {
-        self.index
-            .hits()
+        self.display
             .iter()
             .filter_map(|&i| self.index.row(i as usize).map(|r| r.id.clone()))
             .collect()
@@ -258,16 +262,17 @@ impl ListPane {
         self.errors = parsed.errors;
         if self.errors.is_empty() {
             self.index.apply(&parsed.filter);
+            self.display = group_linked(self.index.hits(), self.index.rows());
             match keep.as_deref().and_then(|id| self.position_of(id)) {
                 Some(pos) => self.selected = pos,
                 None => self.selected = 0,
             }
-            self.selected = self.selected.min(self.index.hits().len().saturating_sub(1));
+            self.selected = self.selected.min(self.display.len().saturating_sub(1));
         }
     }
 
     fn move_by(&mut self, delta: isize) {
-        let len = self.index.hits().len();
+        let len = self.display.len();
         if len == 0 {
             return;
         }
@@ -394,7 +399,7 @@ impl Pane for ListPane {
             Some(KeyAction::PageDown) => self.move_by(page),
             Some(KeyAction::PageUp) => self.move_by(-page),
             Some(KeyAction::Top) => self.selected = 0,
-            Some(KeyAction::Bottom) => self.selected = self.index.hits().len().saturating_sub(1),
+            Some(KeyAction::Bottom) => self.selected = self.display.len().saturating_sub(1),
             Some(KeyAction::Filter) => self.filtering = true,
             Some(KeyAction::SortNext) => {
                 // Only the columns on screen: a sort by a hidden column looks like no order.
@@ -447,7 +452,7 @@ impl Pane for ListPane {
                 let r = self.rows_area;
                 if mouse.row >= r.y && mouse.row < r.y + r.height {
                     let pos = self.offset + (mouse.row - r.y) as usize;
-                    if pos < self.index.hits().len() {
+                    if pos < self.display.len() {
                         self.selected = pos;
                     }
                 }
@@ -525,7 +530,7 @@ impl Pane for ListPane {
             height: inner.height.saturating_sub(1),
             ..inner
         };
-        let len = self.index.hits().len();
+        let len = self.display.len();
         self.selected = self.selected.min(len.saturating_sub(1));
         if self.selected < self.offset {
             self.offset = self.selected;
@@ -542,8 +547,7 @@ impl Pane for ListPane {
         }))
         .style(cx.theme.header);
         let hits: Vec<u32> = self
-            .index
-            .hits()
+            .display
             .iter()
             .skip(self.offset)
             .take(height)
@@ -551,10 +555,21 @@ impl Pane for ListPane {
             .collect();
         let has_words = self.index.filter().has_words();
         let mut rows = Vec::with_capacity(hits.len());
+        let mut above: Option<&str> = self
+            .offset
+            .checked_sub(1)
+            .and_then(|p| self.display.get(p))
+            .and_then(|&i| self.index.row(i as usize))
+            .map(|r| r.engagement_id.as_str());
         for &i in &hits {
             let Some(row) = self.index.row(i as usize) else {
                 continue;
             };
+            // A Microsoft copy right under a referral of its engagement is drawn indented.
+            let under = row.microsoft
+                && !row.engagement_id.is_empty()
+                && above == Some(row.engagement_id.as_str());
+            above = Some(row.engagement_id.as_str());
             let (name_hl, cust_hl) = if has_words {
                 (
                     self.index
@@ -566,10 +581,9 @@ impl Pane for ListPane {
                 (Vec::new(), Vec::new())
             };
             let mark = self.marks.get(&row.id).map(|(m, _)| *m);
-            rows.push(Row::new(
-                cols.iter()
-                    .map(|c| c.cell(row, mark, &name_hl, &cust_hl, cx, self.now)),
-            ));
+            rows.push(Row::new(cols.iter().map(|c| {
+                c.cell(row, (mark, under), &name_hl, &cust_hl, cx, self.now)
+            })));
         }
         let widths: Vec<Constraint> = cols.iter().map(|c| c.constraint()).collect();
         let mut state = TableState::default().with_selected(Some(self.selected - self.offset));
@@ -587,6 +601,50 @@ impl Pane for ListPane {
             .highlight_symbol("▶ ");
         frame.render_stateful_widget(table, inner, &mut state);
     }
+}
+
+/// The hits with linked referrals together: a Microsoft copy (see [`ReferralRow::microsoft`])
+/// moves right under the other referrals of its engagement, the group at the place of its
+/// first row in the sort order. Hits of engagements without a visible copy keep their place.
+pub fn group_linked(hits: &[u32], rows: &[ReferralRow]) -> Vec<u32> {
+    let engagement = |h: u32| {
+        rows.get(h as usize)
+            .filter(|r| !r.engagement_id.is_empty())
+            .map(|r| (r.engagement_id.as_str(), r.microsoft))
+    };
+    // Members of the engagements that have a visible copy: partners first, then copies.
+    let mut groups: HashMap<&str, (Vec<u32>, Vec<u32>)> = hits
+        .iter()
+        .filter_map(|&h| {
+            engagement(h)
+                .filter(|(_, ms)| *ms)
+                .map(|(e, _)| (e, Default::default()))
+        })
+        .collect();
+    if groups.is_empty() {
+        return hits.to_vec();
+    }
+    for &h in hits {
+        if let Some((e, ms)) = engagement(h)
+            && let Some((partners, copies)) = groups.get_mut(e)
+        {
+            if ms { copies.push(h) } else { partners.push(h) }
+        }
+    }
+    let mut out = Vec::with_capacity(hits.len());
+    let mut placed: HashSet<&str> = HashSet::new();
+    for &h in hits {
+        match engagement(h).and_then(|(e, _)| groups.get(e).map(|g| (e, g))) {
+            Some((e, (partners, copies))) => {
+                if placed.insert(e) {
+                    out.extend(partners);
+                    out.extend(copies);
+                }
+            }
+            None => out.push(h),
+        }
+    }
+    out
 }
 
 fn new_input(text: &str) -> TextArea<'static> {
@@ -663,7 +721,7 @@ impl Col {
     fn cell<'a>(
         self,
         row: &ReferralRow,
-        mark: Option<RowMark>,
+        (mark, under): (Option<RowMark>, bool),
         name_hl: &[u32],
         cust_hl: &[u32],
         cx: &RenderCx<'_>,
@@ -680,8 +738,17 @@ impl Col {
                     (true, None) => Span::styled("★ ", t.highlight),
                     (false, None) => Span::raw("  "),
                 };
-                let text = fit(&row.name, w.saturating_sub(2));
+                // Microsoft's linked copy: `MS`, indented under its partner.
+                let badge = match (row.microsoft, under) {
+                    (true, true) => "└MS ",
+                    (true, false) => "MS ",
+                    (false, _) => "",
+                };
+                let text = fit(&row.name, w.saturating_sub(2 + badge.chars().count()));
                 let mut spans = vec![prefix];
+                if !badge.is_empty() {
+                    spans.push(Span::styled(badge, t.key));
+                }
                 spans.extend(widgets::highlighted(
                     &text,
                     name_hl,

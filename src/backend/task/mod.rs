@@ -137,7 +137,7 @@ async fn run(
         i
     });
     let mut last_budget = None;
-    let mut last_trouble = (0u64, None);
+    let mut last_trouble = (0u64, false);
     let mut started = false;
     loop {
         tokio::select! {
@@ -186,23 +186,21 @@ impl Ctx {
     }
 
     /// Tells the user when calls had to be retried since the last look (the client retries
-    /// by itself, so results alone would hide a struggling service), and when they succeed
-    /// again. `seen`: the retries logged so far, and the failure the UI shows as ongoing.
-    fn report_trouble(&self, seen: &mut (u64, Option<String>)) {
+    /// by itself, so results alone would hide a struggling service), and when calls succeed
+    /// again. `seen`: the retries reported so far, and whether the UI shows a retry warning.
+    fn report_trouble(&self, seen: &mut (u64, bool)) {
         let Some(pc) = &self.pc else { return };
         let (count, why) = pc.trouble();
         if count > seen.0 {
             let n = count - seen.0;
             seen.0 = count;
-            tracing::info!(
-                retries = n,
-                why = why.as_deref().unwrap_or("answered since"),
-                "Partner Center calls retried"
-            );
-        }
-        if why != seen.1 {
-            seen.1.clone_from(&why);
-            self.send(Event::Retrying { why });
+            seen.1 = true;
+            let why = why.unwrap_or_default();
+            tracing::info!(retries = n, %why, "Partner Center calls retried");
+            self.send(Event::Retrying { why: Some(why) });
+        } else if seen.1 && !pc.struggling() {
+            seen.1 = false;
+            self.send(Event::Retrying { why: None });
         }
     }
 

@@ -8,7 +8,7 @@ use crate::backend::store::StoreError;
 use crate::domain::outbox::StoreOp;
 use crate::domain::time::format_datetime;
 use crate::domain::{Referral, ReferralRow};
-use crate::protocol::{Event, Level};
+use crate::protocol::{Event, Level, Link};
 
 impl Ctx {
     /// Fetches what changed since the last sync (everything when `full` or never synced) and
@@ -59,6 +59,8 @@ impl Ctx {
                     .await
                 {
                     Ok(rows) => {
+                        // A page came: Partner Center answers.
+                        self.set_link(Link::Online);
                         if !rows.is_empty() {
                             self.send(Event::RowsChanged { rows });
                         }
