@@ -10,12 +10,24 @@ use refdeck::domain::row::ReferralRow;
 use refdeck::protocol::{Command, Event};
 use support::Harness;
 
-/// The id of the referral of the last `Patch` the app sent.
+/// The id of the referral of the last `Patch` the app sent (held for the undo window or not).
 fn last_patch(h: &Harness) -> Option<String> {
-    h.sent.iter().rev().find_map(|c| match c {
-        Command::Patch { id, .. } => Some(id.clone()),
-        _ => None,
-    })
+    fn id(c: &Command) -> Option<String> {
+        match c {
+            Command::Patch { id, .. } => Some(id.clone()),
+            Command::PatchHeld { patch, .. } => id(patch),
+            _ => None,
+        }
+    }
+    h.sent.iter().rev().find_map(id)
+}
+
+/// Presses `a` and confirms; returns the confirm line's screen.
+fn accept(h: &mut Harness) -> String {
+    h.key(KeyCode::Char('a'));
+    let screen = h.screen();
+    h.key(KeyCode::Enter);
+    screen
 }
 
 #[test]
@@ -27,7 +39,7 @@ fn after_accept_the_detail_and_the_keys_follow_the_cursor() {
     let first = h.app.list.selected_id().unwrap().to_string();
     h.key(KeyCode::Enter);
     h.answer_detail();
-    h.key(KeyCode::Char('a'));
+    accept(&mut h);
     assert_eq!(last_patch(&h).as_deref(), Some(first.as_str()));
     // The server accepted it: the row is Active now and leaves the `status:new` filter.
     let mut accepted = ReferralRow::from(&h.referral(&first));
@@ -55,20 +67,14 @@ fn after_accept_the_detail_and_the_keys_follow_the_cursor() {
         right_half.contains(&shown),
         "the detail shows {name}:\n{screen}"
     );
-    h.key(KeyCode::Char('a'));
+    let asked = accept(&mut h);
     assert_eq!(
         last_patch(&h).as_deref(),
         Some(next.as_str()),
         "`a` acts on the referral under the cursor"
     );
-    let notice = h
-        .app
-        .notice
-        .as_ref()
-        .map(|n| n.text.clone())
-        .unwrap_or_default();
     assert!(
-        notice.contains(&name),
-        "the notice names the referral: {notice}"
+        asked.contains(&format!("Accept ‘{shown}")),
+        "the confirm line names the referral:\n{asked}"
     );
 }

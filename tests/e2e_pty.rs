@@ -203,7 +203,6 @@ fn cursor_and_detail(screen: &str) -> (String, String) {
 }
 
 #[test]
-#[ignore = "the detail does not follow the cursor yet when its row leaves the filter"]
 fn the_detail_stays_with_the_cursor_when_its_row_leaves_the_filter() {
     let (sandbox, url) = start_sandbox("127.0.0.1:0", 40);
     let dir = tempfile::tempdir().unwrap();
