@@ -10,6 +10,7 @@
 pub mod app;
 pub mod backend;
 pub mod config;
+pub mod doctor;
 pub mod domain;
 pub mod keys;
 pub mod protocol;

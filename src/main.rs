@@ -85,6 +85,9 @@ enum Command {
         #[command(subcommand)]
         action: MarketoAction,
     },
+    /// Check the configuration against the services: sign-in, a list call and its nextLink,
+    /// the Marketo identity, the MSI feature, native-CRM mode and the call budgets.
+    Doctor,
     /// Print shell completions.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -199,6 +202,7 @@ fn main() -> ExitCode {
         Some(Command::Marketo { action }) => {
             runtime.block_on(run_script(o, Script::Marketo(action)))
         }
+        Some(Command::Doctor) => runtime.block_on(run_script(o, Script::Doctor)),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(shell, &mut Cli::command(), "refdeck", &mut script::stdout());
             ExitCode::SUCCESS
@@ -298,6 +302,7 @@ async fn run_dashboard(o: Overrides) -> ExitCode {
 enum Script {
     Referrals(ReferralsAction),
     Marketo(MarketoAction),
+    Doctor,
 }
 
 async fn run_script(o: Overrides, script: Script) -> ExitCode {
@@ -362,6 +367,20 @@ async fn script_command(
         }
         Script::Marketo(MarketoAction::Check { id }) => {
             script::marketo_check(pc, marketo, id.as_deref(), &mut out).await
+        }
+        Script::Doctor => {
+            let mut checks = refdeck::doctor::partner_center(pc).await;
+            checks.extend(refdeck::doctor::marketo(marketo).await);
+            refdeck::doctor::write(&mut out, &checks).map_err(|e| {
+                script::ScriptError::failed(format!("cannot write the report: {e}"))
+            })?;
+            if refdeck::doctor::passed(&checks) {
+                Ok(())
+            } else {
+                Err(script::ScriptError::failed(
+                    "some checks failed; each FAIL line says how to fix it",
+                ))
+            }
         }
     }
 }
