@@ -153,7 +153,11 @@ impl Sbx {
             calls += 1;
             items.extend(r.body["value"].as_array().unwrap().iter().cloned());
             match r.body["@odata.nextLink"].as_str() {
-                Some(next) => url = next.to_string(),
+                // The documented link names another host: follow its query on our base.
+                Some(next) => {
+                    let query = next.split_once('?').unwrap().1;
+                    url = format!("{}/referrals?{query}", self.h.pc_base_url());
+                }
                 None => return (items, calls),
             }
         }
@@ -225,7 +229,7 @@ async fn lists_page_by_100_with_count_and_next_links() {
     assert_eq!(items.len(), 250);
     let ids: HashSet<&str> = items.iter().map(|v| v["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 250, "no referral twice");
-    let first = s.get("/referrals?$count=true&$top=100").await;
+    let first = s.get("/referrals?$count=true").await;
     assert_eq!(first.body["@odata.count"], 250);
     assert!(
         first.body["@odata.context"]
@@ -234,8 +238,10 @@ async fn lists_page_by_100_with_count_and_next_links() {
             .contains("$metadata#referrals")
     );
     let next = first.body["@odata.nextLink"].as_str().unwrap();
-    assert!(next.starts_with(&s.h.pc_base_url()), "{next}");
-    assert!(next.contains("$skiptoken="));
+    assert!(
+        next.starts_with("http://api.partner.microsoft.com/v1.0/referrals?$skiptoken="),
+        "the documented form by default: {next}"
+    );
     // Trailing slash and default order (newest first).
     let slash = s.get("/referrals/?$top=5").await;
     assert_eq!(slash.status, 200);
@@ -269,7 +275,7 @@ async fn select_orderby_top_and_skip() {
     assert_eq!(skipped.body["value"][0]["id"], asc[10]["id"]);
     for (q, needle) in [
         ("$orderby=name", "createdDateTime or updatedDateTime"),
-        ("$top=500", "at most 100"),
+        ("$top=-1", "whole number"),
         ("$top=abc", "whole number"),
         ("$select=secret", "not a field"),
         ("$count=yes", "true or false"),
@@ -1376,4 +1382,45 @@ async fn reset_restores_the_demo_data() {
     )
     .await;
     assert_eq!(f.body["latencyMs"], 0);
+}
+
+#[tokio::test]
+async fn next_links_take_the_documented_form_unless_switched_off() {
+    let s = sbx(150).await;
+    let first = s.get("/referrals").await;
+    let next = first.body["@odata.nextLink"].as_str().unwrap();
+    let (origin, query) = next.split_once('?').unwrap();
+    assert_eq!(origin, "http://api.partner.microsoft.com/v1.0/referrals");
+    assert!(query.starts_with("$skiptoken="), "{next}");
+    let second = s.get(&format!("/referrals?{query}")).await;
+    assert_eq!(second.status, 200, "{}", second.body);
+    assert_eq!(second.body["value"].as_array().unwrap().len(), 50);
+    let r = s.control("/switches", json!({"docsNextLink": false})).await;
+    assert_eq!(r.body["docsNextLink"], false, "{}", r.body);
+    let first = s.get("/referrals").await;
+    let next = first.body["@odata.nextLink"].as_str().unwrap();
+    assert!(
+        next.starts_with(&format!("{}/referrals?$skiptoken=", s.h.pc_base_url())),
+        "own origin when off: {next}"
+    );
+}
+
+#[tokio::test]
+async fn top_is_the_total_to_retrieve_and_expand_is_accepted() {
+    let s = sbx(250).await;
+    let first = s.get("/referrals?$top=150&$expand=none").await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(first.body["value"].as_array().unwrap().len(), 100);
+    let next = first.body["@odata.nextLink"].as_str().unwrap();
+    let query = next.split_once('?').unwrap().1;
+    let second = s.get(&format!("/referrals?{query}")).await;
+    assert_eq!(second.body["value"].as_array().unwrap().len(), 50);
+    assert!(
+        second.body.get("@odata.nextLink").is_none(),
+        "stops at $top"
+    );
+    let (items, calls) = s.all("$top=1000").await;
+    assert_eq!((items.len(), calls), (250, 3));
+    let (items, calls) = s.all("$top=0").await;
+    assert_eq!((items.len(), calls), (0, 1));
 }

@@ -183,7 +183,13 @@ async fn list(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let body = s.write().list(q.as_deref(), &s.api_base(&headers))?;
+    let api_base = s.api_base(&headers);
+    let next_base = if s.switches.get().docs_next_link {
+        super::query::DOCS_NEXT_LINK_BASE.to_string()
+    } else {
+        api_base.clone()
+    };
+    let body = s.write().list(q.as_deref(), &api_base, &next_base)?;
     Ok(Json(body).into_response())
 }
 
