@@ -203,6 +203,8 @@ async fn get_one(
     Ok(with_referral(StatusCode::OK, r, &s.api_base(&headers)))
 }
 
+/// `POST /referrals`: 200 with the created referral, the one success the connector's definition
+/// lists ("The request was successful. Referral created."; the create docs name no code).
 async fn create(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -213,7 +215,7 @@ async fn create(
     let now = s.clock.now();
     let mut store = s.write();
     let r = store.create(&value, now)?;
-    let mut resp = with_referral(StatusCode::CREATED, r, &base);
+    let mut resp = with_referral(StatusCode::OK, r, &base);
     if let Ok(loc) = HeaderValue::from_str(&format!("{base}/referrals/{}", r.id())) {
         resp.headers_mut().insert(header::LOCATION, loc);
     }

@@ -58,6 +58,16 @@ fn overview(e: &mut Vec<Entry>, r: &Referral) {
         opt(&r.sales_stage),
         Some("/salesStage"),
     ));
+    // Services co-sell (see `Referral::partner_role`): shown when the referral has any of them.
+    if r.partner_role.is_some() || r.solution_area.is_some() || r.solution_play.is_some() {
+        for (label, value) in [
+            ("Partner role", &r.partner_role),
+            ("Solution area", &r.solution_area),
+            ("Solution play", &r.solution_play),
+        ] {
+            e.push(field(label, value.clone().unwrap_or_default(), None));
+        }
+    }
     e.push(field("Id", r.id(), None));
     e.push(field(
         "Engagement",
