@@ -630,3 +630,94 @@ async fn a_next_link_naming_another_host_is_followed_on_the_base_only() {
         Err(PcError::Decode(_))
     ));
 }
+
+/// A fake Partner Center whose referral `r1` answers PATCH with `status` and `body` once, then
+/// 204; GET answers the referral. Returns the origin and the count of PATCH calls.
+async fn fake_refusing_patch(
+    status: u16,
+    body: Value,
+    retry_after: Option<&'static str>,
+) -> (String, Arc<Mutex<u32>>) {
+    let calls = Arc::new(Mutex::new(0u32));
+    let seen = calls.clone();
+    let app = Router::new()
+        .route(
+            "/t/oauth2/v2.0/token",
+            post(|| async {
+                axum::Json(
+                    json!({"access_token": "tok", "token_type": "Bearer", "expires_in": 3600}),
+                )
+            }),
+        )
+        .route(
+            "/v1.0/engagements/referrals/r1",
+            get(|| async { axum::Json(json!({"id": "r1", "name": "theirs", "eTag": "\"2\""})) })
+                .patch(move || {
+                    let seen = seen.clone();
+                    let body = body.clone();
+                    async move {
+                        use axum::response::IntoResponse;
+                        let n = {
+                            let mut c = seen.lock().unwrap();
+                            *c += 1;
+                            *c
+                        };
+                        if n == 1 {
+                            let mut resp = (
+                                axum::http::StatusCode::from_u16(status).unwrap(),
+                                axum::Json(body),
+                            )
+                                .into_response();
+                            if let Some(secs) = retry_after {
+                                resp.headers_mut()
+                                    .insert("retry-after", secs.parse().unwrap());
+                            }
+                            resp
+                        } else {
+                            axum::http::StatusCode::NO_CONTENT.into_response()
+                        }
+                    }
+                }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+    (format!("http://{addr}"), calls)
+}
+
+#[tokio::test]
+async fn a_412_with_either_documented_code_is_a_conflict() {
+    for code in ["preconditionFailed", "resourceModified"] {
+        let (origin, _) = fake_refusing_patch(
+            412,
+            json!({"error": {"code": code, "message": "changed since you read it"}}),
+            None,
+        )
+        .await;
+        let ops = [PatchOp::replace("/details/notes", json!("mine"))];
+        match fake_client(&origin).patch("r1", &ops, Some("\"1\"")).await {
+            Err(PcError::PreconditionFailed { current: Some(r) }) => assert_eq!(r.name(), "theirs"),
+            other => panic!("{code}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_429_is_read_by_its_status_and_retry_after_whatever_its_code() {
+    // No error code is documented for 429: an empty body or any code is throttling.
+    for body in [
+        json!({}),
+        json!({"error": {"code": "somethingNew", "message": "slow down"}}),
+    ] {
+        let (origin, calls) = fake_refusing_patch(429, body, Some("1")).await;
+        let ops = [PatchOp::replace("/details/notes", json!("mine"))];
+        let t0 = Instant::now();
+        let r = fake_client(&origin).patch("r1", &ops, None).await.unwrap();
+        assert_eq!(r.id(), "r1");
+        assert_eq!(*calls.lock().unwrap(), 2, "retried once");
+        assert!(
+            t0.elapsed() >= Duration::from_millis(900),
+            "waited for Retry-After"
+        );
+    }
+}

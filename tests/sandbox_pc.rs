@@ -1127,8 +1127,10 @@ async fn throttles_per_token_with_retry_after() {
     let r = s.get("/referrals").await;
     assert_eq!(
         (r.status, r.code()),
-        (StatusCode::TOO_MANY_REQUESTS, "tooManyRequests")
+        (StatusCode::TOO_MANY_REQUESTS, "generalException"),
+        "the docs name no 429 code: the documented envelope with a documented general code"
     );
+    assert!(r.message().contains("retry after"), "{}", r.message());
     let secs: u64 = r.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=2).contains(&secs), "{secs}");
     // Another token has its own budget; the controls are never throttled.

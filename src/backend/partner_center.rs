@@ -6,6 +6,11 @@
 //! longer than the service's so normal use never meets a 429); a fresh `client-request-id` per
 //! attempt and one `MS-CorrelationId` per call.
 //!
+//! Errors are read by their HTTP status: a 412 is a conflict whether its code is
+//! `preconditionFailed` or `resourceModified` (both documented, learn.microsoft.com,
+//! partner-center/developer/error-codes), and a 429, for which no code is documented, is
+//! throttling whatever its body says.
+//!
 //! Retries (jittered exponential backoff, [`RetryPolicy`]):
 //! - 429: always, after the `Retry-After` the server gave (it pauses the whole limiter, so
 //!   other calls wait too); without one, the backoff.

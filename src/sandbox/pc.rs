@@ -3,7 +3,7 @@
 //!
 //! - Every route needs `Authorization: Bearer <token>` from the sandbox's token endpoint
 //!   (401 `unauthenticated` otherwise), then passes the per-token throttle
-//!   (`rate_limit_calls` per `rate_limit_window`, 429 `tooManyRequests` with `Retry-After`).
+//!   (`rate_limit_calls` per `rate_limit_window`, 429 (`generalException`; no code is documented) with `Retry-After`).
 //! - Writes need `Content-Type: application/json` (PATCH also takes
 //!   `application/json-patch+json`); anything else is 415.
 //! - DELETE and other methods are 405 with an `Allow` header; unknown paths are 404
