@@ -227,7 +227,7 @@ async fn patch_with_if_match_and_a_412_that_carries_the_current_version() {
     let stale = c
         .patch(
             r.id(),
-            &[PatchOp::replace("/name", json!("Mine"))],
+            &[PatchOp::replace("/details/notes", json!("Mine"))],
             Some(&tag),
         )
         .await
@@ -270,9 +270,9 @@ async fn patch_with_if_match_and_a_412_that_carries_the_current_version() {
     ));
     // PUT through the client.
     let mut full = c.get(r.id()).await.unwrap();
-    full.name = Some("Renamed whole".into());
+    full.campaign_id = Some("Replaced whole".into());
     let put = c.put(&full).await.unwrap();
-    assert_eq!(put.name(), "Renamed whole");
+    assert_eq!(put.campaign_id.as_deref(), Some("Replaced whole"));
     assert!(matches!(
         c.put(&full).await,
         Err(PcError::PreconditionFailed { current: Some(_) })

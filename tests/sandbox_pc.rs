@@ -736,7 +736,7 @@ async fn patch_checks_etags_rules_and_values() {
     let stale = s
         .patch(
             &id,
-            json!([{"op": "replace", "path": "/name", "value": "x"}]),
+            json!([{"op": "replace", "path": "/details/notes", "value": "x"}]),
             &[("if-match", "\"old\"")],
         )
         .await;
@@ -757,13 +757,13 @@ async fn patch_checks_etags_rules_and_values() {
     let rep = s
         .patch(
             &id,
-            json!([{"op": "replace", "path": "/favorite", "value": true}]),
+            json!([{"op": "replace", "path": "/details/notes", "value": "call Ann"}]),
             &[("prefer", "return=representation")],
         )
         .await;
     assert_eq!(rep.status, 200);
     assert_eq!(rep.body["details"]["dealValue"], 75000.0);
-    assert_eq!(rep.body["favorite"], true);
+    assert_eq!(rep.body["details"]["notes"], "call Ann");
     assert_ne!(rep.body["eTag"].as_str().unwrap(), new_tag);
     assert!(ts(&rep.body["updatedDateTime"]) >= ts(&created.body["updatedDateTime"]));
     // json-patch+json is accepted, text/plain is not.
@@ -831,7 +831,7 @@ async fn patch_checks_etags_rules_and_values() {
         unshare.body["error"]["innerError"]["rule"],
         "sharing-is-permanent"
     );
-    // Won from Active; then Closed is read-only except favorite and notes.
+    // Won from Active; then Closed is read-only except notes.
     let won = s
         .patch(
             &id,
@@ -844,7 +844,7 @@ async fn patch_checks_etags_rules_and_values() {
     let rename = s
         .patch(
             &id,
-            json!([{"op": "replace", "path": "/name", "value": "y"}]),
+            json!([{"op": "replace", "path": "/campaignId", "value": "y"}]),
             &[],
         )
         .await;
@@ -1445,4 +1445,25 @@ async fn top_is_the_total_to_retrieve_and_expand_is_accepted() {
     assert_eq!((items.len(), calls), (250, 3));
     let (items, calls) = s.all("$top=0").await;
     assert_eq!((items.len(), calls), (0, 1));
+}
+
+#[tokio::test]
+async fn name_and_favorite_are_not_patchable() {
+    // Neither is on the connector's list of PATCH paths.
+    let s = sbx(5).await;
+    let id = s.find("status eq 'Active'").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (path, value) in [("/name", json!("Renamed")), ("/favorite", json!(true))] {
+        let r = s
+            .patch(
+                &id,
+                json!([{"op": "replace", "path": path, "value": value}]),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, 400, "{path}: {}", r.body);
+        assert!(r.message().contains(path), "{path}: {}", r.message());
+    }
 }

@@ -104,6 +104,9 @@ fn edit_form() {
         h.key(KeyCode::Enter);
         h.key(KeyCode::Enter);
         h.answer_detail();
+        // Name and Status are not edited in the form; Status reason is.
+        h.key(KeyCode::Down);
+        h.key(KeyCode::Down);
         h.key(KeyCode::Char('e'));
     });
 }
@@ -145,9 +148,9 @@ fn conflict_view() {
     snap("conflict", |h| {
         let base = h.referrals[0].clone();
         let mut mine = base.clone();
-        mine.name = Some("Renamed by me".into());
+        mine.details.get_or_insert_default().notes = Some("Noted by me".into());
         let mut theirs = base.clone();
-        theirs.name = Some("Renamed by a colleague".into());
+        theirs.details.get_or_insert_default().notes = Some("Noted by a colleague".into());
         theirs.etag = Some("\"new\"".into());
         h.event(Event::Conflict {
             seq: 3,

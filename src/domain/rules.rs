@@ -214,7 +214,7 @@ pub fn editable_when_closed(path: &str) -> bool {
 }
 
 /// Checks the non-status rules of an edit: the path is editable, Closed referrals only take
-/// favorite and notes, sharing with Microsoft cannot be withdrawn.
+/// notes, sharing with Microsoft cannot be withdrawn.
 pub fn check_edit(
     current: &Referral,
     path: &str,
@@ -235,7 +235,7 @@ pub fn check_edit(
     {
         return Err(RuleViolation::new(
             "closed-read-only",
-            format!("this referral is Closed; only favorite and notes can change (not `{path}`)"),
+            format!("this referral is Closed; only notes can change (not `{path}`)"),
         ));
     }
     if path == FieldPath::ShareWithMicrosoft.pointer()
@@ -528,18 +528,19 @@ mod tests {
     #[test]
     fn editable_paths_follow_the_connector_list() {
         for p in [
-            "/name",
+            "/campaignId",
             "/team/-",
             "/team/3",
             "/customerProfile/team",
             "/details/requirements/solutions/-",
             "/registrations/-",
             "/registrations/0/contract/value",
-            "/favorite",
         ] {
             assert!(is_editable_path(p), "{p}");
         }
         for p in [
+            "/name",
+            "/favorite",
             "/id",
             "/registrations",
             "/registrations/x/a",
@@ -559,10 +560,12 @@ mod tests {
             substatus: Some(U::Won),
             ..Default::default()
         };
-        assert!(check_edit(&r, "/favorite", &serde_json::json!(true)).is_ok());
         assert!(check_edit(&r, "/details/notes", &serde_json::json!("x")).is_ok());
+        let e = check_edit(&r, "/favorite", &serde_json::json!(true)).unwrap_err();
+        assert_eq!(e.rule, "read-only-field");
+        assert!(e.message.contains("`/favorite`"), "{}", e.message);
         assert_eq!(
-            check_edit(&r, "/name", &serde_json::json!("x"))
+            check_edit(&r, "/campaignId", &serde_json::json!("x"))
                 .unwrap_err()
                 .rule,
             "closed-read-only"

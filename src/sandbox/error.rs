@@ -82,10 +82,10 @@ impl ApiError {
         )
     }
 
-    /// 429. The docs name no error code for it (learn.microsoft.com, partner-center/developer/
-    /// error-codes lists 429 only as an HTTP status), so the body is the documented envelope
-    /// with the documented catch-all `generalException`; clients key off the status and
-    /// `Retry-After`.
+    /// Too many requests (429). The docs name no error code for it (learn.microsoft.com,
+    /// partner-center/developer/error-codes lists 429 only as an HTTP status), so the body is
+    /// the documented envelope with the documented catch-all `generalException`; clients key
+    /// off the status and `Retry-After`.
     pub fn too_many_requests(retry_after: u64) -> Self {
         let mut e = Self::new(
             StatusCode::TOO_MANY_REQUESTS,

@@ -233,11 +233,9 @@ fn normalise(path: &str, value: &Value) -> Result<Value, ApiError> {
     let bad = |message: String| Err(ApiError::invalid(field.clone(), message));
     let from_check = |r: validate::Check<Value>| r.map_err(|e| ApiError::fields(&[e]));
     match (path, value) {
-        (
-            "/name" | "/details/dealValue" | "/details/currency" | "/details/closingDateTime",
-            Value::Null,
-        ) => bad(format!("{field} is required and cannot be cleared")),
-        ("/name", Value::String(s)) => from_check(validate::required(&field, s).map(Value::String)),
+        ("/details/dealValue" | "/details/currency" | "/details/closingDateTime", Value::Null) => {
+            bad(format!("{field} is required and cannot be cleared"))
+        }
         ("/details/dealValue", Value::Number(n)) => from_check(
             validate::non_negative(&field, n.as_f64().unwrap_or(f64::NAN)).map(|v| json!(v)),
         ),
@@ -263,8 +261,7 @@ fn normalise(path: &str, value: &Value) -> Result<Value, ApiError> {
             }
         }
         (
-            "/name"
-            | "/details/dealValue"
+            "/details/dealValue"
             | "/details/currency"
             | "/details/closingDateTime"
             | "/statusReason"
@@ -525,10 +522,10 @@ mod tests {
             ("/details/dealValue", json!("lots"), "details.dealValue"),
             ("/details/currency", json!("XXX"), "details.currency"),
             ("/details/currency", json!(5), "details.currency"),
-            ("/name", json!(null), "name"),
-            ("/name", json!("  "), "name"),
+            ("/details/currency", json!(null), "details.currency"),
+            ("/name", json!("x"), "/name"),
             ("/salesStage", json!("Dream"), "salesStage"),
-            ("/favorite", json!("yes"), "favorite"),
+            ("/favorite", json!(true), "/favorite"),
             ("/team/-", json!({"email": "not-an-email"}), "team[0].email"),
             ("/customerProfile/team", json!([]), "customerProfile.team"),
             (
@@ -573,7 +570,7 @@ mod tests {
         .unwrap();
         assert_eq!(won.status(), Status::Closed);
         assert_eq!(won.substatus(), Substatus::Won);
-        let e = apply_ops(&won, &[PatchOp::replace("/name", json!("x"))], now()).unwrap_err();
+        let e = apply_ops(&won, &[PatchOp::replace("/campaignId", json!("x"))], now()).unwrap_err();
         assert_eq!(e.inner["rule"], "closed-read-only");
         let reopen = ops(
             json!([{"op": "replace", "path": "/status", "value": "Active"},
@@ -581,7 +578,14 @@ mod tests {
         );
         let e = apply_ops(&won, &reopen, now()).unwrap_err();
         assert_eq!(e.inner["rule"], "closed-is-terminal");
-        assert!(apply_ops(&won, &[PatchOp::replace("/favorite", json!(true))], now()).is_ok());
+        assert!(
+            apply_ops(
+                &won,
+                &[PatchOp::replace("/details/notes", json!("n"))],
+                now()
+            )
+            .is_ok()
+        );
         let e = apply_ops(
             &r,
             &[PatchOp::replace(

@@ -547,9 +547,9 @@ mod tests {
         let e = s.put(r.id(), &body, Some(&tag), now()).unwrap_err();
         assert_eq!(e.target.as_deref(), Some("links"));
         body.as_object_mut().unwrap().remove("links");
-        body["favorite"] = json!(!r.is_favorite());
+        body["campaignId"] = json!("put campaign");
         let out = s.put(r.id(), &body, Some(&tag), now()).unwrap();
-        assert_eq!(out.favorite, Some(!r.is_favorite()));
+        assert_eq!(out.campaign_id.as_deref(), Some("put campaign"));
         assert_ne!(out.etag, r.etag);
     }
 }

@@ -4,7 +4,8 @@
 //!
 //! Lists (customer contacts, partner team, solutions) are edited in place: Ctrl-N adds an entry
 //! after the one under the cursor, Ctrl-D removes it. A Closed referral opens with every field
-//! locked except favorite and notes, and says so.
+//! locked except notes, and says so. The name is fixed after the create and favorite is a
+//! local mark (the `f` key), neither patchable.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
@@ -30,7 +31,7 @@ pub fn open_field_editor(r: &Referral, path: &str, cx: &mut Cx<'_>) -> Flow {
     if r.status() == Status::Closed && !rules::editable_when_closed(path) {
         cx.notify(
             Level::Info,
-            "this referral is Closed: only favorite and notes can change",
+            "this referral is Closed: only notes can change",
         );
     }
     Flow::Push(Box::new(form))
@@ -289,7 +290,10 @@ pub struct EditForm {
     error: Option<String>,
 }
 
-const CLOSED_NOTE: &str = "Closed: read-only (only favorite and notes can change)";
+const CLOSED_NOTE: &str = "Closed: read-only (only notes can change)";
+
+/// Why the name is read-only: `/name` is not among the connector's patchable paths.
+const NAME_NOTE: &str = "set when the referral was created; the service takes no new name";
 
 impl EditForm {
     /// The form of `base`, focused on `focus`: a field's pointer (a list's pointer focuses its
@@ -312,8 +316,7 @@ impl EditForm {
         let d = base.details.clone().unwrap_or_default();
         let stages: Vec<String> = SalesStage::ALL.iter().map(|s| s.to_string()).collect();
         let mut fields = vec![
-            field(FieldPath::Name, Kind::Text, base.name().into()).required(),
-            field(FieldPath::Favorite, Kind::Toggle, base.is_favorite().into()),
+            plain(FieldPath::Name, Kind::Text, base.name().into()).locked(NAME_NOTE),
             field(
                 FieldPath::SalesStage,
                 Kind::OptionalChoice(stages),
@@ -431,9 +434,6 @@ impl EditForm {
         let f = &self.form;
         let text = |path: FieldPath| f.trimmed(path.pointer());
         let mut errors = Vec::new();
-        r.name = text(FieldPath::Name);
-        r.favorite = Some(f.is_checked(FieldPath::Favorite.pointer()))
-            .filter(|v| *v || self.base.favorite.is_some());
         r.sales_stage = f
             .chosen(FieldPath::SalesStage.pointer())
             .map(SalesStage::parse);
@@ -667,6 +667,9 @@ mod tests {
     fn an_untouched_form_gives_no_patch() {
         let f = EditForm::new(referral("Active"), "/name");
         assert_eq!(patch::diff(&f.base, &f.edited().unwrap()), vec![]);
+        let name = f.form.fields.iter().find(|x| x.key == "/name").unwrap();
+        assert!(name.locked.is_some(), "the name is fixed after the create");
+        assert!(f.form.fields.iter().all(|x| x.key != "/favorite"));
     }
 
     #[test]
@@ -699,8 +702,8 @@ mod tests {
             .filter(|x| x.locked.is_none())
             .map(|x| x.key.as_str())
             .collect();
-        assert_eq!(open, ["/favorite", "/details/notes"]);
-        assert_eq!(f.form.focused().unwrap().key, "/favorite");
+        assert_eq!(open, ["/details/notes"]);
+        assert_eq!(f.form.focused().unwrap().key, "/details/notes");
     }
 
     #[test]

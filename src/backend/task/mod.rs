@@ -283,6 +283,9 @@ impl Ctx {
             } => {
                 self.spawn(ctx.queue_patch(id, ops, etag, *base, summary));
             }
+            Command::SetFavorite { id, favorite } => {
+                self.spawn(ctx.set_favorite(id, favorite));
+            }
             Command::Create { referral, shared } => {
                 self.spawn(ctx.queue_create(*referral, shared));
             }

@@ -34,7 +34,7 @@ fn header(e: &mut Vec<Entry>, title: &str) {
 /// Overview: what the referral is and where it comes from.
 fn overview(e: &mut Vec<Entry>, r: &Referral) {
     header(e, "Overview");
-    e.push(field("Name", r.name(), Some("/name")));
+    e.push(field("Name", r.name(), None));
     e.push(field(
         "Status",
         format!("{} / {}", r.status(), r.substatus()),
@@ -48,7 +48,7 @@ fn overview(e: &mut Vec<Entry>, r: &Referral) {
     e.push(field(
         "Favorite",
         if r.is_favorite() { "★ yes" } else { "no" },
-        Some("/favorite"),
+        None,
     ));
     e.push(field("Type", opt(&r.referral_type), None));
     e.push(field("Direction", opt(&r.direction), None));

@@ -380,8 +380,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn referral(id: Option<&str>, name: &str, etag: &str) -> Referral {
-        let mut v = json!({"name": name, "status": "New", "substatus": "Pending",
+    /// A referral named "New deal" whose notes are `text` (what the test edits change).
+    fn referral(id: Option<&str>, text: &str, etag: &str) -> Referral {
+        let mut v = json!({"name": "New deal", "details": {"notes": text}, "status": "New", "substatus": "Pending",
                            "engagementId": "e1", "eTag": etag});
         if let Some(id) = id {
             v["id"] = json!(id);
@@ -407,7 +408,10 @@ mod tests {
             seq,
             OutboxAction::Patch {
                 referral_id: id.into(),
-                ops: vec![PatchOp::replace("/name", json!(format!("edit {seq}")))],
+                ops: vec![PatchOp::replace(
+                    "/details/notes",
+                    json!(format!("edit {seq}")),
+                )],
                 etag: Some(etag.into()),
             },
         )
