@@ -231,14 +231,14 @@ async fn a_412_shows_mine_and_theirs_and_sends_the_chosen_result() {
 async fn a_refused_edit_waits_until_discarded_and_the_cache_is_restored() {
     let mut rig = Rig::new().await;
     let base = rig.first("Active").await;
-    // Declining is only possible from New: the service refuses it.
+    // An Active referral cannot go back to New (the documented table): the service refuses it.
     rig.patch(
         &base,
         vec![
-            PatchOp::replace("/status", json!("Closed")),
-            PatchOp::replace("/substatus", json!("Declined")),
+            PatchOp::replace("/status", json!("New")),
+            PatchOp::replace("/substatus", json!("Pending")),
         ],
-        "decline",
+        "back to new",
     );
     let failed = rig
         .expect("a refusal", |e| matches!(e, Event::SaveFailed { .. }))
@@ -246,7 +246,10 @@ async fn a_refused_edit_waits_until_discarded_and_the_cache_is_restored() {
     let Event::SaveFailed { seq, message, .. } = failed else {
         unreachable!()
     };
-    assert!(message.to_lowercase().contains("declin"), "{message}");
+    assert!(
+        message.contains("back to New"),
+        "the server's message: {message}"
+    );
     let entries = rig.outbox().await;
     assert_eq!(entries[0].state, OutboxState::Failed);
     assert!(entries[0].last_error.is_some());

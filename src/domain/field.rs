@@ -1,5 +1,5 @@
 //! The fields of a referral the app shows and changes, named once: their JSON Pointer on the
-//! wire, their label in forms, and whether they stay open once a referral is Closed.
+//! wire and their label in forms.
 //!
 //! [`FieldPath::EDITABLE`] are the ones PATCH may change: the paths of the Partner Center
 //! Referrals connector's `UpdateReferralDetails` operation (microsoft/PowerPlatformConnectors,
@@ -109,11 +109,6 @@ impl FieldPath {
         FieldPath::EDITABLE
             .into_iter()
             .find(|f| f.pointer() == pointer)
-    }
-
-    /// True for the fields that stay editable after a referral is Closed.
-    pub fn editable_when_closed(self) -> bool {
-        matches!(self, FieldPath::Notes)
     }
 }
 

@@ -13,7 +13,6 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState};
 
-use crate::domain::rules;
 use crate::domain::*;
 use crate::keys::REFERRAL_ACTIONS;
 use crate::protocol::{Command, Event, Level};
@@ -226,17 +225,13 @@ impl DetailPane {
         selected: bool,
     ) -> Vec<Line<'static>> {
         let theme = cx.theme;
-        let closed = self
-            .referral
-            .as_deref()
-            .is_some_and(|r| r.status() == Status::Closed);
         match entry {
             Entry::Header(title) => vec![Line::from(Span::styled(
                 format!("── {title} "),
                 theme.header,
             ))],
             Entry::Field { label, value, path } => {
-                let editable = path.is_some_and(|p| !closed || rules::editable_when_closed(p));
+                let editable = path.is_some();
                 let marker = if editable { "✎ " } else { "  " };
                 let value_w = width.saturating_sub(label_w + 2).max(8);
                 let wrapped = widgets::wrap(value, value_w);
