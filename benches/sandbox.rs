@@ -39,7 +39,13 @@ fn listing(c: &mut Criterion) {
         ),
     ] {
         g.bench_function(name, |b| {
-            b.iter(|| store.list(Some(black_box(query)), "http://h/v1.0/engagements"))
+            b.iter(|| {
+                store.list(
+                    Some(black_box(query)),
+                    "http://h/v1.0/engagements",
+                    "http://h/v1.0",
+                )
+            })
         });
     }
     g.finish();

@@ -46,6 +46,12 @@ pub enum Command {
     Withdraw {
         seq: i64,
     },
+    /// Mark or unmark a referral as a favorite: a local mark, never sent to the server (the
+    /// service takes no PATCH of `/favorite`).
+    SetFavorite {
+        id: String,
+        favorite: bool,
+    },
     /// Queue a new referral; `shared` also creates the Microsoft-linked twin.
     Create {
         referral: Box<Referral>,

@@ -136,7 +136,7 @@ async fn an_edit_is_sent_with_if_match_and_saved() {
     let base = rig.first("Active").await;
     rig.patch(
         &base,
-        vec![PatchOp::replace("/name", json!("Renamed deal"))],
+        vec![PatchOp::replace("/details/notes", json!("Renamed deal"))],
         "name",
     );
     let queued = rig
@@ -156,10 +156,10 @@ async fn an_edit_is_sent_with_if_match_and_saved() {
         unreachable!()
     };
     assert_eq!(saved_seq, seq);
-    assert_eq!(referral.name(), "Renamed deal");
+    assert_eq!(referral.notes(), "Renamed deal");
     assert_ne!(referral.etag, base.etag, "a write gives a new eTag");
     let server = rig.client.get(base.id()).await.unwrap();
-    assert_eq!(server.name(), "Renamed deal");
+    assert_eq!(server.notes(), "Renamed deal");
     assert!(rig.outbox().await.is_empty());
 }
 
@@ -171,14 +171,17 @@ async fn a_412_shows_mine_and_theirs_and_sends_the_chosen_result() {
     rig.client
         .patch(
             base.id(),
-            &[PatchOp::replace("/name", json!("Colleague's name"))],
+            &[PatchOp::replace(
+                "/details/notes",
+                json!("Colleague's name"),
+            )],
             base.etag.as_deref(),
         )
         .await
         .unwrap();
     rig.patch(
         &base,
-        vec![PatchOp::replace("/name", json!("My name"))],
+        vec![PatchOp::replace("/details/notes", json!("My name"))],
         "name",
     );
     let conflict = rig
@@ -193,12 +196,12 @@ async fn a_412_shows_mine_and_theirs_and_sends_the_chosen_result() {
     else {
         unreachable!()
     };
-    assert_eq!(b.name(), base.name());
-    assert_eq!(mine.name(), "My name");
-    assert_eq!(theirs.name(), "Colleague's name");
+    assert_eq!(b.notes(), base.notes());
+    assert_eq!(mine.notes(), "My name");
+    assert_eq!(theirs.notes(), "Colleague's name");
     // Nothing was overwritten meanwhile.
     assert_eq!(
-        rig.client.get(base.id()).await.unwrap().name(),
+        rig.client.get(base.id()).await.unwrap().notes(),
         "Colleague's name"
     );
     let entries = rig.outbox().await;
@@ -208,7 +211,7 @@ async fn a_412_shows_mine_and_theirs_and_sends_the_chosen_result() {
     rig.cmd
         .send(Command::Resolve {
             seq,
-            ops: vec![PatchOp::replace("/name", json!("Both names"))],
+            ops: vec![PatchOp::replace("/details/notes", json!("Both names"))],
             etag: theirs.etag.clone(),
             summary: "resolved".into(),
         })
@@ -219,7 +222,7 @@ async fn a_412_shows_mine_and_theirs_and_sends_the_chosen_result() {
     )
     .await;
     assert_eq!(
-        rig.client.get(base.id()).await.unwrap().name(),
+        rig.client.get(base.id()).await.unwrap().notes(),
         "Both names"
     );
 }
@@ -228,14 +231,14 @@ async fn a_412_shows_mine_and_theirs_and_sends_the_chosen_result() {
 async fn a_refused_edit_waits_until_discarded_and_the_cache_is_restored() {
     let mut rig = Rig::new().await;
     let base = rig.first("Active").await;
-    // Declining is only possible from New: the service refuses it.
+    // An Active referral cannot go back to New (the documented table): the service refuses it.
     rig.patch(
         &base,
         vec![
-            PatchOp::replace("/status", json!("Closed")),
-            PatchOp::replace("/substatus", json!("Declined")),
+            PatchOp::replace("/status", json!("New")),
+            PatchOp::replace("/substatus", json!("Pending")),
         ],
-        "decline",
+        "back to new",
     );
     let failed = rig
         .expect("a refusal", |e| matches!(e, Event::SaveFailed { .. }))
@@ -243,7 +246,10 @@ async fn a_refused_edit_waits_until_discarded_and_the_cache_is_restored() {
     let Event::SaveFailed { seq, message, .. } = failed else {
         unreachable!()
     };
-    assert!(message.to_lowercase().contains("declin"), "{message}");
+    assert!(
+        message.contains("back to New"),
+        "the server's message: {message}"
+    );
     let entries = rig.outbox().await;
     assert_eq!(entries[0].state, OutboxState::Failed);
     assert!(entries[0].last_error.is_some());
@@ -269,7 +275,7 @@ async fn offline_edits_wait_and_reach_the_server_in_order() {
     // Two edits of the same referral, both made on the copy the user loaded.
     rig.patch(
         &base,
-        vec![PatchOp::replace("/name", json!("First edit"))],
+        vec![PatchOp::replace("/statusReason", json!("First edit"))],
         "name",
     );
     rig.patch(
@@ -299,11 +305,14 @@ async fn offline_edits_wait_and_reach_the_server_in_order() {
         unreachable!()
     };
     assert!(s1 < s2, "in the order they were made");
-    assert_eq!(referral.name(), "First edit");
+    assert_eq!(referral.status_reason.as_deref(), Some("First edit"));
     assert_eq!(referral.notes(), "Second edit");
     let server = rig.client.get(base.id()).await.unwrap();
     assert_eq!(
-        (server.name(), server.notes()),
+        (
+            server.status_reason.as_deref().unwrap_or(""),
+            server.notes()
+        ),
         ("First edit", "Second edit")
     );
 }
@@ -315,7 +324,10 @@ async fn unsent_edits_survive_a_restart_of_the_backend() {
     rig.faults(json!({"down": true})).await;
     rig.patch(
         &base,
-        vec![PatchOp::replace("/favorite", json!(true))],
+        vec![PatchOp::replace(
+            "/details/notes",
+            json!("after the restart"),
+        )],
         "favorite",
     );
     rig.expect("queued", |e| matches!(e, Event::Queued { .. }))
@@ -330,8 +342,8 @@ async fn unsent_edits_survive_a_restart_of_the_backend() {
     })
     .await;
     assert_eq!(
-        rig.client.get(base.id()).await.unwrap().favorite,
-        Some(true)
+        rig.client.get(base.id()).await.unwrap().notes(),
+        "after the restart"
     );
 }
 
@@ -457,7 +469,10 @@ async fn a_later_refresh_asks_only_for_what_changed() {
     rig.client
         .patch(
             changed.id(),
-            &[PatchOp::replace("/name", json!("Changed elsewhere"))],
+            &[PatchOp::replace(
+                "/details/notes",
+                json!("Changed elsewhere"),
+            )],
             changed.etag.as_deref(),
         )
         .await
@@ -480,7 +495,7 @@ async fn a_later_refresh_asks_only_for_what_changed() {
         unreachable!()
     };
     assert_eq!(rows.len(), 1, "only the changed referral came back");
-    assert_eq!(rows[0].name, "Changed elsewhere");
+    assert_eq!(rows[0].id, changed.id());
     let done = rig
         .expect("done", |e| matches!(e, Event::RefreshDone { .. }))
         .await;
@@ -540,4 +555,41 @@ async fn a_held_move_withdrawn_in_its_window_is_never_sent() {
         |e| matches!(e, Event::Notice { text, .. } if text.starts_with("too late to undo")),
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_favorite_is_a_local_mark_that_never_reaches_the_server() {
+    let mut rig = Rig::new().await;
+    let base = rig.first("Active").await;
+    let id = base.id().to_string();
+    let favorite = !base.is_favorite();
+    rig.cmd
+        .send(Command::SetFavorite {
+            id: id.clone(),
+            favorite,
+        })
+        .unwrap();
+    let rows = rig
+        .expect("the marked row", |e| matches!(e, Event::RowsChanged { .. }))
+        .await;
+    let Event::RowsChanged { rows } = rows else {
+        unreachable!()
+    };
+    assert_eq!(
+        (rows[0].id.as_str(), rows[0].favorite),
+        (id.as_str(), favorite)
+    );
+    let detail = rig
+        .expect("the detail", |e| matches!(e, Event::Detail { .. }))
+        .await;
+    let Event::Detail { referral, .. } = detail else {
+        unreachable!()
+    };
+    assert_eq!(referral.is_favorite(), favorite);
+    assert!(
+        rig.outbox().await.is_empty(),
+        "nothing queued for the server"
+    );
+    let server = rig.client.get(&id).await.unwrap();
+    assert_eq!(server.etag, base.etag, "the server copy is untouched");
 }

@@ -118,10 +118,10 @@ async fn lists_1000_referrals_in_10_calls_without_a_429() {
     assert_eq!(progress[9], (1000, Some(1000)));
     assert_eq!(c.budget(), (90, 100));
     assert_eq!(summary(&h).await["throttled"], 0);
-    // A filtered, ordered, selected list.
+    // A filtered, ordered, selected list; `$top` is the total to retrieve.
     let q = ListQuery {
         filter: Some("status eq 'Active'".into()),
-        orderby: Some("updatedDateTime desc".into()),
+        orderby: Some("createdDateTime desc".into()),
         select: Some(vec![
             "name".into(),
             "status".into(),
@@ -137,14 +137,33 @@ async fn lists_1000_referrals_in_10_calls_without_a_429() {
             .iter()
             .all(|r| r.status() == Status::Active && r.details.is_none())
     );
-    assert_eq!(active.count, Some(active.referrals.len() as u64));
-    assert_eq!(active.pages, active.referrals.len().div_ceil(50).max(1));
+    assert_eq!(active.referrals.len(), 50);
+    assert!(active.count.unwrap() > 50);
+    assert_eq!(active.pages, 1);
+}
+
+#[tokio::test]
+async fn top_is_the_total_to_retrieve_in_pages_of_at_most_100() {
+    let h = sandbox(250).await;
+    let c = client(&h);
+    let q = ListQuery {
+        top: Some(150),
+        ..Default::default()
+    };
+    let listing = c.list(&q, |_, _| {}).await.unwrap();
+    assert_eq!((listing.referrals.len(), listing.pages), (150, 2));
+    let q = ListQuery {
+        top: Some(1000),
+        ..Default::default()
+    };
+    let listing = c.list(&q, |_, _| {}).await.unwrap();
+    assert_eq!((listing.referrals.len(), listing.pages), (250, 3));
 }
 
 #[tokio::test]
 async fn more_calls_than_the_budget_wait_instead_of_meeting_429() {
     let h = sandbox::start(SandboxConfig {
-        referrals: 30,
+        referrals: 450,
         rate_limit_calls: 4,
         rate_limit_window: Duration::from_secs(1),
         ..Default::default()
@@ -154,13 +173,9 @@ async fn more_calls_than_the_budget_wait_instead_of_meeting_429() {
     let mut cfg = fast_retries(PcConfig::sandbox(&h.base_url()));
     cfg.rate_limit = (4, Duration::from_secs(1));
     let c = PartnerCenterClient::new(cfg).unwrap();
-    let q = ListQuery {
-        top: Some(5),
-        ..Default::default()
-    };
     let t0 = Instant::now();
-    let listing = c.list(&q, |_, _| {}).await.unwrap();
-    assert_eq!((listing.referrals.len(), listing.pages), (30, 6));
+    let listing = c.list(&ListQuery::default(), |_, _| {}).await.unwrap();
+    assert_eq!((listing.referrals.len(), listing.pages), (450, 5));
     assert!(
         t0.elapsed() >= Duration::from_secs(1),
         "the 5th call waited for the window"
@@ -212,7 +227,7 @@ async fn patch_with_if_match_and_a_412_that_carries_the_current_version() {
     let stale = c
         .patch(
             r.id(),
-            &[PatchOp::replace("/name", json!("Mine"))],
+            &[PatchOp::replace("/details/notes", json!("Mine"))],
             Some(&tag),
         )
         .await
@@ -255,9 +270,9 @@ async fn patch_with_if_match_and_a_412_that_carries_the_current_version() {
     ));
     // PUT through the client.
     let mut full = c.get(r.id()).await.unwrap();
-    full.name = Some("Renamed whole".into());
+    full.campaign_id = Some("Replaced whole".into());
     let put = c.put(&full).await.unwrap();
-    assert_eq!(put.name(), "Renamed whole");
+    assert_eq!(put.campaign_id.as_deref(), Some("Replaced whole"));
     assert!(matches!(
         c.put(&full).await,
         Err(PcError::PreconditionFailed { current: Some(_) })
@@ -550,15 +565,63 @@ async fn an_unreadable_referral_is_skipped_and_reported() {
 }
 
 #[tokio::test]
-async fn a_next_link_to_another_host_is_not_followed() {
-    let origin = fake(json!({"value": [], "@odata.nextLink": "http://attacker.invalid/v1.0/engagements/referrals?$skiptoken=x"})).await;
-    match fake_client(&origin)
+async fn the_documented_next_link_is_followed_on_the_configured_base() {
+    // Default switches: links read `http://api.partner.microsoft.com/v1.0/referrals?$skiptoken=…`.
+    let h = sandbox(250).await;
+    let c = client(&h);
+    let listing = c.list(&ListQuery::default(), |_, _| {}).await.unwrap();
+    assert_eq!((listing.referrals.len(), listing.pages), (250, 3));
+    // Own-origin links work the same.
+    control(&h, "/switches", json!({"docsNextLink": false})).await;
+    let listing = c.list(&ListQuery::default(), |_, _| {}).await.unwrap();
+    assert_eq!((listing.referrals.len(), listing.pages), (250, 3));
+}
+
+#[tokio::test]
+async fn a_next_link_naming_another_host_is_followed_on_the_base_only() {
+    // The second page is asked of the configured base, never of the host the link names.
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let log = seen.clone();
+    let app = Router::new()
+        .route(
+            "/t/oauth2/v2.0/token",
+            post(|| async {
+                axum::Json(
+                    json!({"access_token": "tok", "token_type": "Bearer", "expires_in": 3600}),
+                )
+            }),
+        )
+        .route(
+            "/v1.0/engagements/referrals",
+            get(move |axum::extract::RawQuery(q): axum::extract::RawQuery| {
+                let log = log.clone();
+                async move {
+                    let q = q.unwrap_or_default();
+                    log.lock().unwrap().push(q.clone());
+                    if q.contains("$skiptoken=") {
+                        axum::Json(json!({"value": [{"id": "b"}]}))
+                    } else {
+                        axum::Json(json!({"value": [{"id": "a"}],
+                            "@odata.nextLink": "https://attacker.invalid/v1.0/referrals?$skiptoken=k181p%2fE"}))
+                    }
+                }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+    let listing = fake_client(&format!("http://{addr}"))
         .list(&ListQuery::default(), |_, _| {})
         .await
-    {
-        Err(PcError::Decode(m)) => assert!(m.contains("another host"), "{m}"),
-        other => panic!("{other:?}"),
-    }
+        .unwrap();
+    let ids: Vec<&str> = listing.referrals.iter().map(|r| r.id()).collect();
+    assert_eq!(ids, ["a", "b"]);
+    assert_eq!(
+        seen.lock().unwrap()[1],
+        "$skiptoken=k181p%2fE",
+        "the token as given"
+    );
+    // A page without `value` is still an error.
     let origin = fake(json!({"items": []})).await;
     assert!(matches!(
         fake_client(&origin)
@@ -566,4 +629,95 @@ async fn a_next_link_to_another_host_is_not_followed() {
             .await,
         Err(PcError::Decode(_))
     ));
+}
+
+/// A fake Partner Center whose referral `r1` answers PATCH with `status` and `body` once, then
+/// 204; GET answers the referral. Returns the origin and the count of PATCH calls.
+async fn fake_refusing_patch(
+    status: u16,
+    body: Value,
+    retry_after: Option<&'static str>,
+) -> (String, Arc<Mutex<u32>>) {
+    let calls = Arc::new(Mutex::new(0u32));
+    let seen = calls.clone();
+    let app = Router::new()
+        .route(
+            "/t/oauth2/v2.0/token",
+            post(|| async {
+                axum::Json(
+                    json!({"access_token": "tok", "token_type": "Bearer", "expires_in": 3600}),
+                )
+            }),
+        )
+        .route(
+            "/v1.0/engagements/referrals/r1",
+            get(|| async { axum::Json(json!({"id": "r1", "name": "theirs", "eTag": "\"2\""})) })
+                .patch(move || {
+                    let seen = seen.clone();
+                    let body = body.clone();
+                    async move {
+                        use axum::response::IntoResponse;
+                        let n = {
+                            let mut c = seen.lock().unwrap();
+                            *c += 1;
+                            *c
+                        };
+                        if n == 1 {
+                            let mut resp = (
+                                axum::http::StatusCode::from_u16(status).unwrap(),
+                                axum::Json(body),
+                            )
+                                .into_response();
+                            if let Some(secs) = retry_after {
+                                resp.headers_mut()
+                                    .insert("retry-after", secs.parse().unwrap());
+                            }
+                            resp
+                        } else {
+                            axum::http::StatusCode::NO_CONTENT.into_response()
+                        }
+                    }
+                }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+    (format!("http://{addr}"), calls)
+}
+
+#[tokio::test]
+async fn a_412_with_either_documented_code_is_a_conflict() {
+    for code in ["preconditionFailed", "resourceModified"] {
+        let (origin, _) = fake_refusing_patch(
+            412,
+            json!({"error": {"code": code, "message": "changed since you read it"}}),
+            None,
+        )
+        .await;
+        let ops = [PatchOp::replace("/details/notes", json!("mine"))];
+        match fake_client(&origin).patch("r1", &ops, Some("\"1\"")).await {
+            Err(PcError::PreconditionFailed { current: Some(r) }) => assert_eq!(r.name(), "theirs"),
+            other => panic!("{code}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_429_is_read_by_its_status_and_retry_after_whatever_its_code() {
+    // No error code is documented for 429: an empty body or any code is throttling.
+    for body in [
+        json!({}),
+        json!({"error": {"code": "somethingNew", "message": "slow down"}}),
+    ] {
+        let (origin, calls) = fake_refusing_patch(429, body, Some("1")).await;
+        let ops = [PatchOp::replace("/details/notes", json!("mine"))];
+        let t0 = Instant::now();
+        let r = fake_client(&origin).patch("r1", &ops, None).await.unwrap();
+        assert_eq!(r.id(), "r1");
+        assert_eq!(*calls.lock().unwrap(), 2, "retried once");
+        assert!(
+            t0.elapsed() >= Duration::from_millis(900),
+            "waited for Retry-After"
+        );
+    }
 }

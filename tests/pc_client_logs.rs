@@ -65,7 +65,7 @@ async fn nothing_secret_reaches_the_logs() {
     let c = PartnerCenterClient::new(cfg).unwrap();
     let all = c.list(&ListQuery::default(), |_, _| {}).await.unwrap();
     let id = all.referrals[0].id().to_string();
-    c.patch(&id, &[PatchOp::replace("/favorite", json!(true))], None)
+    c.patch(&id, &[PatchOp::replace("/details/notes", json!("n"))], None)
         .await
         .ok();
     control(&h, "/clock", json!({"advanceSeconds": 7200})).await;

@@ -153,7 +153,11 @@ impl Sbx {
             calls += 1;
             items.extend(r.body["value"].as_array().unwrap().iter().cloned());
             match r.body["@odata.nextLink"].as_str() {
-                Some(next) => url = next.to_string(),
+                // The documented link names another host: follow its query on our base.
+                Some(next) => {
+                    let query = next.split_once('?').unwrap().1;
+                    url = format!("{}/referrals?{query}", self.h.pc_base_url());
+                }
                 None => return (items, calls),
             }
         }
@@ -225,7 +229,7 @@ async fn lists_page_by_100_with_count_and_next_links() {
     assert_eq!(items.len(), 250);
     let ids: HashSet<&str> = items.iter().map(|v| v["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 250, "no referral twice");
-    let first = s.get("/referrals?$count=true&$top=100").await;
+    let first = s.get("/referrals?$count=true").await;
     assert_eq!(first.body["@odata.count"], 250);
     assert!(
         first.body["@odata.context"]
@@ -234,8 +238,10 @@ async fn lists_page_by_100_with_count_and_next_links() {
             .contains("$metadata#referrals")
     );
     let next = first.body["@odata.nextLink"].as_str().unwrap();
-    assert!(next.starts_with(&s.h.pc_base_url()), "{next}");
-    assert!(next.contains("$skiptoken="));
+    assert!(
+        next.starts_with("http://api.partner.microsoft.com/v1.0/referrals?$skiptoken="),
+        "the documented form by default: {next}"
+    );
     // Trailing slash and default order (newest first).
     let slash = s.get("/referrals/?$top=5").await;
     assert_eq!(slash.status, 200);
@@ -269,7 +275,7 @@ async fn select_orderby_top_and_skip() {
     assert_eq!(skipped.body["value"][0]["id"], asc[10]["id"]);
     for (q, needle) in [
         ("$orderby=name", "createdDateTime or updatedDateTime"),
-        ("$top=500", "at most 100"),
+        ("$top=-1", "whole number"),
         ("$top=abc", "whole number"),
         ("$select=secret", "not a field"),
         ("$count=yes", "true or false"),
@@ -573,7 +579,7 @@ async fn create_shared_then_linked_in_one_engagement() {
             &[],
         )
         .await;
-    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.status, 200, "{}", created.body);
     let r = &created.body;
     assert_eq!(
         (
@@ -605,7 +611,7 @@ async fn create_shared_then_linked_in_one_engagement() {
     let twin = s
         .api(Method::POST, "/referrals", Some(linked.clone()), &[])
         .await;
-    assert_eq!(twin.status, 201, "{}", twin.body);
+    assert_eq!(twin.status, 200, "{}", twin.body);
     assert_eq!(twin.body["engagementId"], eid);
     let (both, _) = s
         .all(&format!(
@@ -633,9 +639,29 @@ async fn create_refuses_bad_bodies_with_clear_messages() {
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect();
-    for f in ["type", "consent", "customerProfile", "details"] {
-        assert!(fields.contains(&f), "{f} in {fields:?}");
-    }
+    assert_eq!(fields, ["type", "consent", "customerProfile", "details"]);
+    // Only those four are required: no contact email or phone, no solutions, no name.
+    let minimal = json!({
+        "type": "Independent",
+        "customerProfile": {"name": "Contoso", "team": [{"firstName": "Ann", "lastName": "Lee"}]},
+        "consent": {"consentToContact": true},
+        "details": {"notes": "call back in May"}
+    });
+    let made = s.api(Method::POST, "/referrals", Some(minimal), &[]).await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    // Services co-sell: role, area and play together; any value is kept.
+    let mut services = new_referral("Independent");
+    services["partnerRole"] = json!("Implementation partner");
+    let r = s
+        .api(Method::POST, "/referrals", Some(services.clone()), &[])
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.message().contains("solutionArea"), "{}", r.message());
+    services["solutionArea"] = json!("AI Business Solutions");
+    services["solutionPlay"] = json!("A play from a later taxonomy");
+    let r = s.api(Method::POST, "/referrals", Some(services), &[]).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["solutionPlay"], "A play from a later taxonomy");
     let mut bad = new_referral("Independent");
     bad["customerProfile"]["team"][0]["email"] = json!("ann-at-contoso");
     bad["details"]["currency"] = json!("DOLLARS");
@@ -710,7 +736,7 @@ async fn patch_checks_etags_rules_and_values() {
     let stale = s
         .patch(
             &id,
-            json!([{"op": "replace", "path": "/name", "value": "x"}]),
+            json!([{"op": "replace", "path": "/details/notes", "value": "x"}]),
             &[("if-match", "\"old\"")],
         )
         .await;
@@ -731,13 +757,13 @@ async fn patch_checks_etags_rules_and_values() {
     let rep = s
         .patch(
             &id,
-            json!([{"op": "replace", "path": "/favorite", "value": true}]),
+            json!([{"op": "replace", "path": "/details/notes", "value": "call Ann"}]),
             &[("prefer", "return=representation")],
         )
         .await;
     assert_eq!(rep.status, 200);
     assert_eq!(rep.body["details"]["dealValue"], 75000.0);
-    assert_eq!(rep.body["favorite"], true);
+    assert_eq!(rep.body["details"]["notes"], "call Ann");
     assert_ne!(rep.body["eTag"].as_str().unwrap(), new_tag);
     assert!(ts(&rep.body["updatedDateTime"]) >= ts(&created.body["updatedDateTime"]));
     // json-patch+json is accepted, text/plain is not.
@@ -769,14 +795,6 @@ async fn patch_checks_etags_rules_and_values() {
             "no-return-to-new",
         ),
         (
-            json!([{"op": "replace", "path": "/status", "value": "Closed"}, {"op": "replace", "path": "/substatus", "value": "Declined"}]),
-            "declined-only-from-new",
-        ),
-        (
-            json!([{"op": "replace", "path": "/status", "value": "Closed"}, {"op": "replace", "path": "/substatus", "value": "Expired"}]),
-            "expired-by-service",
-        ),
-        (
             json!([{"op": "replace", "path": "/id", "value": "mine"}]),
             "read-only-field",
         ),
@@ -805,7 +823,7 @@ async fn patch_checks_etags_rules_and_values() {
         unshare.body["error"]["innerError"]["rule"],
         "sharing-is-permanent"
     );
-    // Won from Active; then Closed is read-only except favorite and notes.
+    // Won from Active; then Closed is read-only except notes.
     let won = s
         .patch(
             &id,
@@ -815,17 +833,31 @@ async fn patch_checks_etags_rules_and_values() {
         .await;
     assert_eq!(won.status, 200, "{}", won.body);
     assert!(won.body["closedDateTime"].is_string());
-    let rename = s
+    // Closed is not locked (the documented table): fields change, the substatus is corrected.
+    let campaign = s
         .patch(
             &id,
-            json!([{"op": "replace", "path": "/name", "value": "y"}]),
+            json!([{"op": "replace", "path": "/campaignId", "value": "y"}]),
             &[],
         )
         .await;
-    assert_eq!(
-        rename.body["error"]["innerError"]["rule"],
-        "closed-read-only"
-    );
+    assert_eq!(campaign.status, 204, "{}", campaign.body);
+    let lost = s
+        .patch(
+            &id,
+            json!([{"op": "replace", "path": "/substatus", "value": "Lost"}]),
+            &[],
+        )
+        .await;
+    assert_eq!(lost.status, 204, "{}", lost.body);
+    let won_again = s
+        .patch(
+            &id,
+            json!([{"op": "replace", "path": "/substatus", "value": "Won"}]),
+            &[],
+        )
+        .await;
+    assert_eq!(won_again.status, 204, "{}", won_again.body);
     let reopen = s.patch(&id, json!([{"op": "replace", "path": "/status", "value": "Active"}, {"op": "replace", "path": "/substatus", "value": "Accepted"}]), &[]).await;
     assert_eq!(
         reopen.body["error"]["innerError"]["rule"],
@@ -839,16 +871,22 @@ async fn patch_checks_etags_rules_and_values() {
         )
         .await;
     assert_eq!(notes.status, 204);
-    // New → Won is refused, New → Active works.
-    let fresh = s.find("status eq 'New'").await;
-    let nid = fresh["id"].as_str().unwrap();
+    // New → Closed/Won and Active → Closed/Declined are in the documented table.
+    let (all_new, _) = s.all(&format!("$filter={}", enc("status eq 'New'"))).await;
+    let won_from_new = all_new[1]["id"].as_str().unwrap();
     let r = s
-        .patch(nid, serde_json::from_str(CLOSE_WON).unwrap(), &[])
+        .patch(won_from_new, serde_json::from_str(CLOSE_WON).unwrap(), &[])
         .await;
-    assert_eq!(
-        r.body["error"]["innerError"]["rule"],
-        "won-lost-only-from-active"
-    );
+    assert_eq!(r.status, 204, "{}", r.body);
+    let declined = s
+        .patch(
+            &id,
+            json!([{"op": "replace", "path": "/substatus", "value": "Declined"}]),
+            &[],
+        )
+        .await;
+    assert_eq!(declined.status, 204, "{}", declined.body);
+    let nid = all_new[0]["id"].as_str().unwrap();
     let accept = s.patch(nid, json!([{"op": "replace", "path": "/status", "value": "Active"}, {"op": "replace", "path": "/substatus", "value": "Accepted"}]), &[("prefer", "return=representation")]).await;
     assert_eq!(accept.status, 200);
     assert!(accept.body["acceptedDateTime"].is_string());
@@ -1101,8 +1139,10 @@ async fn throttles_per_token_with_retry_after() {
     let r = s.get("/referrals").await;
     assert_eq!(
         (r.status, r.code()),
-        (StatusCode::TOO_MANY_REQUESTS, "tooManyRequests")
+        (StatusCode::TOO_MANY_REQUESTS, "generalException"),
+        "the docs name no 429 code: the documented envelope with a documented general code"
     );
+    assert!(r.message().contains("retry after"), "{}", r.message());
     let secs: u64 = r.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=2).contains(&secs), "{secs}");
     // Another token has its own budget; the controls are never throttled.
@@ -1376,4 +1416,66 @@ async fn reset_restores_the_demo_data() {
     )
     .await;
     assert_eq!(f.body["latencyMs"], 0);
+}
+
+#[tokio::test]
+async fn next_links_take_the_documented_form_unless_switched_off() {
+    let s = sbx(150).await;
+    let first = s.get("/referrals").await;
+    let next = first.body["@odata.nextLink"].as_str().unwrap();
+    let (origin, query) = next.split_once('?').unwrap();
+    assert_eq!(origin, "http://api.partner.microsoft.com/v1.0/referrals");
+    assert!(query.starts_with("$skiptoken="), "{next}");
+    let second = s.get(&format!("/referrals?{query}")).await;
+    assert_eq!(second.status, 200, "{}", second.body);
+    assert_eq!(second.body["value"].as_array().unwrap().len(), 50);
+    let r = s.control("/switches", json!({"docsNextLink": false})).await;
+    assert_eq!(r.body["docsNextLink"], false, "{}", r.body);
+    let first = s.get("/referrals").await;
+    let next = first.body["@odata.nextLink"].as_str().unwrap();
+    assert!(
+        next.starts_with(&format!("{}/referrals?$skiptoken=", s.h.pc_base_url())),
+        "own origin when off: {next}"
+    );
+}
+
+#[tokio::test]
+async fn top_is_the_total_to_retrieve_and_expand_is_accepted() {
+    let s = sbx(250).await;
+    let first = s.get("/referrals?$top=150&$expand=none").await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(first.body["value"].as_array().unwrap().len(), 100);
+    let next = first.body["@odata.nextLink"].as_str().unwrap();
+    let query = next.split_once('?').unwrap().1;
+    let second = s.get(&format!("/referrals?{query}")).await;
+    assert_eq!(second.body["value"].as_array().unwrap().len(), 50);
+    assert!(
+        second.body.get("@odata.nextLink").is_none(),
+        "stops at $top"
+    );
+    let (items, calls) = s.all("$top=1000").await;
+    assert_eq!((items.len(), calls), (250, 3));
+    let (items, calls) = s.all("$top=0").await;
+    assert_eq!((items.len(), calls), (0, 1));
+}
+
+#[tokio::test]
+async fn name_and_favorite_are_not_patchable() {
+    // Neither is on the connector's list of PATCH paths.
+    let s = sbx(5).await;
+    let id = s.find("status eq 'Active'").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (path, value) in [("/name", json!("Renamed")), ("/favorite", json!(true))] {
+        let r = s
+            .patch(
+                &id,
+                json!([{"op": "replace", "path": path, "value": value}]),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, 400, "{path}: {}", r.body);
+        assert!(r.message().contains(path), "{path}: {}", r.message());
+    }
 }

@@ -277,7 +277,13 @@ fn set_changes_a_field_that_a_later_get_sees() {
     let id = sandbox.id_with_status(dir.path(), "Active");
     let printed = ok(sandbox.run(
         dir.path(),
-        &["referrals", "set", &id, "/name", "Renamed by a script"],
+        &[
+            "referrals",
+            "set",
+            &id,
+            "/details/notes",
+            "Renamed by a script",
+        ],
     ));
     assert_eq!(printed.trim(), "\"Renamed by a script\"");
     let currency = ok(sandbox.run(
@@ -300,7 +306,7 @@ fn set_changes_a_field_that_a_later_get_sees() {
         "{text}"
     );
     let got: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(got["name"], "Renamed by a script");
+    assert_eq!(got["details"]["notes"], "Renamed by a script");
     assert_eq!(got["details"]["currency"], "EUR");
     assert_eq!(got["details"]["dealValue"].as_f64(), Some(125000.0));
 
@@ -316,16 +322,20 @@ fn set_changes_a_field_that_a_later_get_sees() {
         (Some("Closed"), Some("Won"))
     );
 
-    // Closed now: only favorite and notes may change.
-    let out = sandbox.run(dir.path(), &["referrals", "set", &id, "/name", "again"]);
+    // Closed is not locked; name and favorite are never patchable.
+    let campaign = ok(sandbox.run(
+        dir.path(),
+        &["referrals", "set", &id, "/campaignId", "again"],
+    ));
+    assert_eq!(campaign.trim(), "\"again\"");
+    let notes = ok(sandbox.run(
+        dir.path(),
+        &["referrals", "set", &id, "/details/notes", "won it"],
+    ));
+    assert_eq!(notes.trim(), "\"won it\"");
+    let out = sandbox.run(dir.path(), &["referrals", "set", &id, "/favorite", "true"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("closed-read-only"),
-        "{}",
-        stderr(&out)
-    );
-    let fav = ok(sandbox.run(dir.path(), &["referrals", "set", &id, "/favorite", "true"]));
-    assert_eq!(fav.trim(), "true");
+    assert!(stderr(&out).contains("`/favorite`"), "{}", stderr(&out));
 }
 
 #[test]
@@ -350,8 +360,9 @@ fn set_refuses_rule_breaks_and_bad_values_naming_them() {
         1,
         "details.closingDateTime",
     );
-    refused(&["/favorite", "maybe"], 1, "favorite");
-    refused(&["/status", "Closed/Won"], 1, "won-lost-only-from-active");
+    refused(&["/favorite", "true"], 1, "read-only-field");
+    refused(&["/name", "x"], 1, "read-only-field");
+    refused(&["/status", "Closed/Nope"], 1, "substatus");
     refused(&["/status", "Closed"], 2, "Closed/Won");
     refused(
         &[
@@ -363,7 +374,7 @@ fn set_refuses_rule_breaks_and_bad_values_naming_them() {
     );
     let out = sandbox.run(
         dir.path(),
-        &["referrals", "set", "no-such-id", "/name", "x"],
+        &["referrals", "set", "no-such-id", "/details/notes", "x"],
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(

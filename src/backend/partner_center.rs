@@ -6,6 +6,11 @@
 //! longer than the service's so normal use never meets a 429); a fresh `client-request-id` per
 //! attempt and one `MS-CorrelationId` per call.
 //!
+//! Errors are read by their HTTP status: a 412 is a conflict whether its code is
+//! `preconditionFailed` or `resourceModified` (both documented, learn.microsoft.com,
+//! partner-center/developer/error-codes), and a 429, for which no code is documented, is
+//! throttling whatever its body says.
+//!
 //! Retries (jittered exponential backoff, [`RetryPolicy`]):
 //! - 429: always, after the `Retry-After` the server gave (it pauses the whole limiter, so
 //!   other calls wait too); without one, the backoff.
@@ -16,8 +21,11 @@
 //!   It fails with [`PcError::Uncertain`] so the caller can refresh and decide.
 //! - A connection that could not be opened is retried for every call (nothing was sent).
 //!
-//! Lists follow `@odata.nextLink` exactly as given (and refuse one that points to another host,
-//! which would receive the token). A referral in a page that does not read as a referral is
+//! Lists follow `@odata.nextLink` by its query (`$skiptoken=…`), sent to the configured base's
+//! `/referrals`: the documented link is `http://api.partner.microsoft.com/v1.0/referrals?$skiptoken=…`
+//! (learn.microsoft.com, partner-center/developer/get-a-list-of-referrals: another scheme than
+//! the API's https and no `/engagements`), so its scheme, host and path are not used, and the
+//! token only ever goes to the configured base. A referral in a page that does not read as a referral is
 //! skipped and reported in [`Listing::skipped`] with its id and the reason; the rest of the page
 //! is kept.
 //!
@@ -115,13 +123,17 @@ impl PcConfig {
     }
 }
 
-/// What a list query asks for.
+/// What a list query asks for. Callers send only what the docs list
+/// (learn.microsoft.com, partner-center/developer/get-a-list-of-referrals): `$filter` on
+/// engagementId, status, substatus, updatedDateTime or email with `eq` and `and`; `$orderby`
+/// on `createdDateTime`; and filter or sort anything else locally.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListQuery {
     pub filter: Option<String>,
-    /// `createdDateTime desc`, `updatedDateTime asc`, …
+    /// `createdDateTime desc` or `createdDateTime asc`.
     pub orderby: Option<String>,
-    /// Page size, at most 100 (the service's default is 100).
+    /// The total number of referrals to retrieve across pages (default all; the connector's
+    /// definition: "Total number of entries to retrieve"); pages hold at most 100 each.
     pub top: Option<u32>,
     pub select: Option<Vec<String>>,
     pub count: bool,
@@ -407,17 +419,20 @@ impl PartnerCenterClient {
         url
     }
 
-    /// A nextLink, if it stays on the service's host.
+    /// The next page of a nextLink: its query (the `$skiptoken`, as given) on the configured
+    /// base's `/referrals`, whatever scheme, host and path the link names (see the module notes).
     fn follow(&self, link: &str) -> Result<Url, PcError> {
-        let url = Url::parse(link)
-            .or_else(|_| self.inner.base.join(link))
-            .map_err(|e| PcError::Decode(format!("the nextLink `{link}` is not a URL: {e}")))?;
-        if url.origin() != self.inner.base.origin() {
-            return Err(PcError::Decode(format!(
-                "the nextLink points to another host ({}); not following it with your token",
-                url.host_str().unwrap_or("?")
-            )));
-        }
+        let query = link
+            .split_once('?')
+            .map(|(_, q)| q.split('#').next().unwrap_or(q))
+            .filter(|q| !q.is_empty())
+            .ok_or_else(|| {
+                PcError::Decode(format!(
+                    "the nextLink `{link}` has no query (no $skiptoken) to ask for the next page with"
+                ))
+            })?;
+        let mut url = self.url(&["referrals"]);
+        url.set_query(Some(query));
         Ok(url)
     }
 
@@ -741,16 +756,21 @@ mod tests {
     }
 
     #[test]
-    fn next_links_stay_on_the_service_host() {
+    fn next_links_are_followed_on_the_configured_base() {
         let c = PartnerCenterClient::new(PcConfig::sandbox("http://127.0.0.1:9")).unwrap();
-        assert!(
-            c.follow("http://127.0.0.1:9/v1.0/engagements/referrals?$skiptoken=a")
-                .is_ok()
-        );
-        assert!(
-            c.follow("http://evil.example/v1.0/engagements/referrals")
-                .is_err()
-        );
+        for link in [
+            "http://127.0.0.1:9/v1.0/engagements/referrals?$skiptoken=a%2fb",
+            "http://api.partner.microsoft.com/v1.0/referrals?$skiptoken=a%2fb",
+            "https://evil.example/elsewhere?$skiptoken=a%2fb#x",
+            "/v1.0/referrals?$skiptoken=a%2fb",
+        ] {
+            assert_eq!(
+                c.follow(link).unwrap().as_str(),
+                "http://127.0.0.1:9/v1.0/engagements/referrals?$skiptoken=a%2fb",
+                "{link}"
+            );
+        }
+        assert!(c.follow("http://evil.example/v1.0/referrals").is_err());
         assert_eq!(
             c.url(&["referrals", "a b"]).as_str(),
             "http://127.0.0.1:9/v1.0/engagements/referrals/a%20b"

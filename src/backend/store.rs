@@ -108,6 +108,10 @@ const MIGRATIONS: &[&str] = &[
         SELECT 1 FROM json_each(referrals.json, '$.target') AS t
         WHERE json_extract(t.value, '$.id') = 'msft'
           AND json_extract(t.value, '$.type') = 'BusinessProfileLocation');",
+    // 4: favorites are a local mark (the service takes no PATCH of `/favorite`), kept apart
+    // from the referrals a refresh overwrites; the marks so far are carried over.
+    "CREATE TABLE favorites (id TEXT PRIMARY KEY);
+     INSERT INTO favorites (id) SELECT id FROM referrals WHERE favorite = 1;",
 ];
 
 /// What [`Store::outbox_withdraw`] found.
@@ -275,16 +279,52 @@ impl Store {
         self.db().rows_by_ids(ids)
     }
 
-    /// A referral and the rows of its engagement, for the detail pane.
+    /// A referral and the rows of its engagement, for the detail pane; its `favorite` is the
+    /// local mark (see [`Store::set_favorite`]).
     pub fn detail(&self, id: &str) -> Result<Option<(Referral, Vec<ReferralRow>)>> {
-        let Some(r) = self.get(id)? else {
+        let Some(mut r) = self.get(id)? else {
             return Ok(None);
         };
+        r.favorite = Some(self.is_favorite(id)?);
         let related = match r.engagement_id.as_deref() {
             Some(e) if !e.is_empty() => self.related(e)?,
             _ => Vec::new(),
         };
         Ok(Some((r, related)))
+    }
+
+    /// Marks or unmarks a referral as a favorite, on this computer only: the service takes no
+    /// PATCH of `/favorite` (it is not on the Partner Center Referrals connector's list of
+    /// patchable paths), so the mark never goes to the server and survives every refresh.
+    /// Returns the referral's list row, when it is cached.
+    pub fn set_favorite(&mut self, id: &str, favorite: bool) -> Result<Option<ReferralRow>> {
+        let key = [id.to_string()];
+        self.transaction(|db| {
+            let sql = if favorite {
+                "INSERT OR IGNORE INTO favorites (id) VALUES (?1)"
+            } else {
+                "DELETE FROM favorites WHERE id = ?1"
+            };
+            db.conn.execute(sql, [id]).map_err(|e| db.err(e))?;
+            db.conn
+                .execute(
+                    "UPDATE referrals SET favorite = ?2 WHERE id = ?1",
+                    params![id, favorite],
+                )
+                .map_err(|e| db.err(e))?;
+            Ok(db.rows_by_ids(&key)?.pop())
+        })
+    }
+
+    /// True when the referral carries the local favorite mark.
+    pub fn is_favorite(&self, id: &str) -> Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT EXISTS(SELECT 1 FROM favorites WHERE id = ?1)",
+                [id],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
     }
 
     /// How many referrals are cached.
@@ -663,15 +703,24 @@ impl Db<'_> {
     }
 
     /// Inserts or replaces referrals (and their list columns); the Marketo badge of an
-    /// existing row is kept.
+    /// existing row is kept. The favorite column is the local mark; a referral seen for the
+    /// first time with the service's read-only `favorite: true` gets the mark.
     fn upsert(&self, referrals: &[Referral]) -> Result<()> {
+        let mut adopt = self
+            .conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO favorites (id) SELECT ?1
+                 WHERE NOT EXISTS (SELECT 1 FROM referrals WHERE id = ?1)",
+            )
+            .map_err(|e| self.err(e))?;
         let mut stmt = self
             .conn
             .prepare_cached(
                 "INSERT INTO referrals (id, json, engagement_id, name, customer, status, substatus, type,
                     direction, qualification, sales_stage, registration_status, deal_value, currency, country,
                     closing, created, updated, favorite, search_text, microsoft)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+                    EXISTS(SELECT 1 FROM favorites WHERE id = ?1), ?19, ?20)
                  ON CONFLICT(id) DO UPDATE SET json=excluded.json, engagement_id=excluded.engagement_id,
                     name=excluded.name, customer=excluded.customer, status=excluded.status,
                     substatus=excluded.substatus, type=excluded.type, direction=excluded.direction,
@@ -688,6 +737,9 @@ impl Db<'_> {
             };
             let json = serde_json::to_string(r).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let row = ReferralRow::from(r);
+            if row.favorite {
+                adopt.execute([id]).map_err(|e| self.err(e))?;
+            }
             stmt.execute(params![
                 id,
                 json,
@@ -709,7 +761,6 @@ impl Db<'_> {
                 row.closing.as_ref().map(format_datetime),
                 row.created.as_ref().map(format_datetime),
                 row.updated.as_ref().map(format_datetime),
-                row.favorite,
                 row.search_text,
                 row.microsoft,
             ])
@@ -953,6 +1004,38 @@ mod tests {
             s.max_updated().unwrap(),
             parse_datetime("2026-02-01T00:00:00Z")
         );
+    }
+
+    #[test]
+    fn favorites_are_local_and_survive_refreshes() {
+        let mut s = Store::open_in_memory().unwrap();
+        let mut served = referral("a", "2026-01-01T00:00:00Z");
+        served.favorite = Some(true);
+        s.upsert(&[served.clone(), referral("b", "2026-01-01T00:00:00Z")])
+            .unwrap();
+        assert!(
+            s.is_favorite("a").unwrap(),
+            "the service's mark when first seen"
+        );
+        let row = s.set_favorite("b", true).unwrap().unwrap();
+        assert!(row.favorite);
+        assert_eq!(
+            s.set_favorite("a", false).unwrap().map(|r| r.favorite),
+            Some(false)
+        );
+        // A refresh overwrites the referrals, never the marks.
+        s.upsert(&[served, referral("b", "2026-02-01T00:00:00Z")])
+            .unwrap();
+        let fav: Vec<(String, bool)> = s
+            .load_rows(None)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.id, r.favorite))
+            .collect();
+        assert!(fav.contains(&("a".into(), false)), "{fav:?}");
+        assert!(fav.contains(&("b".into(), true)), "{fav:?}");
+        assert_eq!(s.detail("b").unwrap().unwrap().0.favorite, Some(true));
+        assert_eq!(s.set_favorite("gone", true).unwrap(), None);
     }
 
     #[test]

@@ -15,78 +15,137 @@ use super::validate::{self, FieldError};
 pub const MAX_SOLUTIONS: usize = 50;
 pub const MAX_TEAM: usize = 50;
 
-/// Every reason `r` cannot be created (spec "Create"), each naming the field and the fix. The
-/// sandbox refuses a create with these; the create form checks the same before queueing one.
-pub fn check_new(r: &Referral) -> Vec<FieldError> {
-    let mut e = Vec::new();
-    let mut need = |ok: bool, field: &str, fix: &str| {
-        if !ok {
-            e.push(FieldError::new(field, fix));
-        }
-    };
-    need(
-        !r.name().trim().is_empty(),
-        "name",
-        "this field is required; name the deal, e.g. \"Contoso supply chain modernization\"",
-    );
-    match &r.referral_type {
-        None => need(false, "type", "choose Independent or Shared"),
-        Some(t) => need(
-            t.is_known(),
-            "type",
-            &format!("`{t}` is not a referral type; choose Independent or Shared"),
-        ),
-    }
-    need(
-        r.consent.is_some(),
-        "consent",
-        "include the consent object (consentToShareReferralWithMicrosoftSellers and the others)",
-    );
-    if r.registrations.as_ref().is_some_and(|g| !g.is_empty()) {
-        need(
-            false,
-            "registrations",
-            "a new referral cannot carry registrations; register the deal once it is won",
-        );
-    }
-    e.extend(check_customer(r.customer_profile.as_ref()));
-    e.extend(check_details(r.details.as_ref()));
-    e.extend(check_team("team", r.team(), false));
-    e
+/// What [`check_new`] found: `errors` block a create (the service refuses it), `advice` names
+/// what a good referral usually carries but the service does not require.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewCheck {
+    pub errors: Vec<FieldError>,
+    pub advice: Vec<FieldError>,
 }
 
-fn check_customer(c: Option<&CustomerProfile>) -> Vec<FieldError> {
-    let mut e = Vec::new();
-    let empty = CustomerProfile::default();
-    let c = c.unwrap_or_else(|| {
-        e.push(FieldError::new(
-            "customerProfile",
-            "include the customer: name, address with country, and at least one contact",
+/// Checks a new referral (spec "Create"), each finding naming the field and the fix. Only
+/// `type`, `customerProfile`, `consent` and `details` are required (learn.microsoft.com,
+/// partner-center/developer/create-a-referral, each marked "Required"), plus `partnerRole`,
+/// `solutionArea` and `solutionPlay` together for a Services co-sell referral (one of them
+/// given); values that are given must be valid. Everything else missing is advice. The sandbox
+/// refuses a create with errors; the create form blocks on errors and shows the advice.
+pub fn check_new(r: &Referral) -> NewCheck {
+    let mut c = NewCheck::default();
+    match &r.referral_type {
+        None => c
+            .errors
+            .push(FieldError::new("type", "choose Independent or Shared")),
+        Some(t) if !t.is_known() => c.errors.push(FieldError::new(
+            "type",
+            format!("`{t}` is not a referral type; choose Independent or Shared"),
+        )),
+        Some(_) => {}
+    }
+    if r.consent.is_none() {
+        c.errors.push(FieldError::new(
+            "consent",
+            "include the consent object (consentToShareReferralWithMicrosoftSellers and the others)",
         ));
-        &empty
-    });
+    }
+    if r.registrations.as_ref().is_some_and(|g| !g.is_empty()) {
+        c.errors.push(FieldError::new(
+            "registrations",
+            "a new referral cannot carry registrations; register the deal once it is won",
+        ));
+    }
+    if r.name().trim().is_empty() {
+        c.advice.push(FieldError::new(
+            "name",
+            "name the deal, e.g. \"Contoso supply chain modernization\"; it cannot be changed after the create",
+        ));
+    }
+    check_customer(r.customer_profile.as_ref(), &mut c);
+    check_details(r.details.as_ref(), &mut c);
+    c.errors.extend(check_team("team", r.team(), false));
+    c.errors.extend(check_services_co_sell(r));
+    c
+}
+
+/// PartnerRole, SolutionArea and SolutionPlay: "Required for Services co-sell referrals only"
+/// (learn.microsoft.com, partner-center/developer/create-a-referral). A referral that gives one
+/// of them is a Services co-sell referral and needs all three, none blank; any other value is
+/// kept (the docs list none).
+pub fn check_services_co_sell(r: &Referral) -> Vec<FieldError> {
+    let fields = [
+        ("partnerRole", &r.partner_role),
+        ("solutionArea", &r.solution_area),
+        ("solutionPlay", &r.solution_play),
+    ];
+    if fields.iter().all(|(_, v)| v.is_none()) {
+        return Vec::new();
+    }
+    fields
+        .iter()
+        .filter(|(_, v)| v.as_deref().is_none_or(|s| s.trim().is_empty()))
+        .map(|(name, _)| {
+            FieldError::new(
+                *name,
+                "a Services co-sell referral needs its partner role, solution area and solution play; fill in all three, or clear all three for another referral",
+            )
+        })
+        .collect()
+}
+
+fn check_customer(c: Option<&CustomerProfile>, out: &mut NewCheck) {
+    let Some(c) = c else {
+        out.errors.push(FieldError::new(
+            "customerProfile",
+            "include the customer: name, address with country, and a contact",
+        ));
+        return;
+    };
     if c.name.as_deref().unwrap_or("").trim().is_empty() {
-        e.push(FieldError::new(
+        out.advice.push(FieldError::new(
             "customerProfile.name",
             "enter the customer's company name",
         ));
     }
     match c.address.as_ref().and_then(|a| a.country.as_deref()) {
-        None => e.push(FieldError::new(
+        None => out.advice.push(FieldError::new(
             "customerProfile.address.country",
             "enter the customer's country as an ISO 3166 code such as US",
         )),
-        Some(cc) => e.extend(validate::country("customerProfile.address.country", cc).err()),
+        Some(cc) => out
+            .errors
+            .extend(validate::country("customerProfile.address.country", cc).err()),
     }
     let contacts = c.team.as_deref().unwrap_or(&[]);
     if contacts.is_empty() {
-        e.push(FieldError::new(
+        out.advice.push(FieldError::new(
             "customerProfile.team",
-            "add at least one customer contact with first and last name, email and phone",
+            "add a customer contact with first and last name, email and phone",
         ));
     }
-    e.extend(check_team("customerProfile.team", contacts, true));
-    e
+    for (i, m) in contacts.iter().enumerate() {
+        for (value, name, fix) in [
+            (&m.first_name, "firstName", "enter the contact's first name"),
+            (&m.last_name, "lastName", "enter the contact's last name"),
+            (
+                &m.email,
+                "email",
+                "enter the contact's email, like name@example.com",
+            ),
+            (
+                &m.phone_number,
+                "phoneNumber",
+                "enter the contact's phone, like +1 425 555 0100",
+            ),
+        ] {
+            if value.as_deref().unwrap_or("").trim().is_empty() {
+                out.advice.push(FieldError::new(
+                    format!("customerProfile.team[{i}].{name}"),
+                    fix,
+                ));
+            }
+        }
+    }
+    out.errors
+        .extend(check_team("customerProfile.team", contacts, false));
 }
 
 /// Checks people: at most 50; emails and phones valid; contacts need all four fields.
@@ -133,32 +192,34 @@ pub fn check_team(field: &str, members: &[Member], contacts: bool) -> Vec<FieldE
     e
 }
 
-fn check_details(d: Option<&Details>) -> Vec<FieldError> {
-    let mut e = Vec::new();
-    let empty = Details::default();
-    let d = d.unwrap_or_else(|| {
-        e.push(FieldError::new(
+fn check_details(d: Option<&Details>, out: &mut NewCheck) {
+    let Some(d) = d else {
+        out.errors.push(FieldError::new(
             "details",
-            "include the deal details: dealValue, currency, closingDateTime and at least one solution",
+            "include the deal details: dealValue, currency, closingDateTime and a solution",
         ));
-        &empty
-    });
+        return;
+    };
     match d.deal_value {
-        None => e.push(FieldError::new(
+        None => out.advice.push(FieldError::new(
             "details.dealValue",
             "enter the deal value (0 or more)",
         )),
-        Some(v) => e.extend(validate::non_negative("details.dealValue", v).err()),
+        Some(v) => out
+            .errors
+            .extend(validate::non_negative("details.dealValue", v).err()),
     }
     match d.currency.as_deref() {
-        None => e.push(FieldError::new(
+        None => out.advice.push(FieldError::new(
             "details.currency",
             "enter an ISO 4217 currency code such as USD",
         )),
-        Some(c) => e.extend(validate::currency("details.currency", c).err()),
+        Some(c) => out
+            .errors
+            .extend(validate::currency("details.currency", c).err()),
     }
     if d.closing_date_time.is_none() {
-        e.push(FieldError::new(
+        out.advice.push(FieldError::new(
             "details.closingDateTime",
             "enter the expected closing date, like 2026-12-31",
         ));
@@ -168,8 +229,14 @@ fn check_details(d: Option<&Details>) -> Vec<FieldError> {
         .as_ref()
         .and_then(|r| r.solutions.as_deref())
         .unwrap_or(&[]);
-    e.extend(check_solutions(solutions));
-    e
+    if solutions.is_empty() {
+        out.advice.push(FieldError::new(
+            "details.requirements.solutions",
+            "add a solution, like {\"id\": \"SOL-34104-EBB\"}",
+        ));
+    } else {
+        out.errors.extend(check_solutions(solutions));
+    }
 }
 
 /// One to fifty solutions, each with an id.
@@ -251,36 +318,69 @@ mod tests {
 
     #[test]
     fn a_complete_referral_passes() {
-        assert_eq!(check_new(&complete()), vec![]);
+        assert_eq!(check_new(&complete()), NewCheck::default());
+    }
+
+    fn fields(found: &[FieldError]) -> Vec<&str> {
+        found.iter().map(|e| e.field.as_str()).collect()
     }
 
     #[test]
-    fn every_missing_part_is_named() {
-        let errors = check_new(&Referral::default());
-        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        for f in [
-            "name",
-            "type",
-            "customerProfile.name",
-            "customerProfile.address.country",
-            "customerProfile.team",
-            "consent",
-            "details.dealValue",
-            "details.currency",
-            "details.closingDateTime",
-            "details.requirements.solutions",
-        ] {
-            assert!(fields.contains(&f), "{f} missing from {fields:?}");
-        }
+    fn only_type_customer_consent_and_details_are_required() {
+        let c = check_new(&Referral::default());
+        assert_eq!(
+            fields(&c.errors),
+            ["type", "consent", "customerProfile", "details"]
+        );
+        let mut r = complete();
+        r.name = None;
+        r.customer_profile.as_mut().unwrap().team = Some(vec![Member {
+            first_name: Some("Ann".into()),
+            last_name: Some("Lee".into()),
+            ..Default::default()
+        }]);
+        r.details.as_mut().unwrap().requirements = None;
+        r.details.as_mut().unwrap().deal_value = None;
+        let c = check_new(&r);
+        assert_eq!(
+            c.errors,
+            vec![],
+            "missing email, phone, solutions, value are advice"
+        );
+        assert_eq!(
+            fields(&c.advice),
+            [
+                "name",
+                "customerProfile.team[0].email",
+                "customerProfile.team[0].phoneNumber",
+                "details.dealValue",
+                "details.requirements.solutions"
+            ]
+        );
     }
 
     #[test]
     fn bad_contact_values_are_named() {
         let mut r = complete();
         r.customer_profile.as_mut().unwrap().team.as_mut().unwrap()[0].email = Some("ann".into());
-        let errors = check_new(&r);
+        let errors = check_new(&r).errors;
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].field, "customerProfile.team[0].email");
+    }
+
+    #[test]
+    fn services_co_sell_needs_role_area_and_play_together() {
+        let mut r = complete();
+        r.partner_role = Some("a role no list names".into());
+        assert_eq!(
+            fields(&check_new(&r).errors),
+            ["solutionArea", "solutionPlay"]
+        );
+        r.solution_area = Some("AI Business Solutions".into());
+        r.solution_play = Some(" ".into());
+        assert_eq!(fields(&check_new(&r).errors), ["solutionPlay"]);
+        r.solution_play = Some("Unknown future play".into());
+        assert_eq!(check_new(&r).errors, vec![], "any value is kept");
     }
 
     #[test]

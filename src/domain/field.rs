@@ -1,9 +1,16 @@
-//! The fields of a referral a client may change by PATCH, named once: their JSON Pointer on the
-//! wire, their label in forms, and whether they stay open once a referral is Closed.
+//! The fields of a referral the app shows and changes, named once: their JSON Pointer on the
+//! wire and their label in forms.
+//!
+//! [`FieldPath::EDITABLE`] are the ones PATCH may change: the paths of the Partner Center
+//! Referrals connector's `UpdateReferralDetails` operation (microsoft/PowerPlatformConnectors,
+//! certified-connectors/PartnerCenterReferrals/apiDefinition.swagger.json; the collections with
+//! their `/-`), plus the deal registrations of its separate registration operations. `/name`
+//! and `/favorite` are not on that list: the name is fixed at create, and favorite is a local
+//! mark (`backend::store`).
 
 use std::fmt;
 
-/// One editable field of a referral. Collections (contacts, team, solutions, registrations)
+/// One field of a referral the app shows or changes. Collections (contacts, team, solutions, registrations)
 /// are one field each; their entries are addressed under the field's pointer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FieldPath {
@@ -28,9 +35,9 @@ pub enum FieldPath {
 }
 
 impl FieldPath {
-    /// Every editable field, in the order of the spec's list (and of the patches built from it).
-    pub const EDITABLE: [FieldPath; 18] = [
-        FieldPath::Name,
+    /// Every field PATCH may change, in the order of the connector's list (and of the patches
+    /// built from it).
+    pub const EDITABLE: [FieldPath; 16] = [
         FieldPath::CampaignId,
         FieldPath::ShareWithMicrosoft,
         FieldPath::Contacts,
@@ -46,7 +53,6 @@ impl FieldPath {
         FieldPath::Substatus,
         FieldPath::StatusReason,
         FieldPath::Team,
-        FieldPath::Favorite,
         FieldPath::Registrations,
     ];
 
@@ -98,16 +104,11 @@ impl FieldPath {
         }
     }
 
-    /// The field a JSON Pointer names exactly (not an entry under a collection).
+    /// The editable field a JSON Pointer names exactly (not an entry under a collection).
     pub fn from_pointer(pointer: &str) -> Option<FieldPath> {
         FieldPath::EDITABLE
             .into_iter()
             .find(|f| f.pointer() == pointer)
-    }
-
-    /// True for the fields that stay editable after a referral is Closed.
-    pub fn editable_when_closed(self) -> bool {
-        matches!(self, FieldPath::Favorite | FieldPath::Notes)
     }
 }
 
@@ -118,8 +119,8 @@ impl fmt::Display for FieldPath {
 }
 
 /// The pointers of [`FieldPath::EDITABLE`], in the same order.
-pub const EDITABLE_POINTERS: [&str; 18] = {
-    let mut out = [""; 18];
+pub const EDITABLE_POINTERS: [&str; 16] = {
+    let mut out = [""; 16];
     let mut i = 0;
     while i < out.len() {
         out[i] = FieldPath::EDITABLE[i].pointer();
@@ -139,5 +140,7 @@ mod tests {
         }
         assert_eq!(FieldPath::from_pointer("/team/-"), None);
         assert_eq!(FieldPath::from_pointer("/id"), None);
+        assert_eq!(FieldPath::from_pointer("/name"), None, "fixed at create");
+        assert_eq!(FieldPath::from_pointer("/favorite"), None, "a local mark");
     }
 }

@@ -59,6 +59,20 @@ pub struct Referral {
     pub sales_stage: Option<SalesStage>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
+    /// Services co-sell: the partner's role in the deal. PartnerRole, SolutionArea and
+    /// SolutionPlay are listed by the create docs as "Required for Services co-sell referrals
+    /// only" (learn.microsoft.com, partner-center/developer/create-a-referral); the docs name
+    /// no JSON location and no values, so they are kept as top-level strings (the table's other
+    /// properties are top-level) and any value is kept as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_role: Option<String>,
+    /// Services co-sell: "The Solution area of the Customer need in the opportunity" (see
+    /// [`Referral::partner_role`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub solution_area: Option<String>,
+    /// Services co-sell: the solution play (see [`Referral::partner_role`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub solution_play: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referral_program: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

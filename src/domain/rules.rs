@@ -69,42 +69,40 @@ pub fn substatuses_of(status: &Status) -> &'static [Substatus] {
     }
 }
 
-/// The moves a user may make from `status`/`substatus`, including staying in the same status with
-/// another substatus. The current pair itself is not listed as a move. Closed offers nothing;
-/// `Expired` is never offered (only the service expires referrals).
+/// The moves a user may make from `status`/`substatus`, as the documented table has them
+/// (learn.microsoft.com, partner-center/developer/referral-resources, "Status"): New → New,
+/// Active or Closed; Active → Active or Closed; Closed → Closed; each with every substatus of the
+/// target status. The current pair itself is not listed. Closed is not locked: its substatus may
+/// be corrected (Lost → Won). Our stricter readings are [`transition_warnings`], not limits.
 pub fn allowed_moves(status: &Status, substatus: &Substatus) -> Vec<Move> {
     let from = match status {
         Status::None | Status::Unknown(_) => Status::New,
         other => other.clone(),
     };
-    let targets: Vec<(Status, Vec<Substatus>)> = match from {
-        Status::New => vec![
-            (Status::New, vec![Substatus::Pending, Substatus::Received]),
-            (Status::Active, vec![Substatus::Accepted]),
-            (Status::Closed, vec![Substatus::Declined]),
-        ],
-        Status::Active => vec![
-            (Status::Active, vec![Substatus::Accepted]),
-            (Status::Closed, vec![Substatus::Won, Substatus::Lost]),
-        ],
-        _ => vec![],
+    let targets: &[Status] = match from {
+        Status::New => &[Status::New, Status::Active, Status::Closed],
+        Status::Active => &[Status::Active, Status::Closed],
+        Status::Closed => &[Status::Closed],
+        Status::None | Status::Unknown(_) => &[],
     };
     targets
-        .into_iter()
-        .filter_map(|(st, subs)| {
-            let subs: Vec<Substatus> = subs
-                .into_iter()
-                .filter(|sub| !(st == *status && sub == substatus))
+        .iter()
+        .filter_map(|st| {
+            let subs: Vec<Substatus> = substatuses_of(st)
+                .iter()
+                .filter(|sub| !(st == status && *sub == substatus))
+                .cloned()
                 .collect();
-            (!subs.is_empty()).then_some(Move {
-                status: st,
+            (!subs.is_empty()).then(|| Move {
+                status: st.clone(),
                 substatuses: subs,
             })
         })
         .collect()
 }
 
-/// Checks a status/substatus change made by a user (not by the service).
+/// Checks a status/substatus change made by a user against the documented table (see
+/// [`allowed_moves`]).
 pub fn check_transition(
     from_status: &Status,
     from_sub: &Substatus,
@@ -135,10 +133,12 @@ pub fn check_transition(
             ),
         ));
     }
-    if *from_status == Status::Closed {
+    if *from_status == Status::Closed && *to_status != Status::Closed {
         return Err(RuleViolation::new(
             "closed-is-terminal",
-            format!("a Closed referral ({from_sub}) cannot change status"),
+            format!(
+                "a Closed referral ({from_sub}) stays Closed; only its substatus can be corrected"
+            ),
         ));
     }
     if *from_status == Status::Active && *to_status == Status::New {
@@ -147,31 +147,43 @@ pub fn check_transition(
             "an Active referral cannot go back to New; it may stay Active or be Closed",
         ));
     }
-    match to_sub {
-        Substatus::Expired => Err(RuleViolation::new(
-            "expired-by-service",
-            "only the service expires a referral (an incoming New referral left 14 days)",
-        )),
-        Substatus::Declined
-            if *from_status != Status::New
-                && from_status.is_known()
-                && *from_status != Status::None =>
-        {
-            Err(RuleViolation::new(
-                "declined-only-from-new",
-                format!(
-                    "only a New referral can be Declined; this one is {from_status}, close it as Won or Lost"
-                ),
-            ))
-        }
-        Substatus::Won | Substatus::Lost if *from_status != Status::Active => {
-            Err(RuleViolation::new(
-                "won-lost-only-from-active",
-                format!("{to_sub} is only possible from Active; accept the referral first"),
-            ))
-        }
-        _ => Ok(()),
+    Ok(())
+}
+
+/// Our stricter readings of a move the documented table allows, as warnings shown before it is
+/// made (never a refusal): Declined usually comes from New, Won and Lost from Active, and
+/// Expired from the service (an incoming New referral left 14 days).
+pub fn transition_warnings(
+    from_status: &Status,
+    from_sub: &Substatus,
+    to_status: &Status,
+    to_sub: &Substatus,
+) -> Vec<RuleViolation> {
+    if from_status == to_status && from_sub == to_sub {
+        return Vec::new();
     }
+    let known = from_status.is_known() && *from_status != Status::None;
+    let mut w = Vec::new();
+    match to_sub {
+        Substatus::Declined if known && *from_status != Status::New => w.push(RuleViolation::new(
+            "declined-only-from-new",
+            format!(
+                "usually only a New referral is Declined; this one is {from_status}/{from_sub}"
+            ),
+        )),
+        Substatus::Won | Substatus::Lost if known && *from_status != Status::Active => {
+            w.push(RuleViolation::new(
+                "won-lost-only-from-active",
+                format!("{to_sub} usually follows Active; this one is {from_status}/{from_sub}"),
+            ))
+        }
+        Substatus::Expired => w.push(RuleViolation::new(
+            "expired-by-service",
+            "usually the service expires a referral (an incoming New referral left 14 days)",
+        )),
+        _ => {}
+    }
+    w
 }
 
 /// JSON Pointer paths a client may change by PATCH (the pointers of [`FieldPath::EDITABLE`]).
@@ -208,13 +220,8 @@ pub fn is_editable_path(path: &str) -> bool {
     FieldPath::from_pointer(path).is_some()
 }
 
-/// Paths that stay editable after a referral is Closed (see [`FieldPath::editable_when_closed`]).
-pub fn editable_when_closed(path: &str) -> bool {
-    FieldPath::from_pointer(path).is_some_and(FieldPath::editable_when_closed)
-}
-
-/// Checks the non-status rules of an edit: the path is editable, Closed referrals only take
-/// favorite and notes, sharing with Microsoft cannot be withdrawn.
+/// Checks the non-status rules of an edit: the path is editable (Closed referrals too: the docs
+/// lock none of them), sharing with Microsoft cannot be withdrawn.
 pub fn check_edit(
     current: &Referral,
     path: &str,
@@ -227,15 +234,6 @@ pub fn check_edit(
                 "`{path}` cannot be changed; editable fields are {}",
                 EDITABLE_PATHS.join(", ")
             ),
-        ));
-    }
-    if current.status() == Status::Closed
-        && !editable_when_closed(path)
-        && !path.starts_with(&format!("{}/", FieldPath::Registrations.pointer()))
-    {
-        return Err(RuleViolation::new(
-            "closed-read-only",
-            format!("this referral is Closed; only favorite and notes can change (not `{path}`)"),
         ));
     }
     if path == FieldPath::ShareWithMicrosoft.pointer()
@@ -448,47 +446,87 @@ mod tests {
     use Status as S;
     use Substatus as U;
 
+    fn moves(status: S, sub: U) -> Vec<(S, U)> {
+        allowed_moves(&status, &sub)
+            .into_iter()
+            .flat_map(|m| {
+                m.substatuses
+                    .into_iter()
+                    .map(move |u| (m.status.clone(), u))
+            })
+            .collect()
+    }
+
     #[test]
-    fn new_may_move_to_new_active_or_declined() {
-        let moves = allowed_moves(&S::New, &U::Pending);
+    fn the_documented_table_is_followed() {
         assert_eq!(
-            moves,
-            vec![
-                Move {
-                    status: S::New,
-                    substatuses: vec![U::Received]
-                },
-                Move {
-                    status: S::Active,
-                    substatuses: vec![U::Accepted]
-                },
-                Move {
-                    status: S::Closed,
-                    substatuses: vec![U::Declined]
-                },
+            moves(S::New, U::Pending),
+            [
+                (S::New, U::Received),
+                (S::Active, U::Accepted),
+                (S::Closed, U::Won),
+                (S::Closed, U::Lost),
+                (S::Closed, U::Declined),
+                (S::Closed, U::Expired),
             ]
         );
-    }
-
-    #[test]
-    fn active_may_only_close_won_or_lost() {
-        let moves = allowed_moves(&S::Active, &U::Accepted);
         assert_eq!(
-            moves,
-            vec![Move {
-                status: S::Closed,
-                substatuses: vec![U::Won, U::Lost]
-            }]
+            moves(S::Active, U::Accepted),
+            [
+                (S::Closed, U::Won),
+                (S::Closed, U::Lost),
+                (S::Closed, U::Declined),
+                (S::Closed, U::Expired),
+            ]
         );
+        // Closed is not locked: its substatus can be corrected.
+        assert_eq!(
+            moves(S::Closed, U::Lost),
+            [
+                (S::Closed, U::Won),
+                (S::Closed, U::Declined),
+                (S::Closed, U::Expired)
+            ]
+        );
+        assert!(check_transition(&S::Closed, &U::Lost, &S::Closed, &U::Won).is_ok());
     }
 
     #[test]
-    fn closed_is_terminal() {
+    fn closed_stays_closed() {
         for sub in [U::Won, U::Lost, U::Declined, U::Expired] {
-            assert!(allowed_moves(&S::Closed, &sub).is_empty());
             let err = check_transition(&S::Closed, &sub, &S::Active, &U::Accepted).unwrap_err();
             assert_eq!(err.rule, "closed-is-terminal");
         }
+    }
+
+    #[test]
+    fn stricter_readings_are_warnings() {
+        let w = |fs, fu, ts, tu| -> Vec<&'static str> {
+            transition_warnings(&fs, &fu, &ts, &tu)
+                .into_iter()
+                .map(|v| v.rule)
+                .collect()
+        };
+        assert_eq!(
+            w(S::Active, U::Accepted, S::Closed, U::Declined),
+            ["declined-only-from-new"]
+        );
+        assert_eq!(
+            w(S::New, U::Pending, S::Closed, U::Won),
+            ["won-lost-only-from-active"]
+        );
+        assert_eq!(
+            w(S::Closed, U::Lost, S::Closed, U::Won),
+            ["won-lost-only-from-active"]
+        );
+        assert_eq!(
+            w(S::New, U::Pending, S::Closed, U::Expired),
+            ["expired-by-service"]
+        );
+        assert!(w(S::Active, U::Accepted, S::Closed, U::Won).is_empty());
+        assert!(w(S::New, U::Pending, S::Closed, U::Declined).is_empty());
+        assert!(check_transition(&S::Active, &U::Accepted, &S::Closed, &U::Declined).is_ok());
+        assert!(check_transition(&S::New, &U::Pending, &S::Closed, &U::Won).is_ok());
     }
 
     #[test]
@@ -517,12 +555,6 @@ mod tests {
 
     #[test]
     fn violations_name_the_rule() {
-        let e = check_transition(&S::Active, &U::Accepted, &S::Closed, &U::Declined).unwrap_err();
-        assert_eq!(e.rule, "declined-only-from-new");
-        let e = check_transition(&S::New, &U::Pending, &S::Closed, &U::Won).unwrap_err();
-        assert_eq!(e.rule, "won-lost-only-from-active");
-        let e = check_transition(&S::New, &U::Pending, &S::Closed, &U::Expired).unwrap_err();
-        assert_eq!(e.rule, "expired-by-service");
         let e = check_transition(&S::New, &U::Pending, &S::Active, &U::Won).unwrap_err();
         assert_eq!(e.rule, "substatus-of-status");
         let e = check_transition(&S::Active, &U::Accepted, &S::New, &U::Pending).unwrap_err();
@@ -533,18 +565,19 @@ mod tests {
     #[test]
     fn editable_paths_follow_the_connector_list() {
         for p in [
-            "/name",
+            "/campaignId",
             "/team/-",
             "/team/3",
             "/customerProfile/team",
             "/details/requirements/solutions/-",
             "/registrations/-",
             "/registrations/0/contract/value",
-            "/favorite",
         ] {
             assert!(is_editable_path(p), "{p}");
         }
         for p in [
+            "/name",
+            "/favorite",
             "/id",
             "/registrations",
             "/registrations/x/a",
@@ -558,20 +591,18 @@ mod tests {
     }
 
     #[test]
-    fn closed_referrals_only_take_favorite_and_notes() {
+    fn closed_referrals_take_every_patchable_field() {
         let r = Referral {
             status: Some(S::Closed),
             substatus: Some(U::Won),
             ..Default::default()
         };
-        assert!(check_edit(&r, "/favorite", &serde_json::json!(true)).is_ok());
         assert!(check_edit(&r, "/details/notes", &serde_json::json!("x")).is_ok());
-        assert_eq!(
-            check_edit(&r, "/name", &serde_json::json!("x"))
-                .unwrap_err()
-                .rule,
-            "closed-read-only"
-        );
+        let e = check_edit(&r, "/favorite", &serde_json::json!(true)).unwrap_err();
+        assert_eq!(e.rule, "read-only-field");
+        assert!(e.message.contains("`/favorite`"), "{}", e.message);
+        assert!(check_edit(&r, "/campaignId", &serde_json::json!("x")).is_ok());
+        assert!(check_edit(&r, "/details/dealValue", &serde_json::json!(5)).is_ok());
     }
 
     #[test]

@@ -82,10 +82,14 @@ impl ApiError {
         )
     }
 
+    /// Too many requests (429). The docs name no error code for it (learn.microsoft.com,
+    /// partner-center/developer/error-codes lists 429 only as an HTTP status), so the body is
+    /// the documented envelope with the documented catch-all `generalException`; clients key
+    /// off the status and `Retry-After`.
     pub fn too_many_requests(retry_after: u64) -> Self {
         let mut e = Self::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "tooManyRequests",
+            "generalException",
             format!("too many requests; retry after {retry_after} seconds"),
         );
         e.retry_after = Some(retry_after);
@@ -110,7 +114,7 @@ impl ApiError {
                 "the service is temporarily unavailable",
             ),
             500 => ("generalException", "an unexpected error occurred"),
-            429 => ("tooManyRequests", "too many requests"),
+            429 => ("generalException", "too many requests"),
             _ => ("generalException", "the request failed"),
         };
         let mut e = Self::new(status, code, message);

@@ -6,7 +6,7 @@
 //! - `down`: every request's connection is dropped without an answer;
 //! - `latencyMs`: every request waits that long first;
 //! - `dropRate`: that share of requests have their connection dropped without an answer;
-//! - `throttle`: every request gets 429 `tooManyRequests` (a "429 storm");
+//! - `throttle`: every request gets 429 (`generalException`; no code is documented) (a "429 storm");
 //! - `errorRate`: that share of requests get `status` (default 503) with the service's error
 //!   body;
 //! - `failNext`: the next that many requests get `status`, after `failAfter` more have passed

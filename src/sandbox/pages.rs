@@ -22,8 +22,9 @@ pub(super) struct Query {
     pub(super) orderby: Option<String>,
     #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
     pub(super) select: Option<Vec<String>>,
-    #[serde(rename = "t")]
-    pub(super) top: u32,
+    /// Where the list stops: `$skip` plus `$top` (the total to retrieve); `None` for all.
+    #[serde(rename = "e", default, skip_serializing_if = "Option::is_none")]
+    pub(super) stop: Option<usize>,
     #[serde(rename = "c", default)]
     pub(super) count: bool,
 }

@@ -3,7 +3,7 @@
 //!
 //! - Every route needs `Authorization: Bearer <token>` from the sandbox's token endpoint
 //!   (401 `unauthenticated` otherwise), then passes the per-token throttle
-//!   (`rate_limit_calls` per `rate_limit_window`, 429 `tooManyRequests` with `Retry-After`).
+//!   (`rate_limit_calls` per `rate_limit_window`, 429 (`generalException`; no code is documented) with `Retry-After`).
 //! - Writes need `Content-Type: application/json` (PATCH also takes
 //!   `application/json-patch+json`); anything else is 415.
 //! - DELETE and other methods are 405 with an `Allow` header; unknown paths are 404
@@ -183,7 +183,13 @@ async fn list(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let body = s.write().list(q.as_deref(), &s.api_base(&headers))?;
+    let api_base = s.api_base(&headers);
+    let next_base = if s.switches.get().docs_next_link {
+        super::query::DOCS_NEXT_LINK_BASE.to_string()
+    } else {
+        api_base.clone()
+    };
+    let body = s.write().list(q.as_deref(), &api_base, &next_base)?;
     Ok(Json(body).into_response())
 }
 
@@ -197,6 +203,8 @@ async fn get_one(
     Ok(with_referral(StatusCode::OK, r, &s.api_base(&headers)))
 }
 
+/// `POST /referrals`: 200 with the created referral, the one success the connector's definition
+/// lists ("The request was successful. Referral created."; the create docs name no code).
 async fn create(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -207,7 +215,7 @@ async fn create(
     let now = s.clock.now();
     let mut store = s.write();
     let r = store.create(&value, now)?;
-    let mut resp = with_referral(StatusCode::CREATED, r, &base);
+    let mut resp = with_referral(StatusCode::OK, r, &base);
     if let Ok(loc) = HeaderValue::from_str(&format!("{base}/referrals/{}", r.id())) {
         resp.headers_mut().insert(header::LOCATION, loc);
     }

@@ -1,8 +1,22 @@
 //! `GET /referrals`: query options, filtering, ordering, paging.
 //!
+//! From the docs:
+//! - Pages hold at most 100 referrals; "if there are more than 100 items in a collection, use
+//!   `@odata.nextLink` to get the next page" (learn.microsoft.com, partner-center/developer/
+//!   get-a-list-of-referrals, 2019 revisions; the 2019-02 `pagesize` row: "100 is the maximum").
+//! - `$top` is the total number of entries to retrieve, default all (the Partner Center
+//!   Referrals connector's definition: "Total number of entries to retrieve (default = all)"),
+//!   not a page size: `$top=150` answers 100 and then 50 through the nextLink; 0 gives an empty
+//!   page.
+//! - `$expand` is accepted ("Expands related entities inline (default = none)", same
+//!   definition); no expandable navigation is named anywhere, so it changes nothing.
+//! - The nextLink has the documented form
+//!   `http://api.partner.microsoft.com/v1.0/referrals?$skiptoken=…` (another scheme and host, no
+//!   `/engagements`) while the `docsNextLink` switch is on (the default), and names the
+//!   sandbox's own origin when it is off. Clients follow its `$skiptoken` on their own base.
+//!
 //! Choices where the public record is silent:
-//! - `$top` is the page size (1 to 100, 0 gives an empty page); the default is 100. Every page
-//!   but the last carries `@odata.nextLink`, so N matches take ceil(N/100) calls.
+//! - N matches (under `$top`) take ceil(N/100) calls: every page but the last carries the link.
 //! - The first page takes a snapshot of the matching ids; later pages read from it, so paging is
 //!   stable while referrals change (the referrals themselves are read fresh). Up to 32 snapshots
 //!   are kept, each for 30 minutes after its last use; a token whose snapshot is gone re-runs its
@@ -28,8 +42,11 @@ use super::pick;
 use super::referrals::{Referrals, render};
 use crate::domain::Referral;
 
-/// Largest page.
-pub const MAX_TOP: u32 = 100;
+/// Largest page (see the module notes).
+pub const PAGE_SIZE: usize = 100;
+
+/// Where the documented nextLink points (see the module notes).
+pub const DOCS_NEXT_LINK_BASE: &str = "http://api.partner.microsoft.com/v1.0";
 
 /// The top-level fields of a referral (spec "The referral"), for `$select` and `$filter`.
 pub const FIELDS: &[&str] = &[
@@ -53,6 +70,9 @@ pub const FIELDS: &[&str] = &[
     "direction",
     "salesStage",
     "campaignId",
+    "partnerRole",
+    "solutionArea",
+    "solutionPlay",
     "referralProgram",
     "favorite",
     "isSpam",
@@ -83,8 +103,14 @@ impl Fields for Referral {
 
 impl Referrals {
     /// Answers `GET /referrals` with the raw query string; `api_base` is
-    /// `http://host/v1.0/engagements` (for links, context and nextLink).
-    pub fn list(&mut self, raw_query: Option<&str>, api_base: &str) -> Result<Value, ApiError> {
+    /// `http://host/v1.0/engagements` (for links and context), `next_base` what the nextLink
+    /// starts with before `/referrals` (`api_base`, or [`DOCS_NEXT_LINK_BASE`]).
+    pub fn list(
+        &mut self,
+        raw_query: Option<&str>,
+        api_base: &str,
+        next_base: &str,
+    ) -> Result<Value, ApiError> {
         let options = parse_options(raw_query.unwrap_or(""))?;
         let (query, offset, snapshot) = match options.get("$skiptoken") {
             Some(token) => {
@@ -112,7 +138,8 @@ impl Referrals {
             }
         };
         let (snapshot_id, ids) = ids;
-        let end = (offset + query.top as usize).min(ids.len());
+        let stop = query.stop.map_or(ids.len(), |s| s.min(ids.len()));
+        let end = (offset + PAGE_SIZE).min(stop);
         let start = offset.min(end);
         let value: Vec<Value> = ids[start..end]
             .iter()
@@ -129,7 +156,7 @@ impl Referrals {
             body.insert("@odata.count".into(), json!(ids.len()));
         }
         body.insert("value".into(), Value::Array(value));
-        if end < ids.len() && query.top > 0 {
+        if end < stop {
             let token = self.pages.encode(&Token {
                 snapshot: snapshot_id,
                 offset: end,
@@ -137,7 +164,7 @@ impl Referrals {
             });
             body.insert(
                 "@odata.nextLink".into(),
-                json!(format!("{api_base}/referrals?$skiptoken={token}")),
+                json!(format!("{next_base}/referrals?$skiptoken={token}")),
             );
         }
         Ok(Value::Object(body))
@@ -178,10 +205,11 @@ impl SortKey {
     }
 }
 
-const OPTIONS: [&str; 7] = [
+const OPTIONS: [&str; 8] = [
     "$filter",
     "$orderby",
     "$select",
+    "$expand",
     "$top",
     "$skip",
     "$count",
@@ -216,24 +244,15 @@ fn parse_options(raw: &str) -> Result<HashMap<&'static str, String>, ApiError> {
 
 fn first_page_query(options: &HashMap<&'static str, String>) -> Result<(Query, usize), ApiError> {
     let top = match options.get("$top") {
-        None => MAX_TOP,
-        Some(t) => match t.trim().parse::<u64>() {
-            Ok(n) if n <= MAX_TOP as u64 => n as u32,
-            Ok(n) => {
-                return Err(ApiError::invalid(
-                    "$top",
-                    format!(
-                        "$top={n} is too large; a page holds at most {MAX_TOP} referrals (follow @odata.nextLink for more)"
-                    ),
-                ));
-            }
-            Err(_) => {
-                return Err(ApiError::invalid(
-                    "$top",
-                    format!("$top=`{t}` is not a whole number from 0 to {MAX_TOP}"),
-                ));
-            }
-        },
+        None => None,
+        Some(t) => Some(t.trim().parse::<usize>().map_err(|_| {
+            ApiError::invalid(
+                "$top",
+                format!(
+                    "$top=`{t}` is not a whole number, 0 or more (the total number of referrals to retrieve)"
+                ),
+            )
+        })?),
     };
     let skip = match options.get("$skip") {
         None => 0,
@@ -267,7 +286,7 @@ fn first_page_query(options: &HashMap<&'static str, String>) -> Result<(Query, u
         filter,
         orderby: options.get("$orderby").cloned(),
         select,
-        top,
+        stop: top.map(|t| skip.saturating_add(t)),
         count,
     };
     // Check the filter and order now, so a bad one fails before any work.
@@ -397,7 +416,7 @@ mod tests {
         let mut seen = Vec::new();
         let mut calls = 0;
         while let Some(query) = q {
-            let body = s.list(Some(&query), BASE).unwrap();
+            let body = s.list(Some(&query), BASE, BASE).unwrap();
             calls += 1;
             assert_eq!(body["@odata.count"], 250);
             for v in body["value"].as_array().unwrap() {
@@ -419,7 +438,7 @@ mod tests {
     fn options_are_validated() {
         let mut s = store(10);
         for (q, target) in [
-            ("$top=101", "$top"),
+            ("$top=-1", "$top"),
             ("$top=ten", "$top"),
             ("$skip=-1", "$skip"),
             ("$count=maybe", "$count"),
@@ -428,41 +447,46 @@ mod tests {
             ("$select=id,nope", "$select"),
             ("$filter=status%20eq", "$filter"),
             ("$filter=stauts%20eq%20'New'", "$filter"),
-            ("$expand=x", "$expand"),
+            ("$apply=x", "$apply"),
             ("$top=1&$TOP=2", "$top"),
             ("$skiptoken=abc", "$skiptoken"),
         ] {
-            let e = s.list(Some(q), BASE).unwrap_err();
+            let e = s.list(Some(q), BASE, BASE).unwrap_err();
             assert_eq!(e.target.as_deref(), Some(target), "{q}: {}", e.message);
         }
-        let e = s.list(Some("$filter=status%20eq"), BASE).unwrap_err();
+        let e = s.list(Some("$filter=status%20eq"), BASE, BASE).unwrap_err();
         assert_eq!(e.inner["position"], 9);
-        assert!(s.list(Some("api-version=1&$TOP=5"), BASE).is_ok());
+        assert!(s.list(Some("api-version=1&$TOP=5"), BASE, BASE).is_ok());
     }
 
     #[test]
     fn tampered_or_mixed_tokens_are_refused() {
-        let mut s = store(30);
-        let body = s.list(Some("$top=10"), BASE).unwrap();
+        let mut s = store(130);
+        let body = s.list(None, BASE, BASE).unwrap();
         let next = next_query(&body).unwrap();
         let token = next.strip_prefix("$skiptoken=").unwrap();
         let mut chars: Vec<char> = token.chars().collect();
         chars[3] = if chars[3] == '0' { '1' } else { '0' };
         let bad: String = chars.into_iter().collect();
-        assert!(s.list(Some(&format!("$skiptoken={bad}")), BASE).is_err());
-        assert!(s.list(Some(&format!("{next}&$top=5")), BASE).is_err());
-        let page2 = s.list(Some(&next), BASE).unwrap();
-        assert_eq!(page2["value"].as_array().unwrap().len(), 10);
+        assert!(
+            s.list(Some(&format!("$skiptoken={bad}")), BASE, BASE)
+                .is_err()
+        );
+        assert!(s.list(Some(&format!("{next}&$top=5")), BASE, BASE).is_err());
+        let page2 = s.list(Some(&next), BASE, BASE).unwrap();
+        assert_eq!(page2["value"].as_array().unwrap().len(), 30);
         // A snapshot that is gone is rebuilt from the token's query.
         s.pages.forget_all();
-        let again = s.list(Some(&next), BASE).unwrap();
+        let again = s.list(Some(&next), BASE, BASE).unwrap();
         assert_eq!(again["value"], page2["value"]);
     }
 
     #[test]
     fn select_keeps_id_and_the_named_fields() {
         let mut s = store(5);
-        let body = s.list(Some("$select=name,status&$top=2"), BASE).unwrap();
+        let body = s
+            .list(Some("$select=name,status&$top=2"), BASE, BASE)
+            .unwrap();
         let first = body["value"][0].as_object().unwrap();
         let keys: Vec<&String> = first.keys().collect();
         assert_eq!(keys, ["id", "name", "status"]);
@@ -475,16 +499,32 @@ mod tests {
     }
 
     #[test]
-    fn top_zero_and_skip() {
+    fn top_is_a_total_and_skip_moves_the_start() {
         let mut s = store(12);
-        let body = s.list(Some("$top=0&$count=true"), BASE).unwrap();
+        let body = s.list(Some("$top=0&$count=true"), BASE, BASE).unwrap();
         assert_eq!(body["value"].as_array().unwrap().len(), 0);
         assert!(body.get("@odata.nextLink").is_none());
-        let all = s.list(None, BASE).unwrap();
-        let skipped = s.list(Some("$skip=10"), BASE).unwrap();
+        let all = s.list(None, BASE, BASE).unwrap();
+        let skipped = s.list(Some("$skip=10"), BASE, BASE).unwrap();
         assert_eq!(skipped["value"].as_array().unwrap().len(), 2);
         assert_eq!(skipped["value"][0], all["value"][10]);
-        let past = s.list(Some("$skip=50"), BASE).unwrap();
+        let two = s.list(Some("$skip=3&$top=2"), BASE, BASE).unwrap();
+        assert_eq!(two["value"].as_array().unwrap().len(), 2);
+        assert_eq!(two["value"][0], all["value"][3]);
+        let mut big = store(230);
+        let first = big.list(Some("$top=150"), BASE, "http://x/v1.0").unwrap();
+        assert_eq!(first["value"].as_array().unwrap().len(), 100);
+        let link = first["@odata.nextLink"].as_str().unwrap();
+        assert!(
+            link.starts_with("http://x/v1.0/referrals?$skiptoken="),
+            "{link}"
+        );
+        let rest = big
+            .list(Some(&next_query(&first).unwrap()), BASE, BASE)
+            .unwrap();
+        assert_eq!(rest["value"].as_array().unwrap().len(), 50);
+        assert!(rest.get("@odata.nextLink").is_none());
+        let past = s.list(Some("$skip=50"), BASE, BASE).unwrap();
         assert_eq!(past["value"].as_array().unwrap().len(), 0);
     }
 }

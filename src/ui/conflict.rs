@@ -536,13 +536,13 @@ mod tests {
 
     fn view() -> ConflictView {
         let base = r(
-            json!({"id": "1", "name": "A", "details": {"dealValue": 10.0, "notes": "x"}, "eTag": "\"1\""}),
+            json!({"id": "1", "campaignId": "A", "details": {"dealValue": 10.0, "notes": "x"}, "eTag": "\"1\""}),
         );
         let mine = r(
-            json!({"id": "1", "name": "B", "details": {"dealValue": 20.0, "notes": "x"}, "eTag": "\"1\""}),
+            json!({"id": "1", "campaignId": "B", "details": {"dealValue": 20.0, "notes": "x"}, "eTag": "\"1\""}),
         );
         let theirs = r(
-            json!({"id": "1", "name": "C", "details": {"dealValue": 10.0, "notes": "y"}, "eTag": "\"2\""}),
+            json!({"id": "1", "campaignId": "C", "details": {"dealValue": 10.0, "notes": "y"}, "eTag": "\"2\""}),
         );
         ConflictView::new(7, base, mine, theirs)
     }
@@ -558,7 +558,7 @@ mod tests {
         assert_eq!(
             paths,
             vec![
-                ("/name", true),
+                ("/campaignId", true),
                 ("/details/dealValue", true),
                 ("/details/notes", false)
             ]
@@ -602,11 +602,14 @@ mod tests {
     fn nothing_is_sent_until_every_field_is_decided() {
         let mut v = view();
         assert!(v.resolution().unwrap_err().contains("2 field(s)"));
-        v.set_choice(Choice::Mine); // name
+        v.set_choice(Choice::Mine); // campaign id
         assert!(v.resolution().is_err());
         v.set_choice(Choice::Theirs); // deal value
         let ops = v.resolution().unwrap();
-        assert_eq!(ops, vec![patch::PatchOp::replace("/name", json!("B"))]);
+        assert_eq!(
+            ops,
+            vec![patch::PatchOp::replace("/campaignId", json!("B"))]
+        );
     }
 
     #[test]

@@ -1,8 +1,12 @@
 //! `n` / `N`: a new referral, independent or shared with Microsoft.
 //!
-//! The form asks for what a create needs (`domain::create::check_new`): name, customer with
-//! country, at least one contact with name, email and phone, deal value, currency, closing date,
-//! at least one solution. Submitting queues the create in the outbox; a shared referral queues
+//! The form asks for a referral's parts (`domain::create::check_new`). The service requires only
+//! the type, customer, consent and details, which the form always builds, so no field is
+//! required: what a good referral usually has (name, country, a contact with email and phone,
+//! deal value, currency, closing date, a solution) is advice, listed under the form while it is
+//! missing; only invalid values (and an incomplete Services co-sell trio: partner role,
+//! solution area, solution play) block. The name cannot be changed after the create.
+//! Submitting queues the create in the outbox; a shared referral queues
 //! two creates (yours, then Microsoft's linked one with the same engagement), and the second waits
 //! in the outbox if it cannot be sent yet.
 
@@ -44,12 +48,9 @@ impl CreateForm {
         let closing = format_date(&(now + Duration::days(90)));
         let mut fields = vec![
             Field::new("name", "Name", Kind::Text, "")
-                .required()
-                .hint("e.g. Contoso supply chain modernization"),
-            Field::new("customer", "Customer", Kind::Text, "").required(),
-            Field::new("country", "Country", Kind::Country, "")
-                .required()
-                .hint("two letters, e.g. US"),
+                .hint("e.g. Contoso supply chain modernization (fixed after the create)"),
+            Field::new("customer", "Customer", Kind::Text, ""),
+            Field::new("country", "Country", Kind::Country, "").hint("two letters, e.g. US"),
             Field::new("address", "Address", Kind::Text, ""),
             Field::new("city", "City", Kind::Text, ""),
             Field::new("state", "State/region", Kind::Text, ""),
@@ -63,11 +64,9 @@ impl CreateForm {
         ];
         fields.extend(member_fields(Group::Contacts, 0, &Member::default()));
         fields.extend([
-            Field::new("value", "Deal value", Kind::Amount, "").required(),
-            Field::new("currency", "Currency", Kind::Currency, "USD").required(),
-            Field::new("closing", "Closing date", Kind::Date, closing)
-                .required()
-                .hint("YYYY-MM-DD"),
+            Field::new("value", "Deal value", Kind::Amount, ""),
+            Field::new("currency", "Currency", Kind::Currency, "USD"),
+            Field::new("closing", "Closing date", Kind::Date, closing).hint("YYYY-MM-DD"),
             Field::new("notes", "Notes", Kind::Multiline, ""),
         ]);
         fields.extend(solution_fields(0, &Solution::default()));
@@ -107,7 +106,17 @@ impl CreateForm {
             Field::new("externalReferenceId", "External reference", Kind::Text, "")
                 .hint("your CRM's id of this deal"),
             Field::new("campaignId", "Campaign id", Kind::Text, ""),
+            Field::new("partnerRole", "Partner role", Kind::Text, "")
+                .hint("Services co-sell only: with solution area and play"),
+            Field::new("solutionArea", "Solution area", Kind::Text, "")
+                .hint("Services co-sell only: the customer need's solution area"),
+            Field::new("solutionPlay", "Solution play", Kind::Text, "")
+                .hint("Services co-sell only"),
         ]);
+        // Nothing the form asks for is required by the service (see the module notes).
+        for f in &mut fields {
+            f.required = false;
+        }
         CreateForm {
             shared,
             form: Form::new(fields),
@@ -119,8 +128,11 @@ impl CreateForm {
     pub fn referral(&self) -> Referral {
         let f = &self.form;
         let text = |k: &str| f.trimmed(k);
-        let contacts = read_members(f, Group::Contacts, &[]);
-        let solutions = read_solutions(f, &[]);
+        // Entries left wholly empty are not sent (nothing was typed in them).
+        let mut contacts = read_members(f, Group::Contacts, &[]);
+        contacts.retain(|m| *m != Member::default());
+        let mut solutions = read_solutions(f, &[]);
+        solutions.retain(|s| *s != Solution::default());
         Referral {
             name: text("name"),
             referral_type: Some(if self.shared {
@@ -132,6 +144,9 @@ impl CreateForm {
             sales_stage: f.chosen("stage").map(SalesStage::parse),
             external_reference_id: text("externalReferenceId"),
             campaign_id: text("campaignId"),
+            partner_role: text("partnerRole"),
+            solution_area: text("solutionArea"),
+            solution_play: text("solutionPlay"),
             customer_profile: Some(CustomerProfile {
                 name: text("customer"),
                 address: Some(Address {
@@ -167,6 +182,14 @@ impl CreateForm {
         }
     }
 
+    /// What the referral would usually carry but lacks (advice, never a block), in one line.
+    pub fn advice(&self) -> Option<String> {
+        let advice = check_new(&self.referral()).advice;
+        let fields: Vec<&str> = advice.iter().map(|a| a.field.as_str()).collect();
+        (!fields.is_empty())
+            .then(|| format!("not required, but usually given: {}", fields.join(", ")))
+    }
+
     fn submit(&mut self, cx: &mut Cx<'_>) -> Flow {
         let errors = self.form.validate_all();
         if let Some(first) = errors.first() {
@@ -174,7 +197,7 @@ impl CreateForm {
             return Flow::Handled;
         }
         let referral = self.referral();
-        let rule_errors = check_new(&referral);
+        let rule_errors = check_new(&referral).errors;
         if let Some(first) = rule_errors.first() {
             self.form.show_errors(&rule_errors);
             self.error = Some(first.to_string());
@@ -203,9 +226,15 @@ impl Pane for CreateForm {
             let result = edit_group(
                 &mut self.form,
                 key.code == KeyCode::Char('n'),
-                &mut |group, i| match group {
-                    Group::Solutions => solution_fields(i, &Solution::default()),
-                    g => member_fields(g, i, &Member::default()),
+                &mut |group, i| {
+                    let mut fields = match group {
+                        Group::Solutions => solution_fields(i, &Solution::default()),
+                        g => member_fields(g, i, &Member::default()),
+                    };
+                    for f in &mut fields {
+                        f.required = false;
+                    }
+                    fields
                 },
             );
             self.error = result.err();
@@ -240,10 +269,11 @@ impl Pane for CreateForm {
     }
 
     fn render(&mut self, frame: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
-        let note = if self.shared {
-            "creates your referral, then Microsoft's linked one (same engagement)"
-        } else {
-            "fields marked * are required"
+        let advice = self.advice();
+        let note = match (advice.as_deref(), self.shared) {
+            (Some(a), _) => a,
+            (None, true) => "creates your referral, then Microsoft's linked one (same engagement)",
+            (None, false) => "the service requires nothing more; ctrl-s creates it",
         };
         let title = self.title();
         self.form.render_pane(
@@ -301,7 +331,8 @@ mod tests {
         }
         assert!(c.form.validate_all().is_empty());
         let r = c.referral();
-        assert_eq!(check_new(&r), vec![]);
+        assert_eq!(check_new(&r).errors, vec![]);
+        assert_eq!(c.advice(), None);
         assert_eq!(r.country(), "DE");
         assert_eq!(
             r.closing_date().map(|d| format_date(&d)).as_deref(),
@@ -312,13 +343,53 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_form_names_what_is_missing() {
+    fn an_empty_form_blocks_nothing_and_advises_what_is_missing() {
         let mut c = CreateForm::new(true, now());
-        let errors = c.form.validate_all();
+        assert_eq!(c.form.validate_all(), vec![], "no field is required");
+        let r = c.referral();
+        assert!(r.is_shared_with_microsoft());
+        assert_eq!(check_new(&r).errors, vec![]);
+        let advice = c.advice().unwrap();
+        assert!(
+            advice.starts_with("not required, but usually given: name, "),
+            "{advice}"
+        );
+        assert!(advice.contains("name"), "{advice}");
+        c.form
+            .get_mut("contacts.0.firstName")
+            .unwrap()
+            .set_value("Jo");
+        let fields: Vec<String> = check_new(&c.referral())
+            .advice
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert!(
+            fields.contains(&"customerProfile.team[0].email".to_string()),
+            "{fields:?}"
+        );
+    }
+
+    #[test]
+    fn services_co_sell_fields_are_sent_and_checked_together() {
+        let mut c = CreateForm::new(false, now());
+        c.form
+            .get_mut("partnerRole")
+            .unwrap()
+            .set_value("Implementation partner");
+        let errors = check_new(&c.referral()).errors;
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert!(fields.contains(&"name"), "{fields:?}");
-        assert!(fields.contains(&"customer"), "{fields:?}");
-        assert!(fields.contains(&"contact 1 email"), "{fields:?}");
-        assert!(c.referral().is_shared_with_microsoft());
+        assert_eq!(fields, ["solutionArea", "solutionPlay"]);
+        c.form
+            .get_mut("solutionArea")
+            .unwrap()
+            .set_value("Security");
+        c.form
+            .get_mut("solutionPlay")
+            .unwrap()
+            .set_value("Any new play");
+        let r = c.referral();
+        assert_eq!(check_new(&r).errors, vec![]);
+        assert_eq!(r.solution_play.as_deref(), Some("Any new play"));
     }
 }

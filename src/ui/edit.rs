@@ -3,8 +3,9 @@
 //! one, with `If-Match` (through the outbox, so nothing typed is lost).
 //!
 //! Lists (customer contacts, partner team, solutions) are edited in place: Ctrl-N adds an entry
-//! after the one under the cursor, Ctrl-D removes it. A Closed referral opens with every field
-//! locked except favorite and notes, and says so.
+//! after the one under the cursor, Ctrl-D removes it. A Closed referral is edited like any other
+//! (the docs lock none of its fields). The name is fixed after the create and favorite is a
+//! local mark (the `f` key), neither patchable.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
@@ -25,15 +26,8 @@ use crate::ui::widgets;
 
 /// `e`: the edit form, focused on the field under the cursor (a JSON Pointer of
 /// [`FieldPath`]).
-pub fn open_field_editor(r: &Referral, path: &str, cx: &mut Cx<'_>) -> Flow {
-    let form = EditForm::new(r.clone(), path);
-    if r.status() == Status::Closed && !rules::editable_when_closed(path) {
-        cx.notify(
-            Level::Info,
-            "this referral is Closed: only favorite and notes can change",
-        );
-    }
-    Flow::Push(Box::new(form))
+pub fn open_field_editor(r: &Referral, path: &str, _cx: &mut Cx<'_>) -> Flow {
+    Flow::Push(Box::new(EditForm::new(r.clone(), path)))
 }
 
 /// Which list a group of fields belongs to. A field of entry `i` of a group has the key
@@ -303,31 +297,22 @@ pub struct EditForm {
     error: Option<String>,
 }
 
-const CLOSED_NOTE: &str = "Closed: read-only (only favorite and notes can change)";
+/// Why the name is read-only: `/name` is not among the connector's patchable paths.
+const NAME_NOTE: &str = "set when the referral was created; the service takes no new name";
 
 impl EditForm {
     /// The form of `base`, focused on `focus`: a field's pointer (a list's pointer focuses its
     /// first entry) or a form key.
     pub fn new(base: Referral, focus: &str) -> EditForm {
-        let closed = base.status() == Status::Closed;
-        let lock = |f: Field, path: FieldPath| {
-            if closed && !path.editable_when_closed() {
-                f.locked(CLOSED_NOTE)
-            } else {
-                f
-            }
-        };
         let plain = |path: FieldPath, kind: Kind, value: Value| {
             Field::new(path.pointer(), path.label(), kind, value)
         };
-        let field =
-            |path: FieldPath, kind: Kind, value: Value| lock(plain(path, kind, value), path);
+        let field = plain;
         let text = |v: Option<&str>| Value::from(v.unwrap_or(""));
         let d = base.details.clone().unwrap_or_default();
         let stages: Vec<String> = SalesStage::ALL.iter().map(|s| s.to_string()).collect();
         let mut fields = vec![
-            field(FieldPath::Name, Kind::Text, base.name().into()).required(),
-            field(FieldPath::Favorite, Kind::Toggle, base.is_favorite().into()),
+            plain(FieldPath::Name, Kind::Text, base.name().into()).locked(NAME_NOTE),
             field(
                 FieldPath::SalesStage,
                 Kind::OptionalChoice(stages),
@@ -386,14 +371,10 @@ impl EditForm {
         if shared {
             share = share.locked("shared with Microsoft sellers; this cannot be withdrawn");
         }
-        fields.push(lock(share, FieldPath::ShareWithMicrosoft));
+        fields.push(share);
         let contacts: Vec<Member> = base.contacts().to_vec();
         for (i, m) in contacts.iter().enumerate() {
-            fields.extend(
-                member_fields(Group::Contacts, i, m)
-                    .into_iter()
-                    .map(|f| lock(f, FieldPath::Contacts)),
-            );
+            fields.extend(member_fields(Group::Contacts, i, m));
         }
         let team: Vec<Member> = if base.team().is_empty() {
             vec![Member::default()]
@@ -408,16 +389,12 @@ impl EditForm {
                 if optional {
                     f.required = false;
                 }
-                lock(f, FieldPath::Team)
+                f
             }));
         }
         let solutions: Vec<Solution> = base.solutions().to_vec();
         for (i, s) in solutions.iter().enumerate() {
-            fields.extend(
-                solution_fields(i, s)
-                    .into_iter()
-                    .map(|f| lock(f, FieldPath::Solutions)),
-            );
+            fields.extend(solution_fields(i, s));
         }
         let mut form = Form::new(fields);
         let focus_key = match FieldPath::from_pointer(focus) {
@@ -448,13 +425,6 @@ impl EditForm {
         let changed = |path: FieldPath| f.get(path.pointer()).is_some_and(|x| x.changed());
         let text = |path: FieldPath| f.trimmed(path.pointer());
         let mut errors = Vec::new();
-        if changed(FieldPath::Name) {
-            r.name = text(FieldPath::Name);
-        }
-        if changed(FieldPath::Favorite) {
-            r.favorite = Some(f.is_checked(FieldPath::Favorite.pointer()))
-                .filter(|v| *v || self.base.favorite.is_some());
-        }
         if changed(FieldPath::SalesStage) {
             r.sales_stage = f
                 .chosen(FieldPath::SalesStage.pointer())
@@ -606,11 +576,6 @@ impl Pane for EditForm {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl && matches!(key.code, KeyCode::Char('n') | KeyCode::Char('d')) {
             let add = key.code == KeyCode::Char('n');
-            let closed = self.base.status() == Status::Closed;
-            if closed {
-                self.error = Some(CLOSED_NOTE.into());
-                return Flow::Handled;
-            }
             let result = edit_group(&mut self.form, add, &mut |group, i| match group {
                 Group::Solutions => solution_fields(i, &Solution::default()),
                 g => member_fields(g, i, &Member::default()),
@@ -665,7 +630,6 @@ impl Pane for EditForm {
     }
 
     fn render(&mut self, frame: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
-        // A Closed referral's lock is noted once, above the fields.
         self.form.render_pane(
             frame,
             area,
@@ -722,6 +686,9 @@ mod tests {
     fn an_untouched_form_gives_no_patch() {
         let f = EditForm::new(referral("Active"), "/name");
         assert_eq!(patch::diff(&f.base, &f.edited().unwrap()), vec![]);
+        let name = f.form.fields.iter().find(|x| x.key == "/name").unwrap();
+        assert!(name.locked.is_some(), "the name is fixed after the create");
+        assert!(f.form.fields.iter().all(|x| x.key != "/favorite"));
     }
 
     #[test]
@@ -757,17 +724,17 @@ mod tests {
     }
 
     #[test]
-    fn closed_referrals_lock_everything_but_favorite_and_notes() {
-        let f = EditForm::new(referral("Closed"), "/name");
-        let open: Vec<&str> = f
+    fn closed_referrals_are_edited_like_any_other() {
+        let f = EditForm::new(referral("Closed"), "/details/dealValue");
+        let locked: Vec<&str> = f
             .form
             .fields
             .iter()
-            .filter(|x| x.locked.is_none())
+            .filter(|x| x.locked.is_some())
             .map(|x| x.key.as_str())
             .collect();
-        assert_eq!(open, ["/favorite", "/details/notes"]);
-        assert_eq!(f.form.focused().unwrap().key, "/favorite");
+        assert_eq!(locked, ["/name"], "only the name, fixed at create");
+        assert_eq!(f.form.focused().unwrap().key, "/details/dealValue");
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! Status moves: `s` offers only the moves the rules allow (each with its substatus choices),
-//! `a` accepts, `x` declines with one of the documented reasons.
+//! `a` accepts, `x` declines with one of the documented reasons. The moves are the documented
+//! table's (`rules::allowed_moves`; Closed referrals may correct their substatus); a move our
+//! stricter reading doubts (`rules::transition_warnings`) is offered with its warning, and the
+//! server's own refusal, if any, is shown with the server's message.
 //!
 //! Choices: the decline reason is written to `statusReason` in words ("Budget insufficient");
 //! "Other" asks for a few words and writes "Other: …". Closing as Lost may carry an optional
-//! reason the same way; Won needs none. A Closed referral offers no move and says why.
+//! reason the same way; Won needs none.
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
@@ -244,18 +247,11 @@ impl Pane for StatusDialog {
         let inner = block.inner(area);
         frame.render_widget(block, area);
         if self.options.is_empty() {
-            let why = if self.referral.status() == Status::Closed {
-                format!(
-                    "This referral is Closed ({}). Closed referrals are read-only: only favorite (f) and notes can change.",
-                    self.referral.substatus()
-                )
-            } else {
-                format!(
-                    "No status move is allowed from {}/{}.",
-                    self.referral.status(),
-                    self.referral.substatus()
-                )
-            };
+            let why = format!(
+                "No status move is allowed from {}/{}.",
+                self.referral.status(),
+                self.referral.substatus()
+            );
             frame.render_widget(
                 Paragraph::new(why)
                     .style(cx.theme.warning)
@@ -264,14 +260,19 @@ impl Pane for StatusDialog {
             );
             return;
         }
+        let (from, from_sub) = (self.referral.status(), self.referral.substatus());
         let items: Vec<ListItem> = self
             .options
             .iter()
             .map(|(s, u)| {
-                ListItem::new(Line::from(vec![
+                let mut spans = vec![
                     Span::styled(format!("{s}/{u}"), cx.theme.status(s)),
                     Span::styled(format!("  {}", describe(s, u)), cx.theme.dim),
-                ]))
+                ];
+                for w in rules::transition_warnings(&from, &from_sub, s, u) {
+                    spans.push(Span::styled(format!("  ⚠ {}", w.message), cx.theme.warning));
+                }
+                ListItem::new(Line::from(spans))
             })
             .collect();
         render_choices(frame, inner, cx, items, &mut self.state);

@@ -60,4 +60,31 @@ impl Ctx {
             }),
         }
     }
+
+    /// Sets the local favorite mark, then sends the changed row and the detail (the mark never
+    /// goes to the server).
+    pub(super) async fn set_favorite(self, id: String, favorite: bool) {
+        let key = id.clone();
+        let result = self
+            .db(move |s| {
+                let row = s.set_favorite(&key, favorite)?;
+                Ok((row, s.detail(&key)?))
+            })
+            .await;
+        match result {
+            Ok((row, detail)) => {
+                if let Some(row) = row {
+                    self.send(Event::RowsChanged { rows: vec![row] });
+                }
+                if let Some((r, related)) = detail {
+                    self.send(Event::Detail {
+                        referral: Box::new(r),
+                        related,
+                        fresh: false,
+                    });
+                }
+            }
+            Err(e) => self.notice(Level::Error, format!("could not mark {id}: {e}")),
+        }
+    }
 }

@@ -298,6 +298,9 @@ impl Ctx {
             Command::Withdraw { seq } => {
                 self.spawn(ctx.withdraw(seq));
             }
+            Command::SetFavorite { id, favorite } => {
+                self.spawn(ctx.set_favorite(id, favorite));
+            }
             Command::Create { referral, shared } => {
                 self.spawn(ctx.queue_create(*referral, shared));
             }

@@ -34,6 +34,11 @@ impl Ctx {
         self.send(Event::RefreshStarted {
             full: since.is_none(),
         });
+        // `updatedDateTime` is a documented `$filter` field, but the docs show only `eq` (and
+        // `and`) in their examples (learn.microsoft.com, partner-center/developer/
+        // get-a-list-of-referrals); `gt` is the one operator beyond them we send, since an
+        // incremental refresh cannot be written with `eq`. No `$orderby` (only
+        // `createdDateTime` is documented, and order does not matter here).
         let query = ListQuery {
             filter: since.map(|t| format!("updatedDateTime gt {}", format_datetime(&t))),
             count: true,

@@ -22,18 +22,18 @@
 //!   substring in any field. Negation is never fuzzy: fuzzy exclusion would hide far too much.
 //! - **Exact tokens**, `key:value` (`=` is accepted for `:`); keys are case-insensitive:
 //!
-//!   | key (aliases) | values | OData path |
+//!   | key (aliases) | values | on the server (see [`Filter::to_odata`]) |
 //!   |---|---|---|
-//!   | `status` | new, active, closed | `status` |
-//!   | `sub` (`substatus`) | pending, received, accepted, won, lost, declined, expired | `substatus` |
-//!   | `type` | independent, shared | `type` |
-//!   | `dir` (`direction`) | incoming, outgoing | `direction` |
-//!   | `qual` (`qualification`) | none, direct, marketingqualified, salesqualified | `qualification` |
-//!   | `stage` (`salesstage`) | qualify, develop, propose, close | `salesStage` |
-//!   | `reg` (`registration`) | none, reviewpending, actionrequired, passed, failed, approved | `registrationStatus` |
-//!   | `mkto` (`marketo`) | unknown, synced, partial, missing | local only |
-//!   | `cur` (`currency`) | ISO 4217 codes | `details/currency` |
-//!   | `country` | ISO 3166 alpha-2 codes | `customerProfile/address/country` |
+//!   | `status` | new, active, closed | `status` (one value) |
+//!   | `sub` (`substatus`) | pending, received, accepted, won, lost, declined, expired | `substatus` (one value) |
+//!   | `type` | independent, shared | local |
+//!   | `dir` (`direction`) | incoming, outgoing | local |
+//!   | `qual` (`qualification`) | none, direct, marketingqualified, salesqualified | local |
+//!   | `stage` (`salesstage`) | qualify, develop, propose, close | local |
+//!   | `reg` (`registration`) | none, reviewpending, actionrequired, passed, failed, approved | local |
+//!   | `mkto` (`marketo`) | unknown, synced, partial, missing | local |
+//!   | `cur` (`currency`) | ISO 4217 codes | local |
+//!   | `country` | ISO 3166 alpha-2 codes | local |
 //!
 //!   Enumeration values may be shortened to any unique prefix, or failing that any unique
 //!   substring (`qual:sales`, `qual:mark`, `sub:pend`); an exact spelling always wins. Codes
@@ -457,22 +457,6 @@ impl ListField {
         }
     }
 
-    /// The OData path on the server; `None` for local-only fields.
-    pub fn odata_path(self) -> Option<&'static str> {
-        Some(match self {
-            ListField::Status => "status",
-            ListField::Substatus => "substatus",
-            ListField::Type => "type",
-            ListField::Direction => "direction",
-            ListField::Qualification => "qualification",
-            ListField::SalesStage => "salesStage",
-            ListField::RegistrationStatus => "registrationStatus",
-            ListField::Marketo => return None,
-            ListField::Currency => "details/currency",
-            ListField::Country => "customerProfile/address/country",
-        })
-    }
-
     /// The row's value in canonical spelling; `None` when the row has none.
     pub fn row_value(self, row: &ReferralRow) -> Option<&str> {
         let text = match self {
@@ -527,15 +511,6 @@ impl DateField {
             DateField::Closing => "close",
             DateField::Updated => "updated",
             DateField::Created => "created",
-        }
-    }
-
-    /// The OData path on the server.
-    pub fn odata_path(self) -> &'static str {
-        match self {
-            DateField::Closing => "details/closingDateTime",
-            DateField::Updated => "updatedDateTime",
-            DateField::Created => "createdDateTime",
         }
     }
 

@@ -1,8 +1,13 @@
-//! The exact tokens of a filter as a Partner Center OData `$filter`, for narrowing on the
-//! server (see partner-center.md, "Query").
+//! The exact tokens of a filter that go to the server as a Partner Center OData `$filter`.
+//!
+//! Only what the docs list is sent (learn.microsoft.com, partner-center/developer/
+//! get-a-list-of-referrals: `$filter` on engagementId, status, substatus, updatedDateTime and
+//! email; the examples use `eq` and `and` only): a `status:` or `sub:` token with one value,
+//! not negated, becomes `status eq 'New'`. Every other token (comma lists, which would need
+//! `or`; negations; comparisons; the other fields; `fav`; words) is applied locally to what
+//! the server returns.
 
-use super::{Cond, Filter, Interval, Term};
-use crate::domain::time::format_datetime;
+use super::{Cond, Filter, ListField, Term};
 
 /// Quotes a string for an OData `$filter`: single quotes, embedded quotes doubled.
 pub fn odata_string_literal(s: &str) -> String {
@@ -10,9 +15,8 @@ pub fn odata_string_literal(s: &str) -> String {
 }
 
 impl Filter {
-    /// The exact tokens as a Partner Center OData `$filter` (see partner-center.md, "Query"),
-    /// joined by ` and `, for narrowing on the server. Free words, `mkto:` and `value` (compared
-    /// across currencies) are local only and left out; `None` when nothing remains.
+    /// The tokens the server can apply as a documented OData `$filter` (see the module notes),
+    /// joined by ` and `; `None` when none can. The rest must be applied locally.
     pub fn to_odata(&self) -> Option<String> {
         let parts: Vec<String> = self.terms.iter().filter_map(Term::to_odata).collect();
         (!parts.is_empty()).then(|| parts.join(" and "))
@@ -21,73 +25,27 @@ impl Filter {
 
 impl Term {
     fn to_odata(&self) -> Option<String> {
-        let clauses = self.cond.odata_clauses()?;
-        Some(if self.negated {
-            format!("not ({})", clauses.join(self.cond.odata_joiner()))
-        } else if clauses.len() == 1 {
-            clauses.join("")
-        } else {
-            format!("({})", clauses.join(self.cond.odata_joiner()))
-        })
-    }
-}
-
-impl Cond {
-    /// The OData comparisons of this condition, to be joined by [`Cond::odata_joiner`];
-    /// `None` for local-only conditions.
-    fn odata_clauses(&self) -> Option<Vec<String>> {
-        match self {
-            Cond::OneOf { field, values } => {
-                let path = field.odata_path()?;
-                Some(
-                    values
-                        .iter()
-                        .map(|v| format!("{path} eq {}", odata_string_literal(v)))
-                        .collect(),
-                )
-            }
-            // Values compare in the reporting currency, which the server cannot convert to:
-            // value tokens are applied locally.
-            Cond::Value(_) => None,
-            Cond::Date { field, interval } => {
-                Some(interval.odata(field.odata_path(), format_datetime))
-            }
-            Cond::Favorite => Some(vec!["favorite eq true".to_string()]),
+        if self.negated {
+            return None;
         }
-    }
-
-    fn odata_joiner(&self) -> &'static str {
-        match self {
-            Cond::OneOf { .. } => " or ",
-            _ => " and ",
+        match &self.cond {
+            Cond::OneOf { field, values } => match (field.odata_path()?, values.as_slice()) {
+                (path, [one]) => Some(format!("{path} eq {}", odata_string_literal(one))),
+                _ => None,
+            },
+            Cond::Value(_) | Cond::Date { .. } | Cond::Favorite => None,
         }
     }
 }
 
-impl<T: PartialOrd + Copy> Interval<T> {
-    /// The OData comparisons (`path gt x`, …) of the bounds; one `eq` for a single point.
-    fn odata(&self, path: &str, show: impl Fn(&T) -> String) -> Vec<String> {
-        if let (Some(lo), Some(hi)) = (self.lo, self.hi)
-            && lo.inclusive
-            && hi.inclusive
-            && lo.at == hi.at
-        {
-            return vec![format!("{path} eq {}", show(&lo.at))];
+impl ListField {
+    /// The OData path on the server for the fields the docs list under `$filter`; `None` for
+    /// the fields filtered locally only.
+    pub fn odata_path(self) -> Option<&'static str> {
+        match self {
+            ListField::Status => Some("status"),
+            ListField::Substatus => Some("substatus"),
+            _ => None,
         }
-        let lo = self.lo.map(|e| {
-            format!(
-                "{path} {} {}",
-                if e.inclusive { "ge" } else { "gt" },
-                show(&e.at)
-            )
-        });
-        let hi = self.hi.map(|e| {
-            format!(
-                "{path} {} {}",
-                if e.inclusive { "le" } else { "lt" },
-                show(&e.at)
-            )
-        });
-        lo.into_iter().chain(hi).collect()
     }
 }

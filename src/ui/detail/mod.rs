@@ -13,8 +13,6 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState};
 
-use crate::domain::patch::PatchOp;
-use crate::domain::rules;
 use crate::domain::*;
 use crate::keys::REFERRAL_ACTIONS;
 use crate::protocol::{Command, Event, Level};
@@ -181,24 +179,19 @@ impl DetailPane {
         match action {
             KeyAction::OpenBrowser | KeyAction::CopyId => Self::id_action(action, &self.id, cx),
             KeyAction::Favorite => {
-                let now = !referral.is_favorite();
-                let op = if referral.favorite.is_some() {
-                    PatchOp::replace("/favorite", serde_json::Value::Bool(now))
-                } else {
-                    PatchOp::add("/favorite", serde_json::Value::Bool(now))
-                };
-                cx.send(Command::Patch {
+                let favorite = !referral.is_favorite();
+                cx.send(Command::SetFavorite {
                     id: self.id.clone(),
-                    ops: vec![op],
-                    etag: referral.etag.clone(),
-                    base: Box::new(referral.clone()),
-                    summary: if now {
-                        "favorite ★".into()
-                    } else {
-                        "favorite removed".into()
-                    },
+                    favorite,
                 });
-                self.save = SaveState::Saving;
+                cx.notify(
+                    Level::Info,
+                    if favorite {
+                        "favorite ★ (kept on this computer)"
+                    } else {
+                        "favorite removed"
+                    },
+                );
                 Flow::Handled
             }
             KeyAction::Edit => match self.current_path() {
@@ -232,17 +225,13 @@ impl DetailPane {
         selected: bool,
     ) -> Vec<Line<'static>> {
         let theme = cx.theme;
-        let closed = self
-            .referral
-            .as_deref()
-            .is_some_and(|r| r.status() == Status::Closed);
         match entry {
             Entry::Header(title) => vec![Line::from(Span::styled(
                 format!("── {title} "),
                 theme.header,
             ))],
             Entry::Field { label, value, path } => {
-                let editable = path.is_some_and(|p| !closed || rules::editable_when_closed(p));
+                let editable = path.is_some();
                 let marker = if editable { "✎ " } else { "  " };
                 let value_w = width.saturating_sub(label_w + 2).max(8);
                 let wrapped = widgets::wrap(value, value_w);

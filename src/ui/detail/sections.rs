@@ -34,7 +34,7 @@ fn header(e: &mut Vec<Entry>, title: &str) {
 /// Overview: what the referral is and where it comes from.
 fn overview(e: &mut Vec<Entry>, r: &Referral) {
     header(e, "Overview");
-    e.push(field("Name", r.name(), Some("/name")));
+    e.push(field("Name", r.name(), None));
     e.push(field(
         "Status",
         format!("{} / {}", r.status(), r.substatus()),
@@ -48,7 +48,7 @@ fn overview(e: &mut Vec<Entry>, r: &Referral) {
     e.push(field(
         "Favorite",
         if r.is_favorite() { "★ yes" } else { "no" },
-        Some("/favorite"),
+        None,
     ));
     e.push(field("Type", label(&r.referral_type), None));
     e.push(field("Direction", label(&r.direction), None));
@@ -58,6 +58,16 @@ fn overview(e: &mut Vec<Entry>, r: &Referral) {
         label(&r.sales_stage),
         Some("/salesStage"),
     ));
+    // Services co-sell (see `Referral::partner_role`): shown when the referral has any of them.
+    if r.partner_role.is_some() || r.solution_area.is_some() || r.solution_play.is_some() {
+        for (label, value) in [
+            ("Partner role", &r.partner_role),
+            ("Solution area", &r.solution_area),
+            ("Solution play", &r.solution_play),
+        ] {
+            e.push(field(label, value.clone().unwrap_or_default(), None));
+        }
+    }
     e.push(field("Id", r.id(), None));
     e.push(field(
         "Engagement",

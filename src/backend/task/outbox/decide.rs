@@ -4,11 +4,10 @@
 
 use std::collections::HashSet;
 
+use crate::backend::partner_center::ListQuery;
 use crate::domain::Referral;
-use crate::domain::filter::odata_string_literal;
 use crate::domain::outbox::{OutboxAction, OutboxEntry, OutboxState, StoreOp};
 use crate::domain::patch::{self, PatchOp};
-use crate::domain::time::format_datetime;
 use crate::protocol::{Event, Level};
 
 /// Why an entry was marked as a conflict when the mine/theirs view cannot be shown.
@@ -125,15 +124,28 @@ impl<'a> SendQueue<'a> {
     }
 }
 
-/// The list filter that finds what an earlier, unanswered create of `referral` may have made:
-/// the same name, created since shortly before the edit was queued.
-pub fn lookup_filter(referral: &Referral, entry: &OutboxEntry) -> String {
+/// How many of the newest referrals are searched for what an earlier, unanswered create made.
+pub const LOOKUP_TOP: u32 = 100;
+
+/// The list query that finds what an earlier, unanswered create may have made: the newest
+/// [`LOOKUP_TOP`] referrals by `createdDateTime desc`, the one documented `$orderby`. Name and
+/// creation time are not documented `$filter` fields (learn.microsoft.com, partner-center/
+/// developer/get-a-list-of-referrals), so [`made_by_create`] checks them locally.
+pub fn lookup_query() -> ListQuery {
+    ListQuery {
+        orderby: Some("createdDateTime desc".into()),
+        top: Some(LOOKUP_TOP),
+        ..ListQuery::default()
+    }
+}
+
+/// True when `found` has the name of `referral` and was created since shortly before the edit
+/// was queued, and is what its create would have made ([`same_create`]).
+pub fn made_by_create(referral: &Referral, entry: &OutboxEntry, found: &Referral) -> bool {
     let since = entry.created_at - chrono::Duration::minutes(5);
-    format!(
-        "name eq {} and createdDateTime ge {}",
-        odata_string_literal(referral.name()),
-        format_datetime(&since)
-    )
+    found.name() == referral.name()
+        && found.created_date_time.is_some_and(|c| c >= since)
+        && same_create(referral, found)
 }
 
 /// True when `found` is the referral a create of `wanted` would have made: the same
@@ -368,8 +380,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn referral(id: Option<&str>, name: &str, etag: &str) -> Referral {
-        let mut v = json!({"name": name, "status": "New", "substatus": "Pending",
+    /// A referral named "New deal" whose notes are `text` (what the test edits change).
+    fn referral(id: Option<&str>, text: &str, etag: &str) -> Referral {
+        let mut v = json!({"name": "New deal", "details": {"notes": text}, "status": "New", "substatus": "Pending",
                            "engagementId": "e1", "eTag": etag});
         if let Some(id) = id {
             v["id"] = json!(id);
@@ -395,7 +408,10 @@ mod tests {
             seq,
             OutboxAction::Patch {
                 referral_id: id.into(),
-                ops: vec![PatchOp::replace("/name", json!(format!("edit {seq}")))],
+                ops: vec![PatchOp::replace(
+                    "/details/notes",
+                    json!(format!("edit {seq}")),
+                )],
                 etag: Some(etag.into()),
             },
         )
@@ -803,5 +819,26 @@ mod tests {
                 flow: Flow::Hold,
             }
         );
+    }
+
+    #[test]
+    fn a_lost_create_is_looked_up_with_documented_options_only() {
+        let q = lookup_query();
+        assert_eq!(
+            q.filter, None,
+            "name and createdDateTime are not documented filters"
+        );
+        assert_eq!(q.orderby.as_deref(), Some("createdDateTime desc"));
+        assert_eq!(q.top, Some(LOOKUP_TOP));
+        let e = create(1);
+        let wanted = referral(None, "New deal", "");
+        let mut found = referral(Some("r9"), "New deal", "\"x\"");
+        found.created_date_time = Some(e.created_at);
+        assert!(made_by_create(&wanted, &e, &found));
+        found.created_date_time = Some(e.created_at - chrono::Duration::minutes(6));
+        assert!(!made_by_create(&wanted, &e, &found), "made before the edit");
+        found.created_date_time = Some(e.created_at);
+        found.name = Some("Other deal".into());
+        assert!(!made_by_create(&wanted, &e, &found), "another name");
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::Utc;
 
 use super::{Ctx, is_transient};
-use crate::backend::partner_center::{ListQuery, PartnerCenterClient, PcError};
+use crate::backend::partner_center::{PartnerCenterClient, PcError};
 use crate::backend::store::Withdrawal;
 use crate::domain::Referral;
 use crate::domain::outbox::{OutboxAction, OutboxEntry, StoreOp};
@@ -456,13 +456,13 @@ impl Ctx {
         referral: &Referral,
         entry: &OutboxEntry,
     ) -> Option<Referral> {
-        let query = ListQuery {
-            filter: Some(decide::lookup_filter(referral, entry)),
-            ..ListQuery::default()
-        };
-        let found = pc.list(&query, |_, _| {}).await.ok()?.referrals;
+        let found = pc
+            .list(&decide::lookup_query(), |_, _| {})
+            .await
+            .ok()?
+            .referrals;
         for r in found {
-            let same = decide::same_create(referral, &r);
+            let same = decide::made_by_create(referral, entry, &r);
             // A referral already in the cache was made by some other edit (the twin's Shared
             // half has the same name and engagement).
             let id = r.id().to_string();
