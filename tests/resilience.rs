@@ -97,7 +97,10 @@ async fn edits_survive_errors_drops_throttling_and_latency() {
     for (i, r) in targets.iter().enumerate() {
         cmd.send(Command::Patch {
             id: r.id().to_string(),
-            ops: vec![PatchOp::replace("/name", json!(format!("Resilient {i}")))],
+            ops: vec![PatchOp::replace(
+                "/details/notes",
+                json!(format!("Resilient {i}")),
+            )],
             etag: r.etag.clone(),
             base: Box::new(r.clone()),
             summary: "name".into(),
@@ -162,7 +165,7 @@ async fn edits_survive_errors_drops_throttling_and_latency() {
     for (i, r) in targets.iter().enumerate() {
         let server = client.get(r.id()).await.unwrap();
         assert_eq!(
-            server.name(),
+            server.notes(),
             format!("Resilient {i}"),
             "edit {i} reached the server exactly as made"
         );

@@ -1056,7 +1056,7 @@ async fn put_needs_if_match_and_no_links() {
         (StatusCode::BAD_REQUEST, Some("links"))
     );
     body.as_object_mut().unwrap().remove("links");
-    body["name"] = json!("Renamed by PUT");
+    body["campaignId"] = json!("Replaced by PUT");
     let ok = s
         .api(
             Method::PUT,
@@ -1066,7 +1066,7 @@ async fn put_needs_if_match_and_no_links() {
         )
         .await;
     assert_eq!(ok.status, 200, "{}", ok.body);
-    assert_eq!(ok.body["name"], "Renamed by PUT");
+    assert_eq!(ok.body["campaignId"], "Replaced by PUT");
     let stale = s
         .api(
             Method::PUT,
@@ -1462,7 +1462,7 @@ async fn top_is_the_total_to_retrieve_and_expand_is_accepted() {
 #[tokio::test]
 async fn name_and_favorite_are_not_patchable() {
     // Neither is on the connector's list of PATCH paths.
-    let s = sbx(5).await;
+    let s = sbx(40).await;
     let id = s.find("status eq 'Active'").await["id"]
         .as_str()
         .unwrap()

@@ -252,8 +252,11 @@ pub struct Requirements {
     pub solutions: Option<Vec<Solution>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offers: Option<Vec<Value>>,
+    /// An object in the current docs (`{"iot": {}, "attributes": [{"id", "type"}]}`,
+    /// learn.microsoft.com, partner-center/developer/create-a-referral), text in older data:
+    /// kept as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub additional_requirements: Option<String>,
+    pub additional_requirements: Option<Value>,
     #[serde(flatten)]
     pub extra: Extra,
 }

@@ -604,9 +604,9 @@ fn details(rng: &mut StdRng, country: &Country, plan: &Plan, dates: &Dates) -> D
             services: Some(ids(rng, SERVICES, 2)),
             solutions: Some(solutions),
             offers: None,
-            additional_requirements: rng
-                .random_bool(0.2)
-                .then(|| "Must integrate with the existing SAP landscape.".to_string()),
+            additional_requirements: rng.random_bool(0.2).then(|| {
+                serde_json::Value::from("Must integrate with the existing SAP landscape.")
+            }),
             ..Default::default()
         }),
         ..Default::default()

@@ -349,7 +349,11 @@ fn requirements(e: &mut Vec<Entry>, r: &Referral) {
         ));
     }
     if let Some(a) = &req.additional_requirements {
-        e.push(field("Additional", a.clone(), None));
+        let text = match a {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        e.push(field("Additional", text, None));
     }
 }
 
