@@ -48,7 +48,7 @@ proptest! {
     #[test]
     fn an_untouched_form_sends_nothing(seed in any::<u64>(), pick in 0usize..4, c in closing()) {
         let r = referral(seed, pick, c);
-        let form = EditForm::new(r.clone(), "/name");
+        let form = EditForm::new(r.clone(), "/details/notes");
         let ops = diff(&r, &form.edited().unwrap());
         prop_assert!(ops.is_empty(), "untouched form sent {ops:?}");
     }
@@ -62,10 +62,10 @@ proptest! {
         days in 1i64..400,
     ) {
         let r = referral(seed, pick, c);
-        let mut form = EditForm::new(r.clone(), "/name");
+        let mut form = EditForm::new(r.clone(), "/details/notes");
         let old_closing: Option<DateTime<Utc>> = r.closing_date();
         let (key, value) = match which {
-            0 => ("/name", format!("{} (renewal)", r.name())),
+            0 => ("/campaignId", format!("campaign-{days}")),
             1 => ("/details/notes", format!("call back in {days} days")),
             2 => (
                 "/details/dealValue",

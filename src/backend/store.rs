@@ -65,7 +65,7 @@ fn state_from_sql(s: &str) -> OutboxState {
     }
 }
 
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 const MIGRATIONS: &[&str] = &[
     // 1: referrals with their list columns, meta, Marketo reports, outbox.
