@@ -7,7 +7,7 @@
 //! configuration; until then the shipped table with USD applies.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{LazyLock, OnceLock};
 
 use serde::Deserialize;
 
@@ -116,22 +116,21 @@ impl Rates {
     }
 }
 
-static CURRENT: RwLock<Option<Arc<Rates>>> = RwLock::new(None);
+/// The table from the config, installed once at start.
+static INSTALLED: OnceLock<Rates> = OnceLock::new();
+/// The shipped table, read once on first use.
+static SHIPPED_TABLE: LazyLock<Rates> = LazyLock::new(Rates::shipped);
 
-/// Makes `rates` the table the program compares amounts with.
+/// Makes `rates` the table the program compares amounts with. The config is read once at
+/// start, so the first table installed stays; a later one is ignored.
 pub fn install(rates: Rates) {
-    if let Ok(mut slot) = CURRENT.write() {
-        *slot = Some(Arc::new(rates));
-    }
+    let _ = INSTALLED.set(rates);
 }
 
-/// The table in use: the installed one, else the shipped one with USD.
-pub fn current() -> Arc<Rates> {
-    CURRENT
-        .read()
-        .ok()
-        .and_then(|slot| slot.clone())
-        .unwrap_or_else(|| Arc::new(Rates::shipped()))
+/// The table in use: the installed one, else the shipped one with USD. Free to call per row:
+/// no lock, no parse, no reference count.
+pub fn current() -> &'static Rates {
+    INSTALLED.get().unwrap_or(&SHIPPED_TABLE)
 }
 
 #[cfg(test)]

@@ -384,7 +384,7 @@ impl SearchIndex {
         let mut keyed: Vec<(u128, u32)> = self
             .order
             .iter()
-            .map(|&i| (sort_key(&rows[i as usize], spec, &rates), i))
+            .map(|&i| (sort_key(&rows[i as usize], spec, rates), i))
             .collect();
         let cmp = |a: &(u128, u32), b: &(u128, u32)| {
             a.0.cmp(&b.0).then_with(|| {

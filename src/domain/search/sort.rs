@@ -150,8 +150,8 @@ pub fn compare_rows(a: &ReferralRow, b: &ReferralRow, spec: SortSpec) -> Orderin
         Column::Value => {
             let rates = crate::domain::money::current();
             missing_last(
-                reporting_value(a, &rates),
-                reporting_value(b, &rates),
+                reporting_value(a, rates),
+                reporting_value(b, rates),
                 desc,
                 f64::total_cmp,
             )
