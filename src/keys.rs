@@ -47,6 +47,10 @@ pub enum KeyAction {
     Outbox,
     Undo,
     SortReverse,
+    Mark,
+    MarkRange,
+    MarkAll,
+    UndoBatch,
 }
 
 impl KeyAction {
@@ -84,6 +88,10 @@ impl KeyAction {
         KeyAction::Outbox,
         KeyAction::Undo,
         KeyAction::SortReverse,
+        KeyAction::Mark,
+        KeyAction::MarkRange,
+        KeyAction::MarkAll,
+        KeyAction::UndoBatch,
     ];
 
     /// The name used in the `[keys]` config table.
@@ -122,6 +130,10 @@ impl KeyAction {
             KeyAction::Outbox => "outbox",
             KeyAction::Undo => "undo",
             KeyAction::SortReverse => "sort_reverse",
+            KeyAction::Mark => "mark",
+            KeyAction::MarkRange => "mark_range",
+            KeyAction::MarkAll => "mark_all",
+            KeyAction::UndoBatch => "undo_batch",
         }
     }
 
@@ -161,6 +173,10 @@ impl KeyAction {
             KeyAction::Outbox => "unsent edits (outbox)",
             KeyAction::Undo => "undo the last status move (while it waits to be sent)",
             KeyAction::SortReverse => "reverse the sort",
+            KeyAction::Mark => "mark / unmark the row for a bulk action, then down",
+            KeyAction::MarkRange => "mark from the last mark to the cursor",
+            KeyAction::MarkAll => "mark every visible row (again: clear the marks)",
+            KeyAction::UndoBatch => "undo the whole last bulk action (while it waits to be sent)",
         }
     }
 
@@ -203,6 +219,10 @@ impl KeyAction {
             KeyAction::Outbox => &["O"],
             KeyAction::Undo => &["u"],
             KeyAction::SortReverse => &["~"],
+            KeyAction::Mark => &["space"],
+            KeyAction::MarkRange => &["V"],
+            KeyAction::MarkAll => &["*"],
+            KeyAction::UndoBatch => &["U"],
         }
     }
 }

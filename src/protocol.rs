@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::bulk::BulkMove;
 use crate::domain::marketo::{MarketoBadge, RecordStatus, StepResult, SyncReport};
 use crate::domain::outbox::OutboxEntry;
 use crate::domain::patch::PatchOp;
@@ -45,6 +46,19 @@ pub enum Command {
     /// it is too late.
     Withdraw {
         seq: i64,
+    },
+    /// Queue one status move for each of `ids` (bulk triage): one outbox entry per referral,
+    /// built from its cached copy (its own eTag), held `hold_seconds` for undo. Referrals the
+    /// move cannot apply to are skipped and reported.
+    BulkMove {
+        ids: Vec<String>,
+        change: BulkMove,
+        hold_seconds: u64,
+    },
+    /// Take back several held entries (undo of a bulk move); each referral's cached copy goes
+    /// back to the one the edit was made on.
+    WithdrawMany {
+        seqs: Vec<i64>,
     },
     /// Mark or unmark a referral as a favorite: a local mark, never sent to the server (the
     /// service takes no PATCH of `/favorite`).
@@ -199,6 +213,14 @@ pub enum Event {
         id: String,
         summary: String,
         until: DateTime<Utc>,
+    },
+    /// A bulk move is on disk: one entry per referral (`queued`: id and outbox seq), held until
+    /// `until` when held; `skipped` the referrals it could not apply to, with why.
+    BulkQueued {
+        change: BulkMove,
+        queued: Vec<(String, i64)>,
+        skipped: Vec<(String, String)>,
+        until: Option<DateTime<Utc>>,
     },
     /// A held edit was taken back before it was sent (undo).
     Withdrawn {

@@ -43,6 +43,7 @@ impl App {
         };
         self.note_facts(&event);
         self.mark_rows(&event);
+        self.note_batch(&event);
         // Every pane sees every event; each picks what concerns it.
         let mut flows = Vec::new();
         {

@@ -237,6 +237,12 @@ fn top_bar<'a>(app: &App, cx: &RenderCx<'_>, width: u16) -> Line<'a> {
             outbox_style,
         )],
     ));
+    if let Some(batch) = app.batch() {
+        parts.push(part(
+            240,
+            vec![Span::styled(batch.progress(), cx.theme.warning)],
+        ));
+    }
     // Calls left in the throttle windows: Partner Center, then Marketo on wide screens.
     let budgets = [
         ("API", app.top.budget, 80),

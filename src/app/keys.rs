@@ -121,7 +121,13 @@ impl App {
             KeyAction::Palette => Flow::Overlay(Box::new(crate::ui::palette::Palette::new())),
             KeyAction::Filter => self.start_filter(),
             KeyAction::Undo => {
-                self.undo_last(fx);
+                if !(self.focus == Focus::List && self.undo_row(fx)) {
+                    self.undo_last(fx);
+                }
+                Flow::Handled
+            }
+            KeyAction::UndoBatch => {
+                self.undo_batch(fx);
                 Flow::Handled
             }
             KeyAction::Refresh => {
@@ -149,6 +155,12 @@ impl App {
                 Flow::Handled
             }
             _ => {
+                // With marks, the referral actions that have a bulk form act on the marked set.
+                if self.focus == Focus::List
+                    && let Some(flow) = self.bulk_action(action)
+                {
+                    return flow;
+                }
                 // Referral actions pressed in the list go to the referral's detail pane.
                 if self.focus == Focus::List
                     && let Some(id) = self.list.selected_id().map(str::to_string)

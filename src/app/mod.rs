@@ -13,6 +13,7 @@
 //! - `draw`: the whole screen, with the top and bottom bars.
 
 mod backend_events;
+mod bulk;
 mod draw;
 mod keys;
 
@@ -161,6 +162,8 @@ pub struct App {
     filter_from: Option<Focus>,
     /// The last held status move, which `u` can take back until its time.
     undo: Option<Undo>,
+    /// The bulk status move on its way, if any.
+    batch: Option<bulk::Batch>,
 }
 
 /// A status move held in the outbox for its undo window.
@@ -214,6 +217,7 @@ impl App {
             areas: Default::default(),
             filter_from: None,
             undo: None,
+            batch: None,
         }
     }
 
@@ -382,6 +386,7 @@ impl App {
             }
             Flow::Send(command) => fx.commands.push(command),
             Flow::List(ListRequest::Sort(sort)) => self.list.set_sort(sort),
+            Flow::List(ListRequest::ClearMarks) => self.list.clear_marks(),
             Flow::List(ListRequest::Filter(text)) => {
                 self.list.set_filter(&text);
                 self.follow_selection(fx);

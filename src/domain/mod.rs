@@ -1,5 +1,6 @@
 //! Pure types and rules: no I/O, no clocks other than values passed in.
 
+pub mod bulk;
 pub mod create;
 pub mod enums;
 pub mod field;

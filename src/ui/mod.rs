@@ -2,6 +2,7 @@
 //! theme, keymap and shared widgets. The app lays them out on the screen (see
 //! `../shared/spec/ux.md`); nothing here knows the app.
 
+pub mod bulk;
 pub mod conflict;
 pub mod create;
 pub mod detail;

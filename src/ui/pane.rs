@@ -43,6 +43,8 @@ pub enum Flow {
 pub enum ListRequest {
     Sort(SortSpec),
     Filter(String),
+    /// Clear the marks of bulk triage (a bulk action was confirmed).
+    ClearMarks,
 }
 
 impl std::fmt::Debug for Flow {

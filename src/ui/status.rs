@@ -18,6 +18,7 @@ use crate::domain::patch;
 use crate::domain::rules::{self, allowed_moves};
 use crate::domain::*;
 use crate::protocol::{Command, Level};
+use crate::ui::bulk::BulkPreview;
 use crate::ui::dialog::{Confirm, OnYes};
 use crate::ui::form::{Field, Form, FormEvent, Kind};
 use crate::ui::keymap::{KeyAction, Keymap};
@@ -292,9 +293,16 @@ impl Pane for StatusDialog {
     }
 }
 
+/// What a reason is asked for: one referral's move, or a bulk decline (whose preview opens
+/// with the reason).
+enum ReasonFor {
+    One(Referral),
+    Many(Option<Box<BulkPreview>>),
+}
+
 /// Picks the reason of a decline (required) or a loss (optional).
 pub struct ReasonDialog {
-    referral: Referral,
+    target: ReasonFor,
     substatus: Substatus,
     state: ListState,
     other: Option<Form>,
@@ -303,8 +311,18 @@ pub struct ReasonDialog {
 impl ReasonDialog {
     pub fn new(referral: Referral, substatus: Substatus) -> ReasonDialog {
         ReasonDialog {
-            referral,
+            target: ReasonFor::One(referral),
             substatus,
+            state: ListState::default().with_selected(Some(0)),
+            other: None,
+        }
+    }
+
+    /// The one reason of a bulk decline; the preview opens with it.
+    pub fn for_bulk(preview: BulkPreview) -> ReasonDialog {
+        ReasonDialog {
+            target: ReasonFor::Many(Some(Box::new(preview))),
+            substatus: Substatus::Declined,
             state: ListState::default().with_selected(Some(0)),
             other: None,
         }
@@ -321,16 +339,22 @@ impl ReasonDialog {
         v
     }
 
-    fn finish(&self, reason: Option<String>, cx: &mut Cx<'_>) -> Flow {
+    fn finish(&mut self, reason: Option<String>, cx: &mut Cx<'_>) -> Flow {
+        let referral = match &mut self.target {
+            ReasonFor::One(r) => r,
+            ReasonFor::Many(preview) => {
+                return match preview.take() {
+                    Some(mut p) => {
+                        p.set_reason(reason.unwrap_or_default());
+                        Flow::Replace(p)
+                    }
+                    None => Flow::Close,
+                };
+            }
+        };
         Flow::Many(vec![
             Flow::Close,
-            send_move(
-                &self.referral,
-                Status::Closed,
-                self.substatus.clone(),
-                reason,
-                cx,
-            ),
+            send_move(referral, Status::Closed, self.substatus.clone(), reason, cx),
         ])
     }
 }
@@ -404,7 +428,14 @@ impl Pane for ReasonDialog {
         } else {
             "Close as Lost"
         };
-        let block = widgets::pane_block(format!(" {verb} “{}” — why? ", self.referral.name()), cx);
+        let what = match &self.target {
+            ReasonFor::One(r) => format!("“{}”", r.name()),
+            ReasonFor::Many(p) => {
+                let n = p.as_ref().map_or(0, |p| p.count());
+                format!("{n} referral{}", if n == 1 { "" } else { "s" })
+            }
+        };
+        let block = widgets::pane_block(format!(" {verb} {what} — why? "), cx);
         let inner = block.inner(area);
         frame.render_widget(block, area);
         if let Some(form) = &mut self.other {

@@ -30,6 +30,7 @@ use crate::backend::partner_center::{PartnerCenterClient, PcError};
 use crate::backend::store::{Store, StoreError};
 use crate::protocol::*;
 
+mod bulk;
 mod detail;
 mod export;
 mod marketo;
@@ -297,6 +298,16 @@ impl Ctx {
             },
             Command::Withdraw { seq } => {
                 self.spawn(ctx.withdraw(seq));
+            }
+            Command::BulkMove {
+                ids,
+                change,
+                hold_seconds,
+            } => {
+                self.spawn(ctx.queue_bulk_move(ids, change, hold_seconds));
+            }
+            Command::WithdrawMany { seqs } => {
+                self.spawn(ctx.withdraw_many(seqs));
             }
             Command::SetFavorite { id, favorite } => {
                 self.spawn(ctx.set_favorite(id, favorite));

@@ -30,6 +30,7 @@ use crate::ui::pane::{Cx, Flow, ListLookup, Pane, RenderCx};
 use crate::ui::widgets::{self, fit, fit_right};
 
 mod columns;
+mod selection;
 
 pub use columns::default_descending;
 use columns::layout_columns;
@@ -73,6 +74,8 @@ pub struct ListPane {
     /// The hits in display order, Microsoft's linked copies right under their partner (see
     /// [`group_linked`]).
     display: Vec<u32>,
+    /// The referrals marked for a bulk action (`Space`, `V`, `*`).
+    selection: selection::Selection,
 }
 
 impl ListPane {
@@ -93,6 +96,7 @@ impl ListPane {
             rows_area: Rect::default(),
             width: 80,
             display: Vec::new(),
+            selection: Default::default(),
         }
     }
 
@@ -429,6 +433,10 @@ impl Pane for ListPane {
                     ..cur
                 });
             }
+            Some(KeyAction::Mark) => self.toggle_mark(),
+            Some(KeyAction::MarkRange) => self.mark_range(),
+            Some(KeyAction::MarkAll) => self.mark_all(),
+            Some(KeyAction::Back) if self.marked_len() > 0 => self.clear_marks(),
             Some(KeyAction::Back) if !self.filter_text().is_empty() => self.set_filter(""),
             _ => return Flow::Ignored,
         }
@@ -484,8 +492,10 @@ impl Pane for ListPane {
         ]
         .into_iter()
         .chain(REFERRAL_ACTIONS.iter().copied())
+        .chain(selection::HELP.iter().copied())
         .map(|(a, d)| (keymap.label(a), d.to_string()))
         .collect();
+        h.push(("".into(), selection::with_marks(keymap)));
         h.push((
             "filter".into(),
             "words (fuzzy) · \"exact phrase\" · status:new sub:pending type:shared dir:incoming qual:sales".into(),
@@ -508,11 +518,12 @@ impl Pane for ListPane {
     fn render(&mut self, frame: &mut Frame<'_>, area: Rect, cx: &RenderCx<'_>) {
         let sort = self.sort();
         let title = format!(
-            " Referrals {}/{} · sort {}{} ",
+            " Referrals {}/{} · sort {}{}{} ",
             self.visible_len(),
             self.len(),
             sort.column.as_str(),
-            if sort.descending { " ▼" } else { " ▲" }
+            if sort.descending { " ▼" } else { " ▲" },
+            self.marks_title()
         );
         let block = widgets::pane_block(title, cx);
         let inner = block.inner(area);
@@ -526,7 +537,9 @@ impl Pane for ListPane {
             frame.render_widget(Paragraph::new(msg).style(cx.theme.dim), inner);
             return;
         }
-        let cols = layout_columns(inner.width);
+        // With marks, a one-cell gutter before the columns shows them.
+        let gutter = self.marked_len() > 0;
+        let cols = layout_columns(inner.width.saturating_sub(if gutter { 2 } else { 0 }));
         self.width = inner.width;
         let height = inner.height.saturating_sub(1) as usize;
         self.page = height.max(1);
@@ -543,13 +556,18 @@ impl Pane for ListPane {
             self.offset = self.selected + 1 - height;
         }
         self.offset = self.offset.min(len.saturating_sub(height));
-        let header = Row::new(cols.iter().map(|c| {
-            let mut name = c.title().to_string();
-            if c.sort_column() == Some(sort.column) {
-                name.push(if sort.descending { '▼' } else { '▲' });
-            }
-            Cell::from(name)
-        }))
+        let header = Row::new(
+            gutter
+                .then(|| Cell::from(""))
+                .into_iter()
+                .chain(cols.iter().map(|c| {
+                    let mut name = c.title().to_string();
+                    if c.sort_column() == Some(sort.column) {
+                        name.push(if sort.descending { '▼' } else { '▲' });
+                    }
+                    Cell::from(name)
+                })),
+        )
         .style(cx.theme.header);
         let hits: Vec<u32> = self
             .display
@@ -586,11 +604,22 @@ impl Pane for ListPane {
                 (Vec::new(), Vec::new())
             };
             let mark = self.marks.get(&row.id).map(|(m, _)| *m);
-            rows.push(Row::new(cols.iter().map(|c| {
+            let marked = gutter.then(|| {
+                if self.is_marked(&row.id) {
+                    Cell::from(Span::styled("●", cx.theme.key))
+                } else {
+                    Cell::from(" ")
+                }
+            });
+            rows.push(Row::new(marked.into_iter().chain(cols.iter().map(|c| {
                 c.cell(row, (mark, under), &name_hl, &cust_hl, cx, self.now)
-            })));
+            }))));
         }
-        let widths: Vec<Constraint> = cols.iter().map(|c| c.constraint()).collect();
+        let widths: Vec<Constraint> = gutter
+            .then_some(Constraint::Length(1))
+            .into_iter()
+            .chain(cols.iter().map(|c| c.constraint()))
+            .collect();
         let mut state = TableState::default().with_selected(Some(self.selected - self.offset));
         let selected_style = if cx.focused {
             cx.theme.selected

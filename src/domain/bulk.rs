@@ -1,0 +1,164 @@
+//! Bulk status moves, as pure decisions: which of a set of referrals a move applies to (and
+//! why the others are skipped), the JSON Patch each one sends, and how many Partner Center calls
+//! the set needs and how long they take at the documented rate (100 calls per 60 s per token).
+//!
+//! A bulk move is one outbox entry per referral, each with its own `If-Match` eTag and conflict
+//! handling: the outbox sends one `PATCH` per referral with `Prefer: return=representation`, so a
+//! referral costs one call (a 412 costs one `GET` more, for the mine/theirs view).
+
+use std::time::Duration;
+
+use super::enums::{Status, Substatus};
+use super::patch::{self, PatchOp};
+use super::referral::Referral;
+use super::rules;
+
+/// The documented Partner Center rate: calls per window, per token.
+pub const RATE_CALLS: usize = 100;
+/// The documented Partner Center rate window.
+pub const RATE_WINDOW: Duration = Duration::from_secs(60);
+
+/// A status move made on many referrals at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkMove {
+    /// New → Active/Accepted.
+    Accept,
+    /// → Closed/Declined, with one reason for all (written to `statusReason`).
+    Decline { reason: String },
+}
+
+impl BulkMove {
+    /// Where the move takes a referral.
+    pub fn target(&self) -> (Status, Substatus) {
+        match self {
+            BulkMove::Accept => (Status::Active, Substatus::Accepted),
+            BulkMove::Decline { .. } => (Status::Closed, Substatus::Declined),
+        }
+    }
+
+    /// The verb, for previews and progress ("accept", "decline").
+    pub fn verb(&self) -> &'static str {
+        match self {
+            BulkMove::Accept => "accept",
+            BulkMove::Decline { .. } => "decline",
+        }
+    }
+
+    /// The outbox summary of one referral's entry.
+    pub fn summary(&self) -> String {
+        let (status, sub) = self.target();
+        format!("status → {status}/{sub}")
+    }
+
+    /// Why the move cannot apply to a referral at `status`/`substatus`, or `None` when it can:
+    /// already there, or a move the documented table forbids (`rules::check_transition`).
+    pub fn why_not(&self, status: &Status, substatus: &Substatus) -> Option<String> {
+        let (to, to_sub) = self.target();
+        if *status == to && (to == Status::Active || *substatus == to_sub) {
+            return Some(format!("already {status}/{substatus}"));
+        }
+        // Grouped in a preview by reason: the terminal rule in one short sentence for all
+        // Closed substatuses.
+        rules::check_transition(status, substatus, &to, &to_sub)
+            .err()
+            .map(|v| match v.rule {
+                "closed-is-terminal" => "Closed (a Closed referral stays Closed)".to_string(),
+                _ => v.message,
+            })
+    }
+
+    /// The patch that moves `current`, or why it cannot be moved.
+    pub fn ops(&self, current: &Referral) -> Result<Vec<PatchOp>, String> {
+        if let Some(why) = self.why_not(&current.status(), &current.substatus()) {
+            return Err(why);
+        }
+        let (status, sub) = self.target();
+        let mut next = current.clone();
+        next.status = Some(status);
+        next.substatus = Some(sub);
+        if let BulkMove::Decline { reason } = self {
+            next.status_reason = Some(reason.clone());
+        }
+        let ops = patch::diff(current, &next);
+        if ops.is_empty() {
+            return Err("nothing to change".into());
+        }
+        Ok(ops)
+    }
+}
+
+/// The Partner Center calls a bulk move of `referrals` sends: one `PATCH` each.
+pub fn calls_for(referrals: usize) -> usize {
+    referrals
+}
+
+/// How long `calls` take at `max` calls per `window` when `left` calls remain in the current
+/// window: none beyond the budget wait; each further `max` waits one more window.
+pub fn time_for(calls: usize, left: usize, max: usize, window: Duration) -> Duration {
+    let beyond = calls.saturating_sub(left);
+    if beyond == 0 {
+        return Duration::ZERO;
+    }
+    window * beyond.div_ceil(max.max(1)) as u32
+}
+
+/// A duration in words for a preview: "at once", "about 45 s", "about 2 min".
+pub fn describe_time(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0 => "at once (within the current budget)".into(),
+        1..=119 => format!("about {s} s"),
+        _ => format!("about {} min", s.div_ceil(60)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn referral(status: &str, sub: &str) -> Referral {
+        serde_json::from_value(serde_json::json!({
+            "id": "r1", "name": "Deal", "status": status, "substatus": sub, "eTag": "e1"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn accept_applies_to_new_and_skips_the_rest_with_the_reason() {
+        let a = BulkMove::Accept;
+        assert_eq!(a.why_not(&Status::New, &Substatus::Pending), None);
+        assert_eq!(
+            a.why_not(&Status::Active, &Substatus::Accepted).as_deref(),
+            Some("already Active/Accepted")
+        );
+        let closed = a.why_not(&Status::Closed, &Substatus::Won).unwrap();
+        assert_eq!(closed, "Closed (a Closed referral stays Closed)");
+    }
+
+    #[test]
+    fn decline_writes_the_one_reason_and_skips_what_is_declined() {
+        let d = BulkMove::Decline {
+            reason: "Budget insufficient".into(),
+        };
+        let ops = d.ops(&referral("New", "Pending")).unwrap();
+        let paths: Vec<&str> = ops.iter().map(|o| o.path.as_str()).collect();
+        assert!(paths.contains(&"/status"), "{paths:?}");
+        assert!(paths.contains(&"/substatus"), "{paths:?}");
+        assert!(paths.contains(&"/statusReason"), "{paths:?}");
+        assert_eq!(
+            d.ops(&referral("Closed", "Declined")).unwrap_err(),
+            "already Closed/Declined"
+        );
+    }
+
+    #[test]
+    fn the_time_counts_whole_windows_beyond_the_budget() {
+        let w = RATE_WINDOW;
+        assert_eq!(time_for(calls_for(50), 100, 100, w), Duration::ZERO);
+        assert_eq!(time_for(calls_for(150), 100, 100, w), w);
+        assert_eq!(time_for(calls_for(150), 20, 100, w), w * 2);
+        assert_eq!(time_for(250, 0, 100, w), w * 3);
+        assert_eq!(describe_time(Duration::from_secs(60)), "about 60 s");
+        assert_eq!(describe_time(Duration::from_secs(180)), "about 3 min");
+    }
+}
