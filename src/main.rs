@@ -138,6 +138,31 @@ enum ReferralsAction {
         #[arg(allow_hyphen_values = true)]
         value: String,
     },
+    /// Accept referrals (New → Active/Accepted), one PATCH with If-Match each; prints one line
+    /// per id (exit 1 when any was refused).
+    Accept {
+        /// The referrals' ids.
+        #[arg(required = true)]
+        ids: Vec<String>,
+        /// Print what would be sent (or why an id is skipped) and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Decline referrals (→ Closed/Declined) with one reason for all; prints one line per id
+    /// (exit 1 when any was refused).
+    Decline {
+        /// The referrals' ids.
+        #[arg(required = true)]
+        ids: Vec<String>,
+        /// One of the documented reasons ("Budget insufficient", "Customer unresponsive",
+        /// "Chose another vendor", "Requirements not met", "Not a customer", "Timeline too
+        /// short", "Spam"), or "Other: some words".
+        #[arg(long, short)]
+        reason: String,
+        /// Print what would be sent (or why an id is skipped) and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -364,6 +389,20 @@ async fn script_command(
         Script::Referrals(ReferralsAction::Get { id }) => script::get(pc, &id, &mut out).await,
         Script::Referrals(ReferralsAction::Set { id, path, value }) => {
             script::set(pc, &id, &path, &value, &mut out).await
+        }
+        Script::Referrals(ReferralsAction::Accept { ids, dry_run }) => {
+            let change = refdeck::domain::bulk::BulkMove::Accept;
+            script::move_many(pc, &ids, &change, dry_run, &mut out).await
+        }
+        Script::Referrals(ReferralsAction::Decline {
+            ids,
+            reason,
+            dry_run,
+        }) => {
+            let reason = refdeck::domain::bulk::decline_reason(&reason)
+                .map_err(script::ScriptError::usage)?;
+            let change = refdeck::domain::bulk::BulkMove::Decline { reason };
+            script::move_many(pc, &ids, &change, dry_run, &mut out).await
         }
         Script::Marketo(MarketoAction::Check { id }) => {
             script::marketo_check(pc, marketo, id.as_deref(), &mut out).await

@@ -1,4 +1,4 @@
-//! The scripting subcommands (`refdeck referrals list|get|set`, `refdeck marketo check`): the
+//! The scripting subcommands (`refdeck referrals list|get|set|accept|decline`, `refdeck marketo check`): the
 //! same clients and rules as the dashboard, answering on a writer instead of a screen.
 //!
 //! Choices (the issue and the specs are silent):
@@ -19,6 +19,11 @@
 //!   `set ID /substatus X` changes the substatus within the current status.
 //! - `set` reads the referral first and sends the PATCH with its eTag (`If-Match`): a change
 //!   made elsewhere in between is refused (exit 1), never overwritten.
+//! - `accept ID...` / `decline ID... --reason R` move each referral like `set` does (read, rules,
+//!   `If-Match`), one line per id; an id already there is skipped (not a failure); every id is
+//!   tried and the exit code is 1 when any was refused. `--dry-run` reads and checks but sends
+//!   nothing, printing the patch each id would get. The reason is one of the documented ones
+//!   (`domain::bulk::decline_reason`), written in words as the dashboard writes it.
 //! - Exit codes: 0 done, 1 the command failed (unknown id, broken rule, refused by the
 //!   service), 2 the command line is wrong (bad filter, bad status value).
 
@@ -31,6 +36,7 @@ use serde_json::Value;
 
 use crate::backend::marketo::MarketoClient;
 use crate::backend::partner_center::{ListQuery, PartnerCenterClient, PcError};
+use crate::domain::bulk::BulkMove;
 use crate::domain::enums::{Status, Substatus};
 use crate::domain::field::FieldPath;
 use crate::domain::filter::{self, Cond, ListField};
@@ -467,6 +473,71 @@ pub async fn set(
         pointer(&doc, path)
     };
     write_pretty(out, shown.unwrap_or(&Value::Null))
+}
+
+/// `referrals accept|decline ID...`: moves each referral in turn (read, checked against the
+/// rules, sent with its eTag), or with `dry_run` prints what would be sent and sends nothing.
+/// One line per id: the new status, `skipped: already …`, what would be sent, or why it was
+/// refused. Every id is tried; exit 1 when any was refused or failed.
+pub async fn move_many(
+    pc: &PartnerCenterClient,
+    ids: &[String],
+    change: &BulkMove,
+    dry_run: bool,
+    out: &mut impl Write,
+) -> Result {
+    let mut failed = 0;
+    for id in ids {
+        let line = match move_one(pc, id, change, dry_run).await {
+            Ok(line) => line,
+            Err(e) => {
+                failed += 1;
+                format!("refused: {}", e.message)
+            }
+        };
+        writeln!(out, "{id}\t{line}").map_err(io)?;
+    }
+    if failed > 0 {
+        return Err(ScriptError::failed(format!(
+            "{failed} of {} referrals could not be {}{}",
+            ids.len(),
+            change.past(),
+            if dry_run {
+                " (dry run: nothing was sent)"
+            } else {
+                ""
+            }
+        )));
+    }
+    Ok(())
+}
+
+/// One referral of [`move_many`]: the line to print, or why it cannot move.
+async fn move_one(
+    pc: &PartnerCenterClient,
+    id: &str,
+    change: &BulkMove,
+    dry_run: bool,
+) -> Result<String> {
+    let current = pc.get(id).await.map_err(|e| pc_failed(id, e))?;
+    let (status, sub) = (current.status(), current.substatus());
+    if change.is_done(&status, &sub) {
+        return Ok(format!("skipped: already {status}/{sub}"));
+    }
+    let ops = change.ops(&current).map_err(ScriptError::failed)?;
+    if dry_run {
+        let body = serde_json::to_string(&ops)
+            .map_err(|e| ScriptError::failed(format!("cannot write the patch: {e}")))?;
+        return Ok(format!(
+            "would send PATCH {body} with If-Match: {}",
+            current.etag.as_deref().unwrap_or("(none)")
+        ));
+    }
+    let updated = pc
+        .patch(id, &ops, current.etag.as_deref())
+        .await
+        .map_err(|e| pc_failed(id, e))?;
+    Ok(format!("{}/{}", updated.status(), updated.substatus()))
 }
 
 /// `marketo check [ID]`: where one referral (or every referral) stands in Marketo, step by

@@ -420,3 +420,134 @@ fn marketo_check_prints_five_steps_and_a_summary() {
     let out = sandbox.run(dir.path(), &["marketo", "check", "no-such-id"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// The ids of every referral with this status.
+fn ids_with_status(sandbox: &Sandbox, dir: &Path, status: &str) -> Vec<String> {
+    sandbox
+        .referrals(dir)
+        .iter()
+        .filter(|r| r["status"] == status)
+        .filter_map(|r| r["id"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn status_of(sandbox: &Sandbox, dir: &Path, id: &str) -> (String, String) {
+    let r: Value = serde_json::from_str(&ok(sandbox.run(dir, &["referrals", "get", id]))).unwrap();
+    (
+        r["status"].as_str().unwrap_or_default().to_string(),
+        r["substatus"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+#[test]
+fn accept_and_decline_move_many_a_dry_run_sends_nothing() {
+    let sandbox = Sandbox::start();
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let new = ids_with_status(&sandbox, dir, "New");
+    let active = sandbox.id_with_status(dir, "Active");
+    assert!(new.len() >= 3, "the demo data has {} New", new.len());
+    let before = status_of(&sandbox, dir, &new[0]);
+
+    // A dry run prints the patch per id and why one is skipped, and changes nothing.
+    let printed = ok(sandbox.run(dir, &["referrals", "accept", &new[0], &active, "--dry-run"]));
+    let lines: Vec<&str> = printed.lines().collect();
+    assert_eq!(lines.len(), 2, "{printed}");
+    assert!(
+        lines[0].starts_with(&format!("{}\twould send PATCH [", new[0])),
+        "{printed}"
+    );
+    assert!(lines[0].contains("\"Active\""), "{printed}");
+    assert!(lines[0].contains("with If-Match: "), "{printed}");
+    assert_eq!(
+        lines[1],
+        format!("{active}\tskipped: already Active/Accepted"),
+        "{printed}"
+    );
+    assert_eq!(
+        status_of(&sandbox, dir, &new[0]),
+        before,
+        "nothing was sent"
+    );
+
+    // Accept two.
+    let printed = ok(sandbox.run(dir, &["referrals", "accept", &new[0], &new[1]]));
+    assert_eq!(
+        printed,
+        format!("{}\tActive/Accepted\n{}\tActive/Accepted\n", new[0], new[1])
+    );
+    assert_eq!(
+        status_of(&sandbox, dir, &new[1]),
+        ("Active".into(), "Accepted".into())
+    );
+
+    // Decline one with a documented reason, in any spelling.
+    let printed = ok(sandbox.run(
+        dir,
+        &[
+            "referrals",
+            "decline",
+            &new[2],
+            "--reason",
+            "budgetinsufficient",
+        ],
+    ));
+    assert_eq!(printed, format!("{}\tClosed/Declined\n", new[2]));
+    let r: Value =
+        serde_json::from_str(&ok(sandbox.run(dir, &["referrals", "get", &new[2]]))).unwrap();
+    assert_eq!(r["statusReason"], "Budget insufficient");
+}
+
+#[test]
+fn accept_and_decline_refuse_what_the_rules_or_the_command_line_forbid() {
+    let sandbox = Sandbox::start();
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let closed = sandbox.id_with_status(dir, "Closed");
+    let new = sandbox.id_with_status(dir, "New");
+
+    // A Closed referral cannot be accepted; the others are still tried; exit 1.
+    let o = sandbox.run(dir, &["referrals", "accept", &closed, &new]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(&format!(
+            "{closed}\trefused: Closed (a Closed referral stays Closed)"
+        )),
+        "{out}"
+    );
+    assert!(out.contains(&format!("{new}\tActive/Accepted")), "{out}");
+    assert!(
+        stderr(&o).contains("1 of 2 referrals could not be accepted"),
+        "{}",
+        stderr(&o)
+    );
+
+    // An unknown id is named.
+    let o = sandbox.run(dir, &["referrals", "accept", "no-such-id"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("no referral with id `no-such-id`"),
+        "{}",
+        stdout(&o)
+    );
+
+    // A reason that is not documented is a usage error naming the reasons.
+    let o = sandbox.run(dir, &["referrals", "decline", &new, "--reason", "bored"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not a documented decline reason"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("\"Budget insufficient\""),
+        "{}",
+        stderr(&o)
+    );
+
+    // The reason is required.
+    let o = sandbox.run(dir, &["referrals", "decline", &new]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--reason"), "{}", stderr(&o));
+}

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use super::enums::{Status, Substatus};
+use super::enums::{DeclineReason, Status, Substatus};
 use super::patch::{self, PatchOp};
 use super::referral::Referral;
 use super::rules;
@@ -44,17 +44,31 @@ impl BulkMove {
         }
     }
 
+    /// The past tense ("accepted", "declined").
+    pub fn past(&self) -> &'static str {
+        match self {
+            BulkMove::Accept => "accepted",
+            BulkMove::Decline { .. } => "declined",
+        }
+    }
+
     /// The outbox summary of one referral's entry.
     pub fn summary(&self) -> String {
         let (status, sub) = self.target();
         format!("status → {status}/{sub}")
     }
 
+    /// True when a referral at `status`/`substatus` is already where the move takes it.
+    pub fn is_done(&self, status: &Status, substatus: &Substatus) -> bool {
+        let (to, to_sub) = self.target();
+        *status == to && (to == Status::Active || *substatus == to_sub)
+    }
+
     /// Why the move cannot apply to a referral at `status`/`substatus`, or `None` when it can:
     /// already there, or a move the documented table forbids (`rules::check_transition`).
     pub fn why_not(&self, status: &Status, substatus: &Substatus) -> Option<String> {
         let (to, to_sub) = self.target();
-        if *status == to && (to == Status::Active || *substatus == to_sub) {
+        if self.is_done(status, substatus) {
             return Some(format!("already {status}/{substatus}"));
         }
         // Grouped in a preview by reason: the terminal rule in one short sentence for all
@@ -85,6 +99,44 @@ impl BulkMove {
         }
         Ok(ops)
     }
+}
+
+/// Reads a decline reason as a script gives it: one of the documented reasons, by its words
+/// ("Budget insufficient") or its name (`BudgetInsufficient`), any case, or `Other: some words`.
+/// Returns the reason as the dashboard writes it to `statusReason` (in words).
+pub fn decline_reason(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let squash = |s: &str| {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect::<String>()
+            .to_lowercase()
+    };
+    if let Some((head, rest)) = text.split_once(':')
+        && squash(head) == "other"
+    {
+        let rest = rest.trim();
+        if rest.is_empty() {
+            return Err("say in a few words why after `Other:`".into());
+        }
+        return Ok(format!("Other: {rest}"));
+    }
+    DeclineReason::ALL
+        .iter()
+        .filter(|r| **r != DeclineReason::Other)
+        .find(|r| squash(r.as_str()) == squash(text))
+        .map(|r| r.label())
+        .ok_or_else(|| {
+            let known: Vec<String> = DeclineReason::ALL
+                .iter()
+                .filter(|r| **r != DeclineReason::Other)
+                .map(|r| format!("\"{}\"", r.label()))
+                .collect();
+            format!(
+                "`{text}` is not a documented decline reason; use one of {}, or \"Other: some words\"",
+                known.join(", ")
+            )
+        })
 }
 
 /// The Partner Center calls a bulk move of `referrals` sends: one `PATCH` each.
@@ -149,6 +201,26 @@ mod tests {
             d.ops(&referral("Closed", "Declined")).unwrap_err(),
             "already Closed/Declined"
         );
+    }
+
+    #[test]
+    fn decline_reasons_are_the_documented_ones_in_words() {
+        assert_eq!(
+            decline_reason("budgetinsufficient").unwrap(),
+            "Budget insufficient"
+        );
+        assert_eq!(
+            decline_reason("Budget insufficient").unwrap(),
+            "Budget insufficient"
+        );
+        assert_eq!(
+            decline_reason("other: too small").unwrap(),
+            "Other: too small"
+        );
+        assert!(decline_reason("Other:").is_err());
+        let e = decline_reason("bored").unwrap_err();
+        assert!(e.contains("not a documented decline reason"), "{e}");
+        assert!(e.contains("\"Spam\""), "{e}");
     }
 
     #[test]
