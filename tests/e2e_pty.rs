@@ -229,3 +229,74 @@ fn the_detail_stays_with_the_cursor_when_its_row_leaves_the_filter() {
     assert_eq!(app.wait_exit(WAIT), 0);
     stop_sandbox(sandbox);
 }
+
+/// The id in the detail once it differs from `old` (the detail follows the list's cursor).
+fn next_shown(app: &PtyApp, old: Option<&str>) -> String {
+    let screen = app.wait_for("the detail of the row under the cursor", WAIT, |s| {
+        shown_id(s).is_some_and(|id| Some(id.as_str()) != old)
+    });
+    shown_id(&screen).unwrap()
+}
+
+#[test]
+fn three_marked_rows_accepted_in_bulk_and_one_undone_leave_two_active_and_one_new() {
+    let (sandbox, url) = start_sandbox("127.0.0.1:0", 120);
+    let dir = tempfile::tempdir().unwrap();
+    // Long enough to undo one row before the batch is sent, short enough to wait for the rest.
+    let mut app = app_on(dir.path(), &url, "[ui]\nundo_seconds = 15\n");
+    app.wait_text("Referrals 120/120", WAIT);
+    app.send("/");
+    app.type_text("status:new");
+    app.send("\r");
+    app.wait_for("only New referrals", WAIT, |s| {
+        !s.contains("Referrals 120/120")
+    });
+    // Space marks the row under the cursor and moves down: three rows, their ids read from
+    // the detail beside the list.
+    let first = next_shown(&app, None);
+    app.send(" ");
+    let second = next_shown(&app, Some(&first));
+    app.send(" ");
+    let third = next_shown(&app, Some(&second));
+    app.send(" ");
+    next_shown(&app, Some(&third));
+    app.wait_text("3 marked", WAIT);
+    // Back to the second, then a filter that keeps accepted referrals on screen.
+    app.send("k");
+    app.wait_for("the cursor on the third marked row", WAIT, |s| {
+        shown_id(s).as_deref() == Some(third.as_str())
+    });
+    app.send("k");
+    app.wait_for("the cursor on the second marked row", WAIT, |s| {
+        shown_id(s).as_deref() == Some(second.as_str())
+    });
+    // The palette sets the filter in one step, so the cursor stays on its referral.
+    app.send(":");
+    app.type_text("filter status:new,active");
+    app.send("\r");
+    app.wait_text("filter: status:new,active", WAIT);
+    app.wait_for("the cursor still on the second marked row", WAIT, |s| {
+        shown_id(s).as_deref() == Some(second.as_str())
+    });
+    app.send("a");
+    app.wait_text("Accept 3 referrals → Active/Accepted", WAIT);
+    app.send("y");
+    app.wait_text("accepting 0/3", WAIT);
+    app.send("u");
+    app.wait_text("accepting 1/3", WAIT);
+    app.wait_text("accept: 2 of 3 done, 1 undone", Duration::from_secs(90));
+
+    let client = PartnerCenterClient::new(PcConfig::sandbox(&url)).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let status = |id: &str| rt.block_on(client.get(id)).unwrap().status();
+    assert_eq!(status(&first), Status::Active);
+    assert_eq!(status(&third), Status::Active);
+    assert_eq!(
+        status(&second),
+        Status::New,
+        "the undone one never reached the server"
+    );
+    app.send("q");
+    assert_eq!(app.wait_exit(WAIT), 0);
+    stop_sandbox(sandbox);
+}
