@@ -310,3 +310,24 @@ fn snapshot_bulk_accept_preview() {
         h.key(KeyCode::Char('a'));
     });
 }
+
+#[test]
+fn export_from_the_palette_writes_the_marked_referrals_when_rows_are_marked() {
+    let mut h = Harness::new(30, 120, 30);
+    let ids = h.app.list.visible_ids();
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char(':'));
+    h.keys("export csv marked.csv");
+    h.key(KeyCode::Enter);
+    let exported = h
+        .sent
+        .iter()
+        .find_map(|c| match c {
+            Command::Export { ids, .. } => Some(ids.clone()),
+            _ => None,
+        })
+        .expect("an export was sent");
+    assert_eq!(exported, vec![ids[0].clone(), ids[2].clone()]);
+}

@@ -1,8 +1,9 @@
 //! `:` — the command palette. Commands are typed words with completion: Tab completes the word
 //! under the cursor (cycling on repeats), ↑/↓ pick among the suggestions, Enter runs.
 //!
-//! Commands: `refresh [full]`, `sort COLUMN [asc|desc]`, `filter TEXT`, `export csv|json FILE`,
-//! `theme NAME`, `outbox`, `marketo check [all]`, `new [shared]`, `help`, `quit[!]`.
+//! Commands: `refresh [full]`, `sort COLUMN [asc|desc]`, `filter TEXT`, `export csv|json FILE`
+//! (the marked referrals when rows are marked, else the filtered list), `theme NAME`, `outbox`,
+//! `marketo check [all]`, `new [shared]`, `help`, `quit[!]`.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -28,7 +29,10 @@ const COMMANDS: &[(&str, &str)] = &[
     ),
     ("sort", "sort COLUMN [asc|desc]"),
     ("filter", "filter TEXT — set the list filter"),
-    ("export", "export csv|json FILE — write the filtered list"),
+    (
+        "export",
+        "export csv|json FILE — write the marked referrals, else the filtered list",
+    ),
     ("theme", "theme dark|light|high-contrast|mono"),
     ("outbox", "unsent edits, with retry and discard"),
     ("marketo", "marketo check [all] — Marketo sync status"),
@@ -252,7 +256,13 @@ impl Palette {
                         self.input.trim_start()["export".len()..].trim_start()[fmt.len()..].trim();
                     let cwd = std::env::current_dir().unwrap_or_default();
                     let path = export_path(raw, &cwd);
-                    let ids = cx.list.visible_ids();
+                    // The marked referrals when rows are marked, else the filtered list.
+                    let marked = cx.list.marked_ids();
+                    let ids = if marked.is_empty() {
+                        cx.list.visible_ids()
+                    } else {
+                        marked
+                    };
                     if ids.is_empty() {
                         fail("export: the filtered list is empty; nothing to write".into())
                     } else {

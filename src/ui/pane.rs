@@ -73,6 +73,10 @@ pub trait ListLookup {
     fn selected_id(&self) -> Option<&str>;
     /// The name of a listed referral.
     fn name_of(&self, id: &str) -> Option<String>;
+    /// The referrals marked for a bulk action (none by default).
+    fn marked_ids(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// What panes may read of the referral list. Empty while the list itself handles input.
@@ -103,6 +107,11 @@ impl<'a> ListView<'a> {
     /// The name of a listed referral.
     pub fn name_of(&self, id: &str) -> Option<String> {
         self.0.and_then(|l| l.name_of(id))
+    }
+
+    /// The referrals marked for a bulk action.
+    pub fn marked_ids(&self) -> Vec<String> {
+        self.0.map(|l| l.marked_ids()).unwrap_or_default()
     }
 }
 

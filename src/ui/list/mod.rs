@@ -388,6 +388,10 @@ impl ListLookup for ListPane {
     fn name_of(&self, id: &str) -> Option<String> {
         self.row(id).map(|r| r.name.clone())
     }
+
+    fn marked_ids(&self) -> Vec<String> {
+        ListPane::marked_ids(self)
+    }
 }
 
 impl Pane for ListPane {
