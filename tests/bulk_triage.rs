@@ -210,7 +210,7 @@ fn favorite_over_marks_is_local_and_sends_one_mark_each() {
         .sent
         .iter()
         .filter_map(|c| match c {
-            Command::SetFavorite { id, favorite } if *favorite == !all_fav => Some(id.clone()),
+            Command::SetFavorite { id, favorite } if *favorite != all_fav => Some(id.clone()),
             _ => None,
         })
         .collect();

@@ -296,7 +296,7 @@ impl Pane for StatusDialog {
 /// What a reason is asked for: one referral's move, or a bulk decline (whose preview opens
 /// with the reason).
 enum ReasonFor {
-    One(Referral),
+    One(Box<Referral>),
     Many(Option<Box<BulkPreview>>),
 }
 
@@ -311,7 +311,7 @@ pub struct ReasonDialog {
 impl ReasonDialog {
     pub fn new(referral: Referral, substatus: Substatus) -> ReasonDialog {
         ReasonDialog {
-            target: ReasonFor::One(referral),
+            target: ReasonFor::One(Box::new(referral)),
             substatus,
             state: ListState::default().with_selected(Some(0)),
             other: None,
