@@ -37,16 +37,13 @@ use serde_json::Value;
 use crate::backend::marketo::MarketoClient;
 use crate::backend::partner_center::{ListQuery, PartnerCenterClient, PcError};
 use crate::domain::bulk::BulkMove;
-use crate::domain::enums::{Status, Substatus};
-use crate::domain::field::FieldPath;
 use crate::domain::filter::{self, Cond, ListField};
 use crate::domain::marketo::{MarketoBadge, Step, SyncReport};
 use crate::domain::patch::{PatchOp, pointer};
 use crate::domain::referral::Referral;
 use crate::domain::row::ReferralRow;
-use crate::domain::rules;
-use crate::domain::time::format_datetime;
-use crate::domain::validate::{self, FieldError};
+use crate::domain::set;
+pub use crate::domain::set::{normalise, parse_value};
 
 /// Names and customers longer than this are shortened in the text table.
 pub const TABLE_TEXT_WIDTH: usize = 40;
@@ -319,133 +316,13 @@ fn write_pretty(out: &mut impl Write, v: &Value) -> Result {
     writeln!(out, "{text}").map_err(io)
 }
 
-/// Reads VALUE: JSON when it parses as JSON, a plain string otherwise.
-pub fn parse_value(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
-}
-
-/// The JSON Patch for `set` on `current`, checked against the rules and validators.
+/// The JSON Patch for `set` on `current`, checked against the rules and validators
+/// ([`crate::domain::set::plan`]); a value the command line got wrong is a usage error.
 pub fn plan_set(current: &Referral, path: &str, value: Value) -> Result<Vec<PatchOp>> {
-    let refused = |v: rules::RuleViolation| ScriptError::failed(v.to_string());
-    rules::check_edit(current, path, &value).map_err(refused)?;
-    if is_status_path(path) {
-        let (status, sub) = target_status(current, path, &value)?;
-        rules::check_transition(&current.status(), &current.substatus(), &status, &sub)
-            .map_err(refused)?;
-        return Ok(vec![
-            set_op(
-                current,
-                FieldPath::Status.pointer(),
-                Value::String(status.as_str().to_string()),
-            ),
-            set_op(
-                current,
-                FieldPath::Substatus.pointer(),
-                Value::String(sub.as_str().to_string()),
-            ),
-        ]);
-    }
-    let value = normalise(path, value).map_err(|e| ScriptError::failed(e.to_string()))?;
-    Ok(vec![set_op(current, path, value)])
-}
-
-/// True for `/status` and `/substatus`, which change together.
-fn is_status_path(path: &str) -> bool {
-    matches!(
-        FieldPath::from_pointer(path),
-        Some(FieldPath::Status | FieldPath::Substatus)
-    )
-}
-
-/// `replace` when the field is present, `add` when it is not (or when appending).
-fn set_op(current: &Referral, path: &str, value: Value) -> PatchOp {
-    let doc = current.to_value();
-    if !path.ends_with("/-") && pointer(&doc, path).is_some() {
-        PatchOp::replace(path, value)
-    } else {
-        PatchOp::add(path, value)
-    }
-}
-
-/// The status and substatus a `/status` or `/substatus` value asks for (see the module notes).
-fn target_status(current: &Referral, path: &str, value: &Value) -> Result<(Status, Substatus)> {
-    let Some(text) = value.as_str() else {
-        return Err(ScriptError::usage(format!(
-            "{path} takes a text value, like Active/Accepted"
-        )));
-    };
-    if FieldPath::from_pointer(path) == Some(FieldPath::Substatus) {
-        return Ok((current.status(), Substatus::parse(text.trim())));
-    }
-    if let Some((s, sub)) = text.split_once('/') {
-        return Ok((Status::parse(s.trim()), Substatus::parse(sub.trim())));
-    }
-    let status = Status::parse(text.trim());
-    let allowed = rules::substatuses_of(&status);
-    let sub = if allowed.contains(&current.substatus()) {
-        current.substatus()
-    } else if let [only] = allowed {
-        only.clone()
-    } else {
-        let pairs: Vec<String> = allowed.iter().map(|s| format!("{status}/{s}")).collect();
-        return Err(ScriptError::usage(format!(
-            "say which substatus: write the value as STATUS/SUBSTATUS, one of {}",
-            if pairs.is_empty() {
-                "New/Pending, Active/Accepted, Closed/Won".to_string()
-            } else {
-                pairs.join(", ")
-            }
-        )));
-    };
-    Ok((status, sub))
-}
-
-/// Checks and normalises a value the way the service does; errors name the field.
-pub fn normalise(path: &str, value: Value) -> std::result::Result<Value, FieldError> {
-    let field = path.trim_start_matches('/').replace('/', ".");
-    let number = |v: f64| serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number);
-    use FieldPath as F;
-    match (FieldPath::from_pointer(path), &value) {
-        (Some(F::Name | F::DealValue | F::Currency | F::ClosingDate), Value::Null) => {
-            Err(FieldError::new(&field, "is required and cannot be cleared"))
-        }
-        (Some(F::Name), Value::String(s)) => validate::required(&field, s).map(Value::String),
-        (Some(F::DealValue), Value::Number(n)) => {
-            validate::non_negative(&field, n.as_f64().unwrap_or(f64::NAN)).map(number)
-        }
-        (Some(F::DealValue), Value::String(s)) => validate::amount(&field, s).map(number),
-        (Some(F::DealValue), _) => Err(FieldError::new(&field, "enter an amount, like 25000")),
-        (Some(F::Currency), Value::String(s)) => validate::currency(&field, s).map(Value::String),
-        (Some(F::ClosingDate), Value::String(s)) => {
-            validate::datetime(&field, s).map(|d| Value::String(format_datetime(&d)))
-        }
-        (Some(F::Currency | F::ClosingDate | F::Name), _) => Err(FieldError::new(
-            &field,
-            "must be text; quote it or write it plainly",
-        )),
-        (Some(F::Favorite | F::ShareWithMicrosoft), v) if !v.is_boolean() => {
-            Err(FieldError::new(&field, "must be true or false"))
-        }
-        _ => {
-            check_emails(&field, &value)?;
-            Ok(value)
-        }
-    }
-}
-
-/// Every `email` inside a contact (or list of contacts) must be an email address.
-fn check_emails(field: &str, value: &Value) -> std::result::Result<(), FieldError> {
-    match value {
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .try_for_each(|(i, v)| check_emails(&format!("{field}.{i}"), v)),
-        Value::Object(map) => match map.get("email") {
-            Some(Value::String(e)) => validate::email(&format!("{field}.email"), e).map(|_| ()),
-            _ => Ok(()),
-        },
-        _ => Ok(()),
-    }
+    set::plan(current, path, value).map_err(|e| ScriptError {
+        code: if e.usage { 2 } else { 1 },
+        message: e.message,
+    })
 }
 
 /// `referrals set ID PATH VALUE`: reads the referral, checks the change, sends it with the
@@ -463,7 +340,7 @@ pub async fn set(
         .patch(id, &ops, current.etag.as_deref())
         .await
         .map_err(|e| pc_failed(id, e))?;
-    if is_status_path(path) {
+    if set::is_status_path(path) {
         return writeln!(out, "{}/{}", updated.status(), updated.substatus()).map_err(io);
     }
     let doc = updated.to_value();

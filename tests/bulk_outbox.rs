@@ -115,3 +115,57 @@ async fn a_bulk_accept_of_150_keeps_to_100_calls_per_window_and_every_referral_i
     }
     backend.abort();
 }
+
+#[tokio::test]
+async fn a_bulk_field_set_sends_one_checked_patch_per_referral() {
+    let sandbox = sandbox::start(SandboxConfig {
+        referrals: 30,
+        seed: 5,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let checker = PartnerCenterClient::new(PcConfig::sandbox(&sandbox.base_url())).unwrap();
+    let ids: Vec<String> = list(&checker, "Active").await[..3].to_vec();
+    let dir = tempfile::tempdir().unwrap();
+    let (cmd, cmd_rx) = unbounded_channel();
+    let (ev_tx, mut ev) = unbounded_channel();
+    let backend = task::spawn(
+        support::sandbox_backend(&sandbox, dir.path()),
+        cmd_rx,
+        ev_tx,
+    );
+    cmd.send(Command::Start).unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut next = async || {
+        tokio::time::timeout_at(deadline, ev.recv())
+            .await
+            .expect("timed out")
+            .expect("the backend stopped")
+    };
+    while !matches!(next().await, Event::RefreshDone { .. }) {}
+    cmd.send(Command::BulkMove {
+        ids: ids.clone(),
+        change: BulkMove::Set {
+            path: "/details/notes".into(),
+            value: serde_json::json!("call back in Q3"),
+        },
+        hold_seconds: 0,
+    })
+    .unwrap();
+    let mut saved = 0;
+    while saved < 3 {
+        match next().await {
+            Event::Saved { referral, .. } => {
+                assert_eq!(referral.notes(), "call back in Q3");
+                saved += 1;
+            }
+            Event::SaveFailed { message, .. } => panic!("refused: {message}"),
+            _ => {}
+        }
+    }
+    for id in &ids {
+        assert_eq!(checker.get(id).await.unwrap().notes(), "call back in Q3");
+    }
+    backend.abort();
+}

@@ -331,3 +331,46 @@ fn export_from_the_palette_writes_the_marked_referrals_when_rows_are_marked() {
         .expect("an export was sent");
     assert_eq!(exported, vec![ids[0].clone(), ids[2].clone()]);
 }
+
+#[test]
+fn set_from_the_palette_checks_the_value_then_previews_over_the_marks() {
+    let mut h = Harness::new(30, 160, 48);
+    // Without marks it says how to mark.
+    h.key(KeyCode::Char(':'));
+    h.keys("set /details/notes hello");
+    h.key(KeyCode::Enter);
+    assert!(
+        h.screen().contains("mark the referrals first"),
+        "{}",
+        h.screen()
+    );
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char(' '));
+    // A value the field cannot take is refused before any preview, naming the field.
+    h.key(KeyCode::Char(':'));
+    h.keys("set /details/currency euro");
+    h.key(KeyCode::Enter);
+    assert!(h.screen().contains("currency"), "{}", h.screen());
+    assert!(!h.screen().contains("Bulk action"), "{}", h.screen());
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char(':'));
+    h.keys("set /details/notes call back in Q3");
+    h.key(KeyCode::Enter);
+    let screen = h.screen();
+    assert!(
+        screen.contains("Set /details/notes to \"call back in Q3\" on 2 referrals"),
+        "{screen}"
+    );
+    h.key(KeyCode::Char('y'));
+    let sent = bulk_moves(&h);
+    assert_eq!(sent.len(), 1, "{:?}", h.sent);
+    assert_eq!(sent[0].0.len(), 2);
+    assert_eq!(
+        sent[0].1,
+        BulkMove::Set {
+            path: "/details/notes".into(),
+            value: serde_json::json!("call back in Q3"),
+        }
+    );
+}

@@ -39,8 +39,8 @@ impl Batch {
     /// The top bar's progress: "accepting 37/150".
     pub fn progress(&self) -> String {
         format!(
-            "{}ing {}/{}",
-            self.change.verb().trim_end_matches('e'),
+            "{} {}/{}",
+            self.change.progressive(),
             self.done(),
             self.total
         )

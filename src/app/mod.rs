@@ -387,6 +387,15 @@ impl App {
             Flow::Send(command) => fx.commands.push(command),
             Flow::List(ListRequest::Sort(sort)) => self.list.set_sort(sort),
             Flow::List(ListRequest::ClearMarks) => self.list.clear_marks(),
+            Flow::List(ListRequest::Bulk(action)) => {
+                self.overlays
+                    .push(Box::new(crate::ui::bulk::BulkPreview::new(
+                        &self.list,
+                        action,
+                        self.top.budget,
+                        self.options.undo_seconds,
+                    )))
+            }
             Flow::List(ListRequest::Filter(text)) => {
                 self.list.set_filter(&text);
                 self.follow_selection(fx);

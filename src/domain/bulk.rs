@@ -12,35 +12,51 @@ use super::enums::{DeclineReason, Status, Substatus};
 use super::patch::{self, PatchOp};
 use super::referral::Referral;
 use super::rules;
+use super::set;
+use serde_json::Value;
 
 /// The documented Partner Center rate: calls per window, per token.
 pub const RATE_CALLS: usize = 100;
 /// The documented Partner Center rate window.
 pub const RATE_WINDOW: Duration = Duration::from_secs(60);
 
-/// A status move made on many referrals at once.
+/// A change made on many referrals at once, one outbox entry each.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BulkMove {
     /// New → Active/Accepted.
     Accept,
     /// → Closed/Declined, with one reason for all (written to `statusReason`).
     Decline { reason: String },
+    /// One field set to one value, with the rules and checks of a single edit
+    /// ([`super::set::plan`]).
+    Set { path: String, value: Value },
 }
 
 impl BulkMove {
-    /// Where the move takes a referral.
-    pub fn target(&self) -> (Status, Substatus) {
+    /// Where a status move takes a referral (`None` for a field set).
+    pub fn target(&self) -> Option<(Status, Substatus)> {
         match self {
-            BulkMove::Accept => (Status::Active, Substatus::Accepted),
-            BulkMove::Decline { .. } => (Status::Closed, Substatus::Declined),
+            BulkMove::Accept => Some((Status::Active, Substatus::Accepted)),
+            BulkMove::Decline { .. } => Some((Status::Closed, Substatus::Declined)),
+            BulkMove::Set { .. } => None,
         }
     }
 
-    /// The verb, for previews and progress ("accept", "decline").
+    /// The verb, for previews and notices ("accept", "decline", "set").
     pub fn verb(&self) -> &'static str {
         match self {
             BulkMove::Accept => "accept",
             BulkMove::Decline { .. } => "decline",
+            BulkMove::Set { .. } => "set",
+        }
+    }
+
+    /// The verb in progress, for the top bar ("accepting").
+    pub fn progressive(&self) -> &'static str {
+        match self {
+            BulkMove::Accept => "accepting",
+            BulkMove::Decline { .. } => "declining",
+            BulkMove::Set { .. } => "setting",
         }
     }
 
@@ -49,25 +65,42 @@ impl BulkMove {
         match self {
             BulkMove::Accept => "accepted",
             BulkMove::Decline { .. } => "declined",
+            BulkMove::Set { .. } => "set",
         }
     }
 
     /// The outbox summary of one referral's entry.
     pub fn summary(&self) -> String {
-        let (status, sub) = self.target();
-        format!("status → {status}/{sub}")
+        match (self, self.target()) {
+            (BulkMove::Set { path, value }, _) => format!("{path} → {value}"),
+            (_, Some((status, sub))) => format!("status → {status}/{sub}"),
+            (_, None) => String::new(),
+        }
     }
 
-    /// True when a referral at `status`/`substatus` is already where the move takes it.
+    /// True when a referral at `status`/`substatus` is already where a status move takes it.
     pub fn is_done(&self, status: &Status, substatus: &Substatus) -> bool {
-        let (to, to_sub) = self.target();
-        *status == to && (to == Status::Active || *substatus == to_sub)
+        self.target().is_some_and(|(to, to_sub)| {
+            *status == to && (to == Status::Active || *substatus == to_sub)
+        })
     }
 
-    /// Why the move cannot apply to a referral at `status`/`substatus`, or `None` when it can:
-    /// already there, or a move the documented table forbids (`rules::check_transition`).
+    /// Why the change cannot apply to a referral at `status`/`substatus`, or `None` when it
+    /// can: already there, or a move the documented table forbids (`rules::check_transition`).
+    /// A field set is checked on what the status says here, and in full per referral when it
+    /// is queued.
     pub fn why_not(&self, status: &Status, substatus: &Substatus) -> Option<String> {
-        let (to, to_sub) = self.target();
+        let Some((to, to_sub)) = self.target() else {
+            let BulkMove::Set { path, value } = self else {
+                return None;
+            };
+            let at = Referral {
+                status: Some(status.clone()),
+                substatus: Some(substatus.clone()),
+                ..Referral::default()
+            };
+            return set::plan(&at, path, value.clone()).err().map(|e| e.message);
+        };
         if self.is_done(status, substatus) {
             return Some(format!("already {status}/{substatus}"));
         }
@@ -81,12 +114,17 @@ impl BulkMove {
             })
     }
 
-    /// The patch that moves `current`, or why it cannot be moved.
+    /// The patch that changes `current`, or why it cannot be changed.
     pub fn ops(&self, current: &Referral) -> Result<Vec<PatchOp>, String> {
+        if let BulkMove::Set { path, value } = self {
+            return set::plan(current, path, value.clone()).map_err(|e| e.message);
+        }
         if let Some(why) = self.why_not(&current.status(), &current.substatus()) {
             return Err(why);
         }
-        let (status, sub) = self.target();
+        let Some((status, sub)) = self.target() else {
+            return Err("nothing to change".into());
+        };
         let mut next = current.clone();
         next.status = Some(status);
         next.substatus = Some(sub);
@@ -221,6 +259,41 @@ mod tests {
         let e = decline_reason("bored").unwrap_err();
         assert!(e.contains("not a documented decline reason"), "{e}");
         assert!(e.contains("\"Spam\""), "{e}");
+    }
+
+    #[test]
+    fn a_field_set_uses_the_rules_and_checks_of_one_edit() {
+        let notes = BulkMove::Set {
+            path: "/details/notes".into(),
+            value: serde_json::json!("call back in Q3"),
+        };
+        assert_eq!(notes.why_not(&Status::Closed, &Substatus::Won), None);
+        assert_eq!(notes.ops(&referral("New", "Pending")).unwrap().len(), 1);
+        let currency = BulkMove::Set {
+            path: "/details/currency".into(),
+            value: serde_json::json!("euro"),
+        };
+        let e = currency.ops(&referral("New", "Pending")).unwrap_err();
+        assert!(e.contains("currency"), "{e}");
+        let name = BulkMove::Set {
+            path: "/name".into(),
+            value: serde_json::json!("x"),
+        };
+        assert!(name.why_not(&Status::New, &Substatus::Pending).is_some());
+        let won = BulkMove::Set {
+            path: "/status".into(),
+            value: serde_json::json!("Closed/Won"),
+        };
+        let closed_to_active = BulkMove::Set {
+            path: "/status".into(),
+            value: serde_json::json!("Active"),
+        };
+        assert_eq!(won.why_not(&Status::Active, &Substatus::Accepted), None);
+        assert!(
+            closed_to_active
+                .why_not(&Status::Closed, &Substatus::Won)
+                .is_some()
+        );
     }
 
     #[test]

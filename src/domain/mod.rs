@@ -13,6 +13,7 @@ pub mod referral;
 pub mod row;
 pub mod rules;
 pub mod search;
+pub mod set;
 pub mod text;
 pub mod time;
 pub mod validate;

@@ -104,13 +104,14 @@ impl BulkPreview {
         let n = self.apply.len();
         let s = if n == 1 { "" } else { "s" };
         match &self.action {
-            BulkAction::Move(m @ BulkMove::Accept) => {
-                let (st, sub) = m.target();
-                format!("Accept {n} referral{s} → {st}/{sub}")
+            BulkAction::Move(BulkMove::Accept) => {
+                format!("Accept {n} referral{s} → Active/Accepted")
             }
-            BulkAction::Move(m @ BulkMove::Decline { reason }) => {
-                let (st, sub) = m.target();
-                format!("Decline {n} referral{s} → {st}/{sub} ({reason})")
+            BulkAction::Move(BulkMove::Decline { reason }) => {
+                format!("Decline {n} referral{s} → Closed/Declined ({reason})")
+            }
+            BulkAction::Move(BulkMove::Set { path, value }) => {
+                format!("Set {path} to {value} on {n} referral{s}")
             }
             BulkAction::Favorite(true) => format!("Mark {n} referral{s} as favorites"),
             BulkAction::Favorite(false) => format!("Unmark {n} favorite{s}"),

@@ -2,7 +2,8 @@
 //! under the cursor (cycling on repeats), ↑/↓ pick among the suggestions, Enter runs.
 //!
 //! Commands: `refresh [full]`, `sort COLUMN [asc|desc]`, `filter TEXT`, `export csv|json FILE`
-//! (the marked referrals when rows are marked, else the filtered list), `theme NAME`, `outbox`,
+//! (the marked referrals when rows are marked, else the filtered list), `set PATH VALUE` (on the
+//! marked referrals, as `refdeck referrals set` reads it), `theme NAME`, `outbox`,
 //! `marketo check [all]`, `new [shared]`, `help`, `quit[!]`.
 
 use std::path::{Component, Path, PathBuf};
@@ -13,8 +14,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::domain::bulk::BulkMove;
 use crate::domain::search::{Column, SortSpec};
+use crate::domain::set;
 use crate::protocol::{Command, ExportFormat, Level};
+use crate::ui::bulk::BulkAction;
 use crate::ui::input::LineEdit;
 use crate::ui::keymap::Keymap;
 use crate::ui::pane::{Cx, Flow, ListRequest, Pane, RenderCx};
@@ -32,6 +36,10 @@ const COMMANDS: &[(&str, &str)] = &[
     (
         "export",
         "export csv|json FILE — write the marked referrals, else the filtered list",
+    ),
+    (
+        "set",
+        "set PATH VALUE — set a field on the marked referrals (a preview first)",
     ),
     ("theme", "theme dark|light|high-contrast|mono"),
     ("outbox", "unsent edits, with retry and discard"),
@@ -320,6 +328,14 @@ impl Palette {
                     .map(|(c, d)| (format!(":{c}"), d.to_string()))
                     .collect(),
             )))),
+            ["set", path, _, ..] => {
+                let raw = self.input.trim_start()["set".len()..].trim_start()[path.len()..].trim();
+                set_marked(path, raw, cx)
+            }
+            ["set", ..] => fail(
+                "set: name the field and the value, e.g. set /details/notes \"call back in Q3\""
+                    .into(),
+            ),
             ["quit"] | ["q"] => Ok(Flow::Many(vec![Flow::Close, Flow::Quit { force: false }])),
             ["quit!"] | ["q!"] => Ok(Flow::Many(vec![Flow::Close, Flow::Quit { force: true }])),
             [cmd, ..] => fail(format!(
@@ -343,6 +359,27 @@ impl Palette {
 
 fn list_flow(req: ListRequest) -> Flow {
     Flow::Many(vec![Flow::Close, Flow::List(req)])
+}
+
+/// `set PATH VALUE` over the marked referrals: the value is read and checked as for one edit
+/// (`domain::set`), then the bulk preview opens (the app builds it from the list).
+fn set_marked(path: &str, raw: &str, cx: &Cx<'_>) -> Result<Flow, String> {
+    if cx.list.marked_ids().is_empty() {
+        return Err("set: mark the referrals first (space, V, *); e edits one referral".into());
+    }
+    let value = set::parse_value(raw);
+    if !set::is_status_path(path) {
+        // The field and the value on their own (each referral is checked again when queued).
+        set::plan(&crate::domain::Referral::default(), path, value.clone())
+            .map_err(|e| format!("set: {e}"))?;
+    }
+    Ok(Flow::Many(vec![
+        Flow::Close,
+        Flow::List(ListRequest::Bulk(BulkAction::Move(BulkMove::Set {
+            path: path.to_string(),
+            value,
+        }))),
+    ]))
 }
 
 /// The absolute path of an export file: `~/x` is the home directory's `x`, a relative path is

@@ -45,6 +45,8 @@ pub enum ListRequest {
     Filter(String),
     /// Clear the marks of bulk triage (a bulk action was confirmed).
     ClearMarks,
+    /// Preview a bulk action on the marked referrals (the palette's `set`).
+    Bulk(crate::ui::bulk::BulkAction),
 }
 
 impl std::fmt::Debug for Flow {
