@@ -15,6 +15,7 @@ pub mod search;
 pub mod text;
 pub mod time;
 pub mod validate;
+pub mod view;
 
 pub use enums::*;
 pub use referral::*;

@@ -32,6 +32,10 @@ pub struct ReferralRow {
     pub closing: Option<DateTime<Utc>>,
     pub created: Option<DateTime<Utc>>,
     pub updated: Option<DateTime<Utc>>,
+    /// When an incoming New referral expires unanswered (`expirationDateTime`).
+    pub expires: Option<DateTime<Utc>>,
+    /// When the referral was closed (`closedDateTime`).
+    pub closed: Option<DateTime<Utc>>,
     pub favorite: bool,
     /// Further text the free words of the filter search: the notes and every customer
     /// contact's name and email, separated by newlines.
@@ -78,6 +82,8 @@ impl From<&Referral> for ReferralRow {
             closing: r.closing_date(),
             created: r.created_date_time,
             updated: r.updated_date_time,
+            expires: r.expiration_date_time,
+            closed: r.closed_date_time,
             favorite: r.is_favorite(),
             search_text,
             marketo: MarketoBadge::Unknown,
