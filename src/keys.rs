@@ -47,6 +47,8 @@ pub enum KeyAction {
     Outbox,
     Undo,
     SortReverse,
+    NextView,
+    PrevView,
 }
 
 impl KeyAction {
@@ -84,6 +86,8 @@ impl KeyAction {
         KeyAction::Outbox,
         KeyAction::Undo,
         KeyAction::SortReverse,
+        KeyAction::NextView,
+        KeyAction::PrevView,
     ];
 
     /// The name used in the `[keys]` config table.
@@ -122,6 +126,8 @@ impl KeyAction {
             KeyAction::Outbox => "outbox",
             KeyAction::Undo => "undo",
             KeyAction::SortReverse => "sort_reverse",
+            KeyAction::NextView => "next_view",
+            KeyAction::PrevView => "prev_view",
         }
     }
 
@@ -161,6 +167,8 @@ impl KeyAction {
             KeyAction::Outbox => "unsent edits (outbox)",
             KeyAction::Undo => "undo the last status move (while it waits to be sent)",
             KeyAction::SortReverse => "reverse the sort",
+            KeyAction::NextView => "next saved view (tab); 1–9 pick one",
+            KeyAction::PrevView => "previous saved view (tab)",
         }
     }
 
@@ -203,6 +211,8 @@ impl KeyAction {
             KeyAction::Outbox => &["O"],
             KeyAction::Undo => &["u"],
             KeyAction::SortReverse => &["~"],
+            KeyAction::NextView => &["]"],
+            KeyAction::PrevView => &["["],
         }
     }
 }

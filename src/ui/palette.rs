@@ -2,7 +2,8 @@
 //! under the cursor (cycling on repeats), ↑/↓ pick among the suggestions, Enter runs.
 //!
 //! Commands: `refresh [full]`, `sort COLUMN [asc|desc]`, `filter TEXT`, `export csv|json FILE`,
-//! `theme NAME`, `outbox`, `marketo check [all]`, `new [shared]`, `help`, `quit[!]`.
+//! `theme NAME`, `outbox`, `marketo check [all]`, `new [shared]`, `view NAME`,
+//! `view save NAME`, `view delete NAME`, `help`, `quit[!]`.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -33,6 +34,10 @@ const COMMANDS: &[(&str, &str)] = &[
     ("outbox", "unsent edits, with retry and discard"),
     ("marketo", "marketo check [all] — Marketo sync status"),
     ("new", "new [shared] — create a referral"),
+    (
+        "view",
+        "view NAME · view save NAME (the list's view, filter and sort) · view delete NAME",
+    ),
     ("help", "list the commands"),
     ("quit", "quit (quit! skips the unsent-edits question)"),
 ];
@@ -150,6 +155,7 @@ impl Palette {
             ["marketo"] => vec!["check".into()],
             ["marketo", "check"] => vec!["all".into()],
             ["new"] => vec!["shared".into()],
+            ["view"] => vec!["save".into(), "delete".into()],
             _ => vec![],
         };
         let p = partial.to_lowercase();
@@ -304,6 +310,23 @@ impl Palette {
                 Flow::Close,
                 crate::ui::create::open_create(true, cx.now),
             ])),
+            ["view", ..] => {
+                let rest = self.input.trim_start()["view".len()..].trim();
+                let (verb, name) = match rest.split_once(char::is_whitespace) {
+                    Some((v, n)) if ["save", "delete"].contains(&v) => (v, n.trim()),
+                    None if ["save", "delete"].contains(&rest) => (rest, ""),
+                    _ => ("", rest),
+                };
+                match (verb, name) {
+                    (_, "") => fail(format!(
+                        "view: name the view, e.g. view To answer, view {} NAME",
+                        if verb.is_empty() { "save" } else { verb }
+                    )),
+                    ("save", n) => Ok(list_flow(ListRequest::SaveView(n.to_string()))),
+                    ("delete", n) => Ok(list_flow(ListRequest::DeleteView(n.to_string()))),
+                    (_, n) => Ok(list_flow(ListRequest::ShowView(n.to_string()))),
+                }
+            }
             ["help"] => Ok(Flow::Replace(Box::new(crate::ui::help::HelpOverlay::new(
                 COMMANDS
                     .iter()

@@ -43,6 +43,12 @@ pub enum Flow {
 pub enum ListRequest {
     Sort(SortSpec),
     Filter(String),
+    /// Switch to the saved view of this name.
+    ShowView(String),
+    /// Save the list's view and typed filter (and its sort) as a view of this name.
+    SaveView(String),
+    /// Delete the saved view of this name.
+    DeleteView(String),
 }
 
 impl std::fmt::Debug for Flow {
