@@ -173,6 +173,7 @@ fn rows(n: usize) -> Vec<ReferralRow> {
                 microsoft: false,
                 expires: None,
                 closed: None,
+                unseen: false,
             }
         })
         .collect()

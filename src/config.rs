@@ -213,6 +213,34 @@ pub struct UiSection {
     /// Seconds a status move waits in the outbox before it is sent, while `u` can undo it;
     /// 0 sends at once (no undo).
     pub undo_seconds: u64,
+    /// A terminal notification when a background refresh finds new incoming referrals:
+    /// `off`, `osc9` or `osc777` (see [`NotifyStyle`]).
+    pub notify: Spanned<String>,
+}
+
+/// How the terminal is told about new incoming referrals (`ui.notify`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NotifyStyle {
+    #[default]
+    Off,
+    /// `OSC 9 ; text BEL` (iTerm2, Windows Terminal, kitty, WezTerm, foot…).
+    Osc9,
+    /// `OSC 777 ; notify ; title ; text BEL` (rxvt-unicode, VTE terminals, WezTerm…).
+    Osc777,
+}
+
+impl NotifyStyle {
+    /// Reads `ui.notify`; the error names the choices.
+    pub fn parse(s: &str) -> Result<NotifyStyle, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "off" | "" => Ok(NotifyStyle::Off),
+            "osc9" => Ok(NotifyStyle::Osc9),
+            "osc777" => Ok(NotifyStyle::Osc777),
+            other => Err(format!(
+                "`{other}` is not a notification style; use off, osc9 or osc777"
+            )),
+        }
+    }
 }
 
 impl Default for UiSection {
@@ -225,6 +253,7 @@ impl Default for UiSection {
             reporting_currency: crate::domain::money::DEFAULT_REPORTING.to_string(),
             confirm_actions: true,
             undo_seconds: 5,
+            notify: Spanned::new(0..0, "off".to_string()),
         }
     }
 }
@@ -385,6 +414,9 @@ impl Config {
         }
         if let Err(e) = check_log_level(&config.log.level) {
             errors.push(at(find_key(text, "log.level"), format!("log.level: {e}")));
+        }
+        if let Err(e) = NotifyStyle::parse(config.ui.notify.get_ref()) {
+            errors.push(at(Some(config.ui.notify.span()), format!("ui.notify: {e}")));
         }
         if let Err(view_errors) = config.checked_views(chrono::Utc::now()) {
             for (span, message) in view_errors {
@@ -690,6 +722,19 @@ mod tests {
         );
         let unknown = parse("[[views]]\nname = \"A\"\nfliter = \"x\"\n").unwrap_err();
         assert_eq!(unknown[0].line, 3, "{unknown:?}");
+    }
+
+    #[test]
+    fn notify_is_off_by_default_and_checked() {
+        assert_eq!(parse("").unwrap().ui.notify.get_ref(), "off");
+        let c = parse("[ui]\nnotify = \"osc777\"\n").unwrap();
+        assert_eq!(
+            NotifyStyle::parse(c.ui.notify.get_ref()),
+            Ok(NotifyStyle::Osc777)
+        );
+        let errs = parse("[ui]\nnotify = \"bell\"\n").unwrap_err();
+        assert_eq!(errs[0].line, 2, "{errs:?}");
+        assert!(errs[0].message.starts_with("ui.notify:"), "{errs:?}");
     }
 
     #[test]

@@ -90,6 +90,7 @@ pub fn app_options(config: &Config, no_color: bool) -> AppOptions {
             configured: configured_views(config),
             ..ViewSetup::default()
         },
+        notify: config::NotifyStyle::parse(config.ui.notify.get_ref()).unwrap_or_default(),
     }
 }
 

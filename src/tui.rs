@@ -133,6 +133,11 @@ pub async fn run(
             );
             let _ = out.flush();
         }
+        if let Some(seq) = fx.terminal {
+            let mut out = io::stdout();
+            let _ = out.write_all(seq.as_bytes());
+            let _ = out.flush();
+        }
         if let Some((path, saved)) = fx.save_views
             && let Err(e) = saved.save(&path)
         {

@@ -200,3 +200,48 @@ fn every_default_view_is_a_tab() {
     let defaults: Vec<String> = view::defaults().into_iter().map(|v| v.name).collect();
     assert_eq!(names, defaults);
 }
+
+#[test]
+fn new_referrals_are_marked_until_opened() {
+    let mut s = Scene::new(60, 160, 48);
+    let mut fresh: Vec<_> = s.app.list.rows()[..2].to_vec();
+    for r in &mut fresh {
+        r.unseen = true;
+    }
+    s.event(refdeck::protocol::Event::RowsChanged {
+        rows: fresh.clone(),
+    });
+    assert_eq!(s.app.list.unseen(), 2);
+    let screen = s.screen();
+    assert!(screen.contains("● 2 new"), "{screen}");
+    insta::assert_snapshot!("views_new_marks_160x48", screen);
+    // Open the first of them.
+    while s.app.list.selected_id() != Some(fresh[0].id.as_str()) {
+        s.keys("j");
+    }
+    s.key(KeyCode::Enter);
+    s.answer_detail();
+    assert_eq!(s.app.list.unseen(), 1);
+    assert!(!s.app.list.row(&fresh[0].id).unwrap().unseen);
+    assert!(s.screen().contains("● 1 new"));
+}
+
+#[test]
+fn new_incoming_referrals_notify_the_terminal_only_when_asked() {
+    use refdeck::app::Action;
+    use refdeck::protocol::Event;
+    let mut s = Scene::new(10, 160, 48);
+    let fx = s
+        .app
+        .update(Action::Backend(Event::NewIncoming { count: 2 }));
+    assert_eq!(fx.terminal, None, "off by default");
+    assert!(s.screen().contains("2 new incoming referrals"));
+    s.app.options.notify = refdeck::config::NotifyStyle::Osc9;
+    let fx = s
+        .app
+        .update(Action::Backend(Event::NewIncoming { count: 1 }));
+    assert_eq!(
+        fx.terminal.as_deref(),
+        Some("\x1b]9;refdeck: 1 new incoming referral\x07")
+    );
+}

@@ -227,6 +227,14 @@ fn top_bar<'a>(app: &App, cx: &RenderCx<'_>, width: u16) -> Line<'a> {
         (None, None) => Span::styled("↻ never", cx.theme.dim),
     };
     parts.push(part(200, vec![sync]));
+    // New since the last look: referrals that arrived or changed and were not opened since.
+    let unseen = app.list.unseen();
+    if unseen > 0 {
+        parts.push(part(
+            185,
+            vec![Span::styled(format!("● {unseen} new"), cx.theme.info)],
+        ));
+    }
     // The expiry queue: New incoming referrals that expire within 48 hours unanswered.
     let expiring = app.list.expiring_soon();
     if expiring > 0 {

@@ -53,6 +53,8 @@ pub struct Effects {
     pub quit: bool,
     /// The palette changed the saved views: write them to this file (`views.toml`).
     pub save_views: Option<(std::path::PathBuf, crate::views_file::SavedViews)>,
+    /// An escape sequence for the terminal (a desktop notification), written between frames.
+    pub terminal: Option<String>,
 }
 
 impl Effects {
@@ -66,6 +68,9 @@ impl Effects {
         self.quit |= later.quit;
         if later.save_views.is_some() {
             self.save_views = later.save_views;
+        }
+        if later.terminal.is_some() {
+            self.terminal = later.terminal;
         }
     }
 }
@@ -133,6 +138,8 @@ pub struct AppOptions {
     pub undo_seconds: u64,
     /// The saved views: shipped and config ones, the palette's, and where those are saved.
     pub views: ViewSetup,
+    /// Tell the terminal when a background refresh finds new incoming referrals.
+    pub notify: crate::config::NotifyStyle,
 }
 
 /// Where the saved views come from (see [`crate::domain::view`]).
@@ -175,6 +182,7 @@ impl Default for AppOptions {
             confirm_actions: true,
             undo_seconds: 5,
             views: ViewSetup::default(),
+            notify: crate::config::NotifyStyle::Off,
         }
     }
 }

@@ -30,6 +30,18 @@ impl App {
         Some(Flow::Handled)
     }
 
+    /// A background refresh found `count` new incoming referrals: a notice, and a terminal
+    /// notification when `[ui] notify` asks for one.
+    pub(super) fn on_new_incoming(&mut self, count: usize, fx: &mut Effects) {
+        let text = if count == 1 {
+            "1 new incoming referral".to_string()
+        } else {
+            format!("{count} new incoming referrals")
+        };
+        fx.terminal = crate::ui::notify::sequence(self.options.notify, "refdeck", &text);
+        self.notify(Level::Info, format!("{text} (marked ●)"));
+    }
+
     /// The palette's view commands.
     pub(super) fn view_request(&mut self, req: ListRequest, fx: &mut Effects) {
         match req {

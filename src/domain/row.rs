@@ -42,6 +42,9 @@ pub struct ReferralRow {
     pub search_text: String,
     /// The last known Marketo sync state of this referral.
     pub marketo: MarketoBadge,
+    /// The referral arrived or changed since the seller last opened it (kept by the local
+    /// store; rows made straight from a referral say `false`).
+    pub unseen: bool,
     /// Microsoft's linked copy of a shared referral (its target is the `BusinessProfileLocation`
     /// `msft`); it has the engagement id of its partner.
     pub microsoft: bool,
@@ -87,6 +90,7 @@ impl From<&Referral> for ReferralRow {
             favorite: r.is_favorite(),
             search_text,
             marketo: MarketoBadge::Unknown,
+            unseen: false,
             microsoft: r.target.iter().flatten().any(|t| {
                 t.id.as_deref() == Some("msft")
                     && t.target_type == Some(TargetType::BusinessProfileLocation)

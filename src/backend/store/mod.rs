@@ -101,6 +101,11 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE referrals ADD COLUMN closed TEXT;
      UPDATE referrals SET expires = json_extract(json, '$.expirationDateTime'),
         closed = json_extract(json, '$.closedDateTime');",
+    // 6: what the seller last saw of each referral (its `updatedDateTime` when last opened);
+    // a referral whose `updatedDateTime` differs, or that was never seen, is marked new. The
+    // referrals cached before are taken as seen.
+    "CREATE TABLE seen (id TEXT PRIMARY KEY, updated TEXT);
+     INSERT INTO seen (id, updated) SELECT id, updated FROM referrals;",
 ];
 
 /// The local store. Not `Sync`: the backend owns it and runs its calls off the async threads.
@@ -409,6 +414,11 @@ impl Store {
         self.db().set_last_sync(source, at)
     }
 
+    /// Records that the seller opened the referral: it is no longer new (until it changes).
+    pub fn mark_seen(&self, id: &str) -> Result<()> {
+        self.db().mark_seen(id)
+    }
+
     /// The latest `updatedDateTime` among cached referrals.
     pub fn max_updated(&self) -> Result<Option<DateTime<Utc>>> {
         self.db().max_updated()
@@ -521,6 +531,18 @@ impl Db<'_> {
         Ok(Vec::new())
     }
 
+    /// Records that the seller has seen the referral as it is now stored.
+    fn mark_seen(&self, id: &str) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO seen (id, updated) SELECT id, updated FROM referrals WHERE id = ?1
+                 ON CONFLICT(id) DO UPDATE SET updated = excluded.updated",
+            )
+            .and_then(|mut st| st.execute([id]))
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
     /// Stores referrals fetched from `source` with the unsent edits applied on top, moves the
     /// sync mark (with `mark`), and returns their rows.
     fn store_fetched(
@@ -534,7 +556,21 @@ impl Db<'_> {
             .iter()
             .map(|r| with_pending(r.clone(), &pending))
             .collect();
+        // The very first sync is the baseline of what the seller has seen.
+        let baseline: bool = self
+            .conn
+            .query_row(
+                "SELECT NOT EXISTS (SELECT 1 FROM meta WHERE key = 'last_sync')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
         self.upsert(&shown)?;
+        if baseline {
+            for r in &shown {
+                self.mark_seen(r.id())?;
+            }
+        }
         if mark && let Some(max) = self.max_updated()? {
             self.set_last_sync(source, max)?;
         }
@@ -688,7 +724,8 @@ fn sql_err(path: &Path, e: rusqlite::Error) -> StoreError {
 /// The columns `row_from_sql` reads, in its order.
 const ROW_COLUMNS: &str = "id, engagement_id, name, customer, status, substatus, type, direction, qualification, \
     sales_stage, registration_status, deal_value, currency, country, closing, created, updated, favorite, \
-    search_text, marketo, microsoft, expires, closed";
+    search_text, marketo, microsoft, expires, closed, \
+    NOT EXISTS (SELECT 1 FROM seen WHERE seen.id = referrals.id AND seen.updated IS referrals.updated)";
 
 fn row_from_sql(r: &Row<'_>) -> rusqlite::Result<ReferralRow> {
     let opt_enum = |i: usize| -> rusqlite::Result<Option<String>> { r.get::<_, Option<String>>(i) };
@@ -721,6 +758,7 @@ fn row_from_sql(r: &Row<'_>) -> rusqlite::Result<ReferralRow> {
         microsoft: r.get(20)?,
         expires: date(21)?,
         closed: date(22)?,
+        unseen: r.get(23)?,
     })
 }
 
@@ -754,7 +792,14 @@ mod tests {
             rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
             ["b", "a"]
         );
-        assert_eq!(rows[0], ReferralRow::from(&b));
+        // Never opened and not part of a first sync: new to the seller.
+        assert_eq!(
+            rows[0],
+            ReferralRow {
+                unseen: true,
+                ..ReferralRow::from(&b)
+            }
+        );
         assert_eq!(s.load_rows(Some(1)).unwrap().len(), 1);
         assert_eq!(s.related("e1").unwrap().len(), 2);
         assert_eq!(
@@ -1072,6 +1117,37 @@ mod tests {
             "written"
         );
         assert_eq!(x2.closed, parse_datetime("2026-06-01T00:00:00Z"), "written");
+    }
+
+    #[test]
+    fn referrals_are_new_until_opened_and_again_when_they_change() {
+        let mut s = Store::open_in_memory().unwrap();
+        // The first sync is the baseline: nothing in it is new.
+        s.apply(
+            "http://x",
+            &[StoreOp::Fetched(vec![referral(
+                "a",
+                "2026-01-01T00:00:00Z",
+            )])],
+        )
+        .unwrap();
+        assert!(!s.load_rows(None).unwrap()[0].unseen);
+        // A later one brings a new referral and a change.
+        let rows = s
+            .apply(
+                "http://x",
+                &[StoreOp::Fetched(vec![
+                    referral("a", "2026-02-01T00:00:00Z"),
+                    referral("b", "2026-02-01T00:00:00Z"),
+                ])],
+            )
+            .unwrap();
+        assert!(rows.iter().all(|r| r.unseen), "{rows:?}");
+        s.mark_seen("a").unwrap();
+        let rows = s.load_rows(None).unwrap();
+        let unseen = |id: &str| rows.iter().find(|r| r.id == id).unwrap().unseen;
+        assert!(!unseen("a"));
+        assert!(unseen("b"));
     }
 
     #[test]

@@ -88,6 +88,7 @@ impl Col {
                     (_, Some(RowMark::Saving)) => Span::styled("… ", t.warning),
                     (_, Some(RowMark::Saved)) => Span::styled("✓ ", t.ok),
                     (_, Some(RowMark::Failed)) => Span::styled("! ", t.error),
+                    (_, None) if row.unseen => Span::styled("● ", t.info),
                     (true, None) => Span::styled("★ ", t.highlight),
                     (false, None) => Span::raw("  "),
                 };

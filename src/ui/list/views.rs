@@ -22,6 +22,8 @@ pub(super) struct Tabs {
     pub(super) counts: Vec<usize>,
     /// New incoming referrals whose deadline is within 48 hours (or past) at the last count.
     pub(super) expiring: usize,
+    /// Rows marked new (arrived or changed since last opened).
+    pub(super) unseen: usize,
 }
 
 impl Tabs {
@@ -31,6 +33,7 @@ impl Tabs {
             active: 0,
             counts: vec![0],
             expiring: 0,
+            unseen: 0,
         }
     }
 }
@@ -73,6 +76,21 @@ impl ListPane {
     /// The live count of each tab, All first.
     pub fn view_counts(&self) -> &[usize] {
         &self.tabs.counts
+    }
+
+    /// Referrals that arrived or changed since the seller last opened them.
+    pub fn unseen(&self) -> usize {
+        self.tabs.unseen
+    }
+
+    /// The referral was opened: it is no longer new.
+    pub fn mark_seen(&mut self, id: &str) {
+        if let Some(row) = self.row(id).filter(|r| r.unseen).cloned() {
+            self.upsert_rows(vec![ReferralRow {
+                unseen: false,
+                ..row
+            }]);
+        }
     }
 
     /// New incoming referrals expiring within 48 hours (or already past their deadline).
@@ -145,6 +163,7 @@ impl ListPane {
             .map(|v| self.index.count(&v.parse_filter(now)))
             .collect();
         self.tabs.counts = counts;
+        self.tabs.unseen = self.index.rows().iter().filter(|r| r.unseen).count();
         self.tabs.expiring = self
             .index
             .rows()
