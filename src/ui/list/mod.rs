@@ -344,6 +344,10 @@ impl ListPane {
             spans.push(Span::styled(" (loading…)", cx.theme.dim));
         }
         spans.push(Span::raw("   "));
+        // The active view's filter is the base; the typed filter narrows it.
+        if let Some(v) = self.active_view().filter(|v| !v.filter.is_empty()) {
+            spans.push(Span::styled(format!("{} + ", v.filter), cx.theme.dim));
+        }
         let text = self.filter_text();
         if text.is_empty() && !self.filtering {
             spans.push(Span::styled(
