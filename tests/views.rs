@@ -28,6 +28,12 @@ fn number_keys_switch_views_and_to_answer_is_sorted_by_expiry() {
     assert_eq!(s.app.list.visible_len(), 200);
     s.keys("2");
     assert_eq!(s.app.list.active_view().unwrap().name, "To answer");
+    // In split view the detail follows the cursor onto the view's first row.
+    let shown = s.sent.iter().rev().find_map(|c| match c {
+        refdeck::protocol::Command::OpenDetail { id, .. } => Some(id.clone()),
+        _ => None,
+    });
+    assert_eq!(shown.as_deref(), s.app.list.selected_id());
     let rows = in_view(&s);
     assert!(!rows.is_empty());
     assert!(

@@ -95,7 +95,7 @@ impl App {
     /// Keys that work everywhere a pane does not claim them.
     fn global_key(&mut self, key: &KeyEvent, fx: &mut Effects) -> Flow {
         let Some(action) = self.options.keymap.action(key) else {
-            return self.view_digit(key).unwrap_or(Flow::Ignored);
+            return self.view_digit(key, fx).unwrap_or(Flow::Ignored);
         };
         match action {
             KeyAction::Quit => {

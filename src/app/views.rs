@@ -12,7 +12,7 @@ use crate::ui::pane::{Flow, ListRequest};
 impl App {
     /// A digit `1`–`9` without modifiers picks that tab. Only keys no pane claimed reach
     /// here, so digits typed into the filter line, a form or the palette stay text.
-    pub(super) fn view_digit(&mut self, key: &KeyEvent) -> Option<Flow> {
+    pub(super) fn view_digit(&mut self, key: &KeyEvent, fx: &mut Effects) -> Option<Flow> {
         let KeyCode::Char(c @ '1'..='9') = key.code else {
             return None;
         };
@@ -27,6 +27,8 @@ impl App {
                 format!("no view {c}: there are {n} tabs (1–{})", n.min(9)),
             );
         }
+        // In split view the detail follows the cursor onto the view's rows.
+        self.follow_selection(fx);
         Some(Flow::Handled)
     }
 
