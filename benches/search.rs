@@ -171,6 +171,9 @@ fn rows(n: usize) -> Vec<ReferralRow> {
                 search_text: text,
                 marketo: MarketoBadge::ALL[rng.random_range(0..4)],
                 microsoft: false,
+                expires: None,
+                closed: None,
+                unseen: false,
             }
         })
         .collect()

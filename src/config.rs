@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::domain::view::View;
 use crate::keys::{self, KeySpec};
 
 /// The real Partner Center Referrals API.
@@ -39,6 +40,20 @@ pub struct Config {
     /// Exchange rates replacing or adding to the shipped table (code → units one US dollar
     /// buys), for comparing deal values; see [`crate::domain::money`].
     pub rates: BTreeMap<String, f64>,
+    /// Saved views (`[[views]]`): tabs above the list; see [`crate::domain::view`].
+    pub views: Vec<ViewEntry>,
+}
+
+/// One `[[views]]` table as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ViewEntry {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub filter: Option<Spanned<String>>,
+    /// `COLUMN [asc|desc]`, as the palette's `sort`.
+    #[serde(default)]
+    pub sort: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -198,6 +213,34 @@ pub struct UiSection {
     /// Seconds a status move waits in the outbox before it is sent, while `u` can undo it;
     /// 0 sends at once (no undo).
     pub undo_seconds: u64,
+    /// A terminal notification when a background refresh finds new incoming referrals:
+    /// `off`, `osc9` or `osc777` (see [`NotifyStyle`]).
+    pub notify: Spanned<String>,
+}
+
+/// How the terminal is told about new incoming referrals (`ui.notify`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NotifyStyle {
+    #[default]
+    Off,
+    /// `OSC 9 ; text BEL` (iTerm2, Windows Terminal, kitty, WezTerm, foot…).
+    Osc9,
+    /// `OSC 777 ; notify ; title ; text BEL` (rxvt-unicode, VTE terminals, WezTerm…).
+    Osc777,
+}
+
+impl NotifyStyle {
+    /// Reads `ui.notify`; the error names the choices.
+    pub fn parse(s: &str) -> Result<NotifyStyle, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "off" | "" => Ok(NotifyStyle::Off),
+            "osc9" => Ok(NotifyStyle::Osc9),
+            "osc777" => Ok(NotifyStyle::Osc777),
+            other => Err(format!(
+                "`{other}` is not a notification style; use off, osc9 or osc777"
+            )),
+        }
+    }
 }
 
 impl Default for UiSection {
@@ -210,6 +253,7 @@ impl Default for UiSection {
             reporting_currency: crate::domain::money::DEFAULT_REPORTING.to_string(),
             confirm_actions: true,
             undo_seconds: 5,
+            notify: Spanned::new(0..0, "off".to_string()),
         }
     }
 }
@@ -371,6 +415,14 @@ impl Config {
         if let Err(e) = check_log_level(&config.log.level) {
             errors.push(at(find_key(text, "log.level"), format!("log.level: {e}")));
         }
+        if let Err(e) = NotifyStyle::parse(config.ui.notify.get_ref()) {
+            errors.push(at(Some(config.ui.notify.span()), format!("ui.notify: {e}")));
+        }
+        if let Err(view_errors) = config.checked_views(chrono::Utc::now()) {
+            for (span, message) in view_errors {
+                errors.push(at(Some(span), message));
+            }
+        }
         if errors.is_empty() {
             Ok(config)
         } else {
@@ -381,6 +433,51 @@ impl Config {
     /// The rate table of `[rates]` over the shipped one, reporting in `[ui] reporting_currency`.
     pub fn money(&self) -> Result<crate::domain::money::Rates, String> {
         crate::domain::money::Rates::configured(&self.ui.reporting_currency, &self.rates)
+    }
+
+    /// The `[[views]]` tables as views, checked; each error has its place in the file and
+    /// names the field (`views[2].filter: …`): an empty name, a filter that does not parse, an
+    /// unknown sort, a name given twice.
+    pub fn checked_views(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<View>, Vec<(std::ops::Range<usize>, String)>> {
+        let mut views: Vec<View> = Vec::new();
+        let mut errors = Vec::new();
+        for (i, entry) in self.views.iter().enumerate() {
+            let filter = entry.filter.as_ref().map_or("", |f| f.get_ref().as_str());
+            let sort = entry.sort.as_ref().map(|s| s.get_ref().as_str());
+            match View::new(entry.name.get_ref(), filter, sort, now) {
+                Ok(v) => {
+                    if views.iter().any(|o| o.name.eq_ignore_ascii_case(&v.name)) {
+                        errors.push((
+                            entry.name.span(),
+                            format!(
+                                "views[{}].name: `{}` is used by an earlier view; give each view its own name",
+                                i + 1,
+                                v.name
+                            ),
+                        ));
+                    } else {
+                        views.push(v);
+                    }
+                }
+                Err(e) => {
+                    let span = match e.field {
+                        "filter" => entry.filter.as_ref().map(|f| f.span()),
+                        "sort" => entry.sort.as_ref().map(|s| s.span()),
+                        _ => None,
+                    }
+                    .unwrap_or_else(|| entry.name.span());
+                    errors.push((span, format!("views[{}].{e}", i + 1)));
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(views)
+        } else {
+            Err(errors)
+        }
     }
 
     /// The `[keys]` table without its places in the file.
@@ -591,6 +688,53 @@ mod tests {
             assert!(errs[0].message.starts_with("marketo."), "{bad}: {errs:?}");
             assert_eq!(errs[0].line, 2, "{bad}: {errs:?}");
         }
+    }
+
+    #[test]
+    fn views_are_read_and_bad_ones_name_the_field_and_line() {
+        let c = parse("[[views]]\nname = \"Big\"\nfilter = \"value>50k\"\nsort = \"value desc\"\n")
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let views = c.checked_views(chrono::Utc::now()).unwrap();
+        assert_eq!(views[0].name, "Big");
+        assert_eq!(
+            views[0].sort.map(|s| s.to_string()).as_deref(),
+            Some("value desc")
+        );
+        let errs = parse(
+            "[[views]]\nname = \"\"\n\n[[views]]\nname = \"A\"\nfilter = \"stauts:new\"\n\n[[views]]\nname = \"B\"\n[[views]]\nname = \"b\"\n",
+        )
+        .unwrap_err();
+        let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        assert!(
+            text.iter()
+                .any(|e| e.contains(":2:") && e.contains("views[1].name: a view needs a name")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|e| e.contains(":6:") && e.contains("views[2].filter: `stauts:new`")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|e| e.contains(":11:") && e.contains("views[4].name: `b` is used")),
+            "{text:?}"
+        );
+        let unknown = parse("[[views]]\nname = \"A\"\nfliter = \"x\"\n").unwrap_err();
+        assert_eq!(unknown[0].line, 3, "{unknown:?}");
+    }
+
+    #[test]
+    fn notify_is_off_by_default_and_checked() {
+        assert_eq!(parse("").unwrap().ui.notify.get_ref(), "off");
+        let c = parse("[ui]\nnotify = \"osc777\"\n").unwrap();
+        assert_eq!(
+            NotifyStyle::parse(c.ui.notify.get_ref()),
+            Ok(NotifyStyle::Osc777)
+        );
+        let errs = parse("[ui]\nnotify = \"bell\"\n").unwrap_err();
+        assert_eq!(errs[0].line, 2, "{errs:?}");
+        assert!(errs[0].message.starts_with("ui.notify:"), "{errs:?}");
     }
 
     #[test]

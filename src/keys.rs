@@ -51,6 +51,8 @@ pub enum KeyAction {
     MarkRange,
     MarkAll,
     UndoBatch,
+    NextView,
+    PrevView,
 }
 
 impl KeyAction {
@@ -92,6 +94,8 @@ impl KeyAction {
         KeyAction::MarkRange,
         KeyAction::MarkAll,
         KeyAction::UndoBatch,
+        KeyAction::NextView,
+        KeyAction::PrevView,
     ];
 
     /// The name used in the `[keys]` config table.
@@ -134,6 +138,8 @@ impl KeyAction {
             KeyAction::MarkRange => "mark_range",
             KeyAction::MarkAll => "mark_all",
             KeyAction::UndoBatch => "undo_batch",
+            KeyAction::NextView => "next_view",
+            KeyAction::PrevView => "prev_view",
         }
     }
 
@@ -177,6 +183,8 @@ impl KeyAction {
             KeyAction::MarkRange => "mark from the last mark to the cursor",
             KeyAction::MarkAll => "mark every visible row (again: clear the marks)",
             KeyAction::UndoBatch => "undo the whole last bulk action (while it waits to be sent)",
+            KeyAction::NextView => "next saved view (tab); 1–9 pick one",
+            KeyAction::PrevView => "previous saved view (tab)",
         }
     }
 
@@ -223,6 +231,8 @@ impl KeyAction {
             KeyAction::MarkRange => &["V"],
             KeyAction::MarkAll => &["*"],
             KeyAction::UndoBatch => &["U"],
+            KeyAction::NextView => &["]"],
+            KeyAction::PrevView => &["["],
         }
     }
 }

@@ -21,3 +21,4 @@ pub mod setup;
 pub mod testing;
 pub mod tui;
 pub mod ui;
+pub mod views_file;

@@ -112,6 +112,9 @@ enum ReferralsAction {
         /// The dashboard's filter language, e.g. `status:new value>10k contoso`.
         #[arg(long, short, value_name = "FILTER")]
         filter: Option<String>,
+        /// A saved view of the dashboard (its filter and sort); `--filter` narrows it.
+        #[arg(long, value_name = "NAME")]
+        view: Option<String>,
         /// A JSON array of full referrals.
         #[arg(long, conflicts_with = "csv")]
         json: bool,
@@ -280,6 +283,10 @@ async fn run_dashboard(o: Overrides) -> ExitCode {
     }
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "refdeck starting");
     let mut options = setup::app_options(&config, refdeck::ui::theme::no_color_requested());
+    options.views = match setup::view_setup(&config, &o) {
+        Ok(v) => v,
+        Err(e) => return fail(e),
+    };
     let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = tokio::sync::mpsc::unbounded_channel();
     let wired = match setup::wire(&o, config, Some(ev_tx.clone())).await {
@@ -326,6 +333,13 @@ async fn run_dashboard(o: Overrides) -> ExitCode {
 /// A scripting subcommand.
 enum Script {
     Referrals(ReferralsAction),
+    /// `referrals list --view NAME`, with the views in use.
+    ReferralsView {
+        filter: Option<String>,
+        view: (String, Vec<refdeck::domain::view::View>),
+        json: bool,
+        csv: bool,
+    },
     Marketo(MarketoAction),
     Doctor,
 }
@@ -348,6 +362,24 @@ async fn run_script(o: Overrides, script: Script) -> ExitCode {
             }
         }
     });
+    // `referrals list --view NAME` reads the dashboard's views (config and views.toml).
+    let script = match script {
+        Script::Referrals(ReferralsAction::List {
+            filter,
+            view: Some(name),
+            json,
+            csv,
+        }) => match setup::view_setup(&config, &o) {
+            Ok(views) => Script::ReferralsView {
+                filter,
+                view: (name, views.effective()),
+                json,
+                csv,
+            },
+            Err(e) => return fail(e),
+        },
+        other => other,
+    };
     let wired = match setup::wire(&o, config, Some(ev_tx)).await {
         Ok(w) => w,
         Err(e) => return fail(e),
@@ -378,13 +410,22 @@ async fn script_command(
 ) -> Result<(), script::ScriptError> {
     let mut out = script::stdout();
     match command {
-        Script::Referrals(ReferralsAction::List { filter, json, csv }) => {
-            let format = match (json, csv) {
-                (true, _) => script::ListFormat::Json,
-                (_, true) => script::ListFormat::Csv,
-                _ => script::ListFormat::Table,
-            };
+        Script::Referrals(ReferralsAction::List {
+            filter, json, csv, ..
+        }) => {
+            let format = script::ListFormat::of(json, csv);
             script::list(pc, filter.as_deref(), format, chrono::Utc::now(), &mut out).await
+        }
+        Script::ReferralsView {
+            filter,
+            view: (name, views),
+            json,
+            csv,
+        } => {
+            let view = script::find_view(&views, &name)?;
+            let format = script::ListFormat::of(json, csv);
+            let now = chrono::Utc::now();
+            script::list_view(pc, view, filter.as_deref(), format, now, &mut out).await
         }
         Script::Referrals(ReferralsAction::Get { id }) => script::get(pc, &id, &mut out).await,
         Script::Referrals(ReferralsAction::Set { id, path, value }) => {

@@ -191,6 +191,10 @@ pub enum Event {
     RefreshFailed {
         message: String,
     },
+    /// A background refresh found incoming New referrals the seller has not seen.
+    NewIncoming {
+        count: usize,
+    },
     /// One referral for the detail pane; `fresh` when it came from the server just now.
     Detail {
         referral: Box<Referral>,

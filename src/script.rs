@@ -7,6 +7,9 @@
 //! - `list --filter` takes the dashboard's filter language. The exact tokens go to the server as
 //!   `$filter`; every token (free words too) is then applied locally. `mkto:` is refused: the
 //!   list has no Marketo state without a check (use `refdeck marketo check`).
+//! - `list --view NAME` uses the dashboard's saved views (shipped, `[[views]]`, `views.toml`):
+//!   the view's filter, narrowed by `--filter`, and the view's sort. An unknown name is a usage
+//!   error listing the views.
 //! - The text table shortens names and customers to [`TABLE_TEXT_WIDTH`] characters; `--json`
 //!   and `--csv` carry everything.
 //! - `set ID PATH VALUE`: VALUE is read as JSON when it parses as JSON (`42`, `true`,
@@ -44,6 +47,8 @@ use crate::domain::referral::Referral;
 use crate::domain::row::ReferralRow;
 use crate::domain::set;
 pub use crate::domain::set::{normalise, parse_value};
+use crate::domain::search::{SortSpec, compare_rows};
+use crate::domain::view::View;
 
 /// Names and customers longer than this are shortened in the text table.
 pub const TABLE_TEXT_WIDTH: usize = 40;
@@ -58,6 +63,17 @@ pub enum ListFormat {
     Json,
     /// CSV with a header row (the dashboard's export columns).
     Csv,
+}
+
+impl ListFormat {
+    /// The format the `--json` and `--csv` flags ask for.
+    pub fn of(json: bool, csv: bool) -> ListFormat {
+        match (json, csv) {
+            (true, _) => ListFormat::Json,
+            (_, true) => ListFormat::Csv,
+            _ => ListFormat::Table,
+        }
+    }
 }
 
 /// Why a scripting command failed, with the exit code it maps to.
@@ -176,6 +192,45 @@ fn pc_failed(id: &str, e: PcError) -> ScriptError {
     }
 }
 
+/// The saved view `name` (ignoring case) among `views`; a usage error listing the views
+/// otherwise.
+pub fn find_view<'a>(views: &'a [View], name: &str) -> Result<&'a View> {
+    views
+        .iter()
+        .find(|v| v.name.eq_ignore_ascii_case(name.trim()))
+        .ok_or_else(|| {
+            let known: Vec<&str> = views.iter().map(|v| v.name.as_str()).collect();
+            ScriptError::usage(format!(
+                "--view: no view `{name}`; the views are {} (see refdeck.toml [[views]] and views.toml)",
+                known.join(", ")
+            ))
+        })
+}
+
+/// `referrals list --view NAME`: the view's filter (narrowed by `--filter`) and its sort.
+pub async fn list_view(
+    pc: &PartnerCenterClient,
+    view: &View,
+    filter_text: Option<&str>,
+    format: ListFormat,
+    now: DateTime<Utc>,
+    out: &mut impl Write,
+) -> Result {
+    let text = [view.filter.as_str(), filter_text.unwrap_or("")]
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let filter = parse_filter(&text, now).map_err(|e| ScriptError {
+        message: e
+            .message
+            .replacen("--filter", &format!("--view {}", view.name), 1),
+        ..e
+    })?;
+    list_with(pc, filter, view.sort, format, out).await
+}
+
 /// `referrals list`: every referral the filter keeps, in the chosen format.
 pub async fn list(
     pc: &PartnerCenterClient,
@@ -188,6 +243,17 @@ pub async fn list(
         Some(text) => parse_filter(text, now)?,
         None => filter::Filter::default(),
     };
+    list_with(pc, filter, None, format, out).await
+}
+
+/// Lists what `filter` keeps, in the order of `sort` (the server's order without one).
+async fn list_with(
+    pc: &PartnerCenterClient,
+    filter: filter::Filter,
+    sort: Option<SortSpec>,
+    format: ListFormat,
+    out: &mut impl Write,
+) -> Result {
     let query = ListQuery {
         filter: filter.to_odata(),
         ..Default::default()
@@ -204,11 +270,16 @@ pub async fn list(
         );
     }
     let mut matcher = Matcher::new(MatcherConfig::DEFAULT);
-    let kept: Vec<Referral> = listing
+    let mut kept: Vec<(ReferralRow, Referral)> = listing
         .referrals
         .into_iter()
-        .filter(|r| filter.matches_row(&ReferralRow::from(r), &mut matcher))
+        .map(|r| (ReferralRow::from(&r), r))
+        .filter(|(row, _)| filter.matches_row(row, &mut matcher))
         .collect();
+    if let Some(spec) = sort {
+        kept.sort_by(|a, b| compare_rows(&a.0, &b.0, spec));
+    }
+    let kept: Vec<Referral> = kept.into_iter().map(|(_, r)| r).collect();
     match format {
         ListFormat::Table => write_table(out, &kept).map_err(io),
         ListFormat::Json => write_pretty(

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::app::AppOptions;
+use crate::app::{AppOptions, ViewSetup};
 use crate::backend::auth::{DeviceCodePrompt, PcAuth};
 use crate::backend::marketo::{MarketoClient, MarketoConfig};
 use crate::backend::partner_center::{PartnerCenterClient, PcConfig};
@@ -86,7 +86,36 @@ pub fn app_options(config: &Config, no_color: bool) -> AppOptions {
         mouse: config.ui.mouse,
         portal_url: config.partner_center.portal_url.clone(),
         sandbox_url: None,
+        views: ViewSetup {
+            configured: configured_views(config),
+            ..ViewSetup::default()
+        },
+        notify: config::NotifyStyle::parse(config.ui.notify.get_ref()).unwrap_or_default(),
     }
+}
+
+/// The shipped views with the config file's `[[views]]` over them (checked when the config
+/// was loaded).
+fn configured_views(config: &Config) -> Vec<crate::domain::view::View> {
+    let own = config.checked_views(chrono::Utc::now()).unwrap_or_default();
+    crate::domain::view::merge(crate::domain::view::defaults(), own)
+}
+
+/// The views in use: the shipped ones, the config file's over them, and the palette's
+/// (`views.toml` beside the config file, where the palette saves). A damaged `views.toml` is
+/// an error naming the file, the view and the field.
+pub fn view_setup(config: &Config, o: &Overrides) -> Result<ViewSetup, SetupError> {
+    let path = config_path(o).map(|p| crate::views_file::path_beside(&p));
+    let saved = match &path {
+        Some(p) => crate::views_file::SavedViews::load(p, chrono::Utc::now())
+            .map_err(SetupError::Invalid)?,
+        None => Default::default(),
+    };
+    Ok(ViewSetup {
+        configured: configured_views(config),
+        saved,
+        path,
+    })
 }
 
 /// The data directory: flag/env, then config, then the platform's.

@@ -133,6 +133,16 @@ pub async fn run(
             );
             let _ = out.flush();
         }
+        if let Some(seq) = fx.terminal {
+            let mut out = io::stdout();
+            let _ = out.write_all(seq.as_bytes());
+            let _ = out.flush();
+        }
+        if let Some((path, saved)) = fx.save_views
+            && let Err(e) = saved.save(&path)
+        {
+            app.notify(Level::Error, e);
+        }
         for c in fx.commands {
             if commands.send(c).is_err() {
                 tracing::warn!("backend gone; command dropped");

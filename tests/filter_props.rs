@@ -103,7 +103,7 @@ prop_compose! {
             direction, qualification, sales_stage, registration_status,
             deal_value, currency: currency.into(),
             country: country.into(), closing, created, updated, favorite, search_text, marketo,
-            microsoft: false,
+            microsoft: false, expires: None, closed: None, unseen: false,
         }
     }
 }

@@ -551,3 +551,59 @@ fn accept_and_decline_refuse_what_the_rules_or_the_command_line_forbid() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--reason"), "{}", stderr(&o));
 }
+
+#[test]
+fn list_view_uses_the_dashboards_views() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(local(
+        dir.path(),
+        &["referrals", "list", "--view", "to answer", "--json"],
+    ));
+    let kept: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert!(!kept.is_empty());
+    assert!(
+        kept.iter()
+            .all(|r| r["status"] == "New" && r["direction"] == "Incoming")
+    );
+    let deadlines: Vec<&str> = kept
+        .iter()
+        .map(|r| r["expirationDateTime"].as_str().unwrap_or("~"))
+        .collect();
+    let mut sorted = deadlines.clone();
+    sorted.sort();
+    assert_eq!(deadlines, sorted, "the view's sort: soonest deadline first");
+
+    // A view saved by the palette (views.toml beside the config file), narrowed by --filter.
+    std::fs::write(
+        dir.path().join("views.toml"),
+        "[[views]]\nname = \"Shared\"\nfilter = \"type:shared\"\n",
+    )
+    .unwrap();
+    let out = ok(local(
+        dir.path(),
+        &[
+            "referrals",
+            "list",
+            "--view",
+            "Shared",
+            "--filter",
+            "status:active",
+            "--json",
+        ],
+    ));
+    let kept: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert!(
+        kept.iter()
+            .all(|r| r["type"] == "Shared" && r["status"] == "Active")
+    );
+
+    let o = local(dir.path(), &["referrals", "list", "--view", "Nope"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("no view `Nope`")
+            && err.contains("To answer, Expiring")
+            && err.contains("Shared"),
+        "{err}"
+    );
+}

@@ -41,6 +41,12 @@ impl App {
             }
             other => other,
         };
+        match &event {
+            // Opened: the referral is no longer new (the backend records it too).
+            Event::Detail { referral, .. } => self.list.mark_seen(referral.id()),
+            Event::NewIncoming { count } => self.on_new_incoming(*count, fx),
+            _ => {}
+        }
         self.note_facts(&event);
         self.mark_rows(&event);
         self.note_batch(&event);

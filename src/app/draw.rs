@@ -18,7 +18,8 @@ use crate::ui::widgets;
 /// Draws the whole screen and notes where the panes went (for mouse hit-testing).
 pub(super) fn draw(app: &mut App, frame: &mut Frame<'_>) {
     let area = frame.area();
-    let [top, filter, main, bottom] = Layout::vertical([
+    let [top, tabs, filter, main, bottom] = Layout::vertical([
+        Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(3),
@@ -40,6 +41,7 @@ pub(super) fn draw(app: &mut App, frame: &mut Frame<'_>) {
     );
     {
         let rcx = cx(app.focus == Focus::List);
+        app.list.render_tabs(frame, tabs, &rcx);
         app.list.render_filter_line(frame, filter, &rcx);
     }
 
@@ -225,6 +227,24 @@ fn top_bar<'a>(app: &App, cx: &RenderCx<'_>, width: u16) -> Line<'a> {
         (None, None) => Span::styled("↻ never", cx.theme.dim),
     };
     parts.push(part(200, vec![sync]));
+    // New since the last look: referrals that arrived or changed and were not opened since.
+    let unseen = app.list.unseen();
+    if unseen > 0 {
+        parts.push(part(
+            185,
+            vec![Span::styled(format!("● {unseen} new"), cx.theme.info)],
+        ));
+    }
+    // The expiry queue: New incoming referrals that expire within 48 hours unanswered.
+    let expiring = app.list.expiring_soon();
+    if expiring > 0 {
+        let text = if narrow {
+            format!("exp {expiring}")
+        } else {
+            format!("{expiring} expiring <48h")
+        };
+        parts.push(part(190, vec![Span::styled(text, cx.theme.expiry_urgent)]));
+    }
     let outbox_style = if app.top.outbox > 0 {
         cx.theme.warning
     } else {

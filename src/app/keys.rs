@@ -95,7 +95,7 @@ impl App {
     /// Keys that work everywhere a pane does not claim them.
     fn global_key(&mut self, key: &KeyEvent, fx: &mut Effects) -> Flow {
         let Some(action) = self.options.keymap.action(key) else {
-            return Flow::Ignored;
+            return self.view_digit(key, fx).unwrap_or(Flow::Ignored);
         };
         match action {
             KeyAction::Quit => {
@@ -132,6 +132,12 @@ impl App {
             }
             KeyAction::Refresh => {
                 fx.commands.push(Command::Refresh { full: false });
+                Flow::Handled
+            }
+            KeyAction::NextView | KeyAction::PrevView => {
+                let delta = if action == KeyAction::NextView { 1 } else { -1 };
+                self.list.cycle_view(delta);
+                self.follow_selection(fx);
                 Flow::Handled
             }
             KeyAction::Outbox => {
@@ -290,6 +296,8 @@ impl App {
             KeyAction::Help,
             KeyAction::Palette,
             KeyAction::Refresh,
+            KeyAction::NextView,
+            KeyAction::PrevView,
             KeyAction::Outbox,
             KeyAction::NextField,
             KeyAction::Back,

@@ -11,11 +11,13 @@
 //! - `keys`: keys, mouse and paste, and the keys that work everywhere.
 //! - `backend_events`: what the backend reports.
 //! - `draw`: the whole screen, with the top and bottom bars.
+//! - `views`: switching, saving and deleting saved views.
 
 mod backend_events;
 mod bulk;
 mod draw;
 mod keys;
+mod views;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent};
@@ -50,6 +52,10 @@ pub struct Effects {
     pub clipboard: Option<String>,
     /// The app is done: the terminal loop ends.
     pub quit: bool,
+    /// The palette changed the saved views: write them to this file (`views.toml`).
+    pub save_views: Option<(std::path::PathBuf, crate::views_file::SavedViews)>,
+    /// An escape sequence for the terminal (a desktop notification), written between frames.
+    pub terminal: Option<String>,
 }
 
 impl Effects {
@@ -61,6 +67,12 @@ impl Effects {
             self.clipboard = later.clipboard;
         }
         self.quit |= later.quit;
+        if later.save_views.is_some() {
+            self.save_views = later.save_views;
+        }
+        if later.terminal.is_some() {
+            self.terminal = later.terminal;
+        }
     }
 }
 
@@ -125,6 +137,38 @@ pub struct AppOptions {
     pub confirm_actions: bool,
     /// Seconds a status move is held in the outbox for `u` (0: sent at once).
     pub undo_seconds: u64,
+    /// The saved views: shipped and config ones, the palette's, and where those are saved.
+    pub views: ViewSetup,
+    /// Tell the terminal when a background refresh finds new incoming referrals.
+    pub notify: crate::config::NotifyStyle,
+}
+
+/// Where the saved views come from (see [`crate::domain::view`]).
+#[derive(Debug, Clone)]
+pub struct ViewSetup {
+    /// The shipped views with the config file's `[[views]]` over them.
+    pub configured: Vec<crate::domain::view::View>,
+    /// The views of `views.toml` (saved from the palette).
+    pub saved: crate::views_file::SavedViews,
+    /// Where `views.toml` is written; `None` keeps palette changes for this session only.
+    pub path: Option<std::path::PathBuf>,
+}
+
+impl Default for ViewSetup {
+    fn default() -> Self {
+        ViewSetup {
+            configured: crate::domain::view::defaults(),
+            saved: Default::default(),
+            path: None,
+        }
+    }
+}
+
+impl ViewSetup {
+    /// The views in use, in tab order (after All).
+    pub fn effective(&self) -> Vec<crate::domain::view::View> {
+        self.saved.over(&self.configured)
+    }
 }
 
 impl Default for AppOptions {
@@ -138,6 +182,8 @@ impl Default for AppOptions {
             sandbox_url: None,
             confirm_actions: true,
             undo_seconds: 5,
+            views: ViewSetup::default(),
+            notify: crate::config::NotifyStyle::Off,
         }
     }
 }
@@ -202,9 +248,11 @@ const SPINNER: [char; 8] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '�
 
 impl App {
     pub fn new(options: AppOptions, now: DateTime<Utc>) -> App {
+        let mut list = ListPane::new(now);
+        list.set_views(options.views.effective());
         App {
             options,
-            list: ListPane::new(now),
+            list,
             right: Vec::new(),
             overlays: Vec::new(),
             focus: Focus::List,
@@ -301,12 +349,18 @@ impl App {
         if draw::clock_text(self, self.now) != draw::clock_text(self, now) {
             self.dirty = true;
         }
+        // Deadlines come closer with the clock alone: recount the views once a minute.
+        let minute = |t: DateTime<Utc>| t.timestamp().div_euclid(60);
+        let new_minute = minute(self.now) != minute(now);
         self.now = now;
         if self.busy() {
             self.spinner = self.spinner.wrapping_add(1);
             self.dirty = true;
         }
         self.list.set_now(self.now);
+        if new_minute && self.list.recount_for_clock() {
+            self.dirty = true;
+        }
         if self.list.expire_marks(self.now) {
             self.dirty = true;
         }
@@ -398,6 +452,14 @@ impl App {
             }
             Flow::List(ListRequest::Filter(text)) => {
                 self.list.set_filter(&text);
+                self.follow_selection(fx);
+            }
+            Flow::List(
+                req @ (ListRequest::ShowView(_)
+                | ListRequest::SaveView(_)
+                | ListRequest::DeleteView(_)),
+            ) => {
+                self.view_request(req, fx);
                 self.follow_selection(fx);
             }
             Flow::Theme(theme) => self.options.theme = *theme,

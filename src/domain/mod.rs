@@ -17,6 +17,7 @@ pub mod set;
 pub mod text;
 pub mod time;
 pub mod validate;
+pub mod view;
 
 pub use enums::*;
 pub use referral::*;

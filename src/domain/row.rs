@@ -32,12 +32,19 @@ pub struct ReferralRow {
     pub closing: Option<DateTime<Utc>>,
     pub created: Option<DateTime<Utc>>,
     pub updated: Option<DateTime<Utc>>,
+    /// When an incoming New referral expires unanswered (`expirationDateTime`).
+    pub expires: Option<DateTime<Utc>>,
+    /// When the referral was closed (`closedDateTime`).
+    pub closed: Option<DateTime<Utc>>,
     pub favorite: bool,
     /// Further text the free words of the filter search: the notes and every customer
     /// contact's name and email, separated by newlines.
     pub search_text: String,
     /// The last known Marketo sync state of this referral.
     pub marketo: MarketoBadge,
+    /// The referral arrived or changed since the seller last opened it (kept by the local
+    /// store; rows made straight from a referral say `false`).
+    pub unseen: bool,
     /// Microsoft's linked copy of a shared referral (its target is the `BusinessProfileLocation`
     /// `msft`); it has the engagement id of its partner.
     pub microsoft: bool,
@@ -78,9 +85,12 @@ impl From<&Referral> for ReferralRow {
             closing: r.closing_date(),
             created: r.created_date_time,
             updated: r.updated_date_time,
+            expires: r.expiration_date_time,
+            closed: r.closed_date_time,
             favorite: r.is_favorite(),
             search_text,
             marketo: MarketoBadge::Unknown,
+            unseen: false,
             microsoft: r.target.iter().flatten().any(|t| {
                 t.id.as_deref() == Some("msft")
                     && t.target_type == Some(TargetType::BusinessProfileLocation)

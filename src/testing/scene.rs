@@ -85,6 +85,11 @@ impl Scene {
             self.copied = fx.clipboard;
         }
         self.quit |= fx.quit;
+        if let Some((path, saved)) = fx.save_views
+            && let Err(e) = saved.save(&path)
+        {
+            self.app.notify(crate::protocol::Level::Error, e);
+        }
     }
 
     pub fn event(&mut self, e: Event) {

@@ -14,6 +14,7 @@ pub mod input;
 pub mod keymap;
 pub mod list;
 pub mod marketo;
+pub mod notify;
 pub mod outbox;
 pub mod palette;
 pub mod pane;

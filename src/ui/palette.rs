@@ -4,7 +4,8 @@
 //! Commands: `refresh [full]`, `sort COLUMN [asc|desc]`, `filter TEXT`, `export csv|json FILE`
 //! (the marked referrals when rows are marked, else the filtered list), `set PATH VALUE` (on the
 //! marked referrals, as `refdeck referrals set` reads it), `theme NAME`, `outbox`,
-//! `marketo check [all]`, `new [shared]`, `help`, `quit[!]`.
+//! `marketo check [all]`, `new [shared]`, `view NAME`,
+//! `view save NAME`, `view delete NAME`, `help`, `quit[!]`.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -45,6 +46,10 @@ const COMMANDS: &[(&str, &str)] = &[
     ("outbox", "unsent edits, with retry and discard"),
     ("marketo", "marketo check [all] — Marketo sync status"),
     ("new", "new [shared] — create a referral"),
+    (
+        "view",
+        "view NAME · view save NAME (the list's view, filter and sort) · view delete NAME",
+    ),
     ("help", "list the commands"),
     ("quit", "quit (quit! skips the unsent-edits question)"),
 ];
@@ -162,6 +167,7 @@ impl Palette {
             ["marketo"] => vec!["check".into()],
             ["marketo", "check"] => vec!["all".into()],
             ["new"] => vec!["shared".into()],
+            ["view"] => vec!["save".into(), "delete".into()],
             _ => vec![],
         };
         let p = partial.to_lowercase();
@@ -322,6 +328,23 @@ impl Palette {
                 Flow::Close,
                 crate::ui::create::open_create(true, cx.now),
             ])),
+            ["view", ..] => {
+                let rest = self.input.trim_start()["view".len()..].trim();
+                let (verb, name) = match rest.split_once(char::is_whitespace) {
+                    Some((v, n)) if ["save", "delete"].contains(&v) => (v, n.trim()),
+                    None if ["save", "delete"].contains(&rest) => (rest, ""),
+                    _ => ("", rest),
+                };
+                match (verb, name) {
+                    (_, "") => fail(format!(
+                        "view: name the view, e.g. view To answer, view {} NAME",
+                        if verb.is_empty() { "save" } else { verb }
+                    )),
+                    ("save", n) => Ok(list_flow(ListRequest::SaveView(n.to_string()))),
+                    ("delete", n) => Ok(list_flow(ListRequest::DeleteView(n.to_string()))),
+                    (_, n) => Ok(list_flow(ListRequest::ShowView(n.to_string()))),
+                }
+            }
             ["help"] => Ok(Flow::Replace(Box::new(crate::ui::help::HelpOverlay::new(
                 COMMANDS
                     .iter()

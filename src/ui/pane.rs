@@ -47,6 +47,12 @@ pub enum ListRequest {
     ClearMarks,
     /// Preview a bulk action on the marked referrals (the palette's `set`).
     Bulk(crate::ui::bulk::BulkAction),
+    /// Switch to the saved view of this name.
+    ShowView(String),
+    /// Save the list's view and typed filter (and its sort) as a view of this name.
+    SaveView(String),
+    /// Delete the saved view of this name.
+    DeleteView(String),
 }
 
 impl std::fmt::Debug for Flow {

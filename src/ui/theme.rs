@@ -4,6 +4,7 @@
 //! Themes: `dark` (default), `light`, `high-contrast`, and `mono` (no colour at all, only bold,
 //! reverse and underline — what `NO_COLOR` selects, see <https://no-color.org>).
 
+use chrono::{DateTime, Utc};
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::config::ThemeName;
@@ -31,6 +32,10 @@ pub struct Theme {
     pub badge_partial: Style,
     pub badge_missing: Style,
     pub input: Style,
+    /// A New referral past its deadline or expiring within 24 hours.
+    pub expiry_urgent: Style,
+    /// A New referral expiring within 48 hours.
+    pub expiry_soon: Style,
 }
 
 impl Theme {
@@ -77,6 +82,8 @@ impl Theme {
             badge_partial: fg(Color::Yellow),
             badge_missing: fg(Color::Red),
             input: Style::new().add_modifier(Modifier::UNDERLINED),
+            expiry_urgent: fg(Color::Red),
+            expiry_soon: fg(Color::Yellow),
         }
     }
 
@@ -102,6 +109,7 @@ impl Theme {
             badge_partial: fg(Color::Rgb(160, 100, 0)),
             warning: fg(Color::Rgb(160, 100, 0)),
             ok: fg(Color::Rgb(0, 120, 0)),
+            expiry_soon: fg(Color::Rgb(160, 100, 0)),
             ..Theme::dark()
         }
     }
@@ -131,6 +139,8 @@ impl Theme {
             badge_synced: fg(Color::LightGreen),
             badge_partial: fg(Color::LightYellow),
             badge_missing: fg(Color::LightRed),
+            expiry_urgent: fg(Color::LightRed),
+            expiry_soon: fg(Color::LightYellow),
             ..Theme::dark()
         }
     }
@@ -161,6 +171,8 @@ impl Theme {
             badge_partial: bold,
             badge_missing: bold,
             input: Style::new().add_modifier(Modifier::UNDERLINED),
+            expiry_urgent: bold.add_modifier(Modifier::UNDERLINED),
+            expiry_soon: bold,
         }
     }
 
@@ -179,6 +191,22 @@ impl Theme {
             Status::Active => self.status_active,
             Status::Closed => self.status_closed,
             _ => self.dim,
+        }
+    }
+
+    /// The urgency of a referral's deadline at `now`: past it or within 24 hours, within 48
+    /// hours, or not urgent (`None`). Only New referrals can still expire.
+    pub fn expiry(&self, row: &crate::domain::ReferralRow, now: DateTime<Utc>) -> Option<Style> {
+        let left = row
+            .expires
+            .filter(|_| row.status == crate::domain::Status::New)?
+            - now;
+        if left < chrono::Duration::hours(24) {
+            Some(self.expiry_urgent)
+        } else if left < chrono::Duration::hours(48) {
+            Some(self.expiry_soon)
+        } else {
+            None
         }
     }
 

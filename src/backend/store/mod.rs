@@ -95,6 +95,17 @@ const MIGRATIONS: &[&str] = &[
     // from the referrals a refresh overwrites; the marks so far are carried over.
     "CREATE TABLE favorites (id TEXT PRIMARY KEY);
      INSERT INTO favorites (id) SELECT id FROM referrals WHERE favorite = 1;",
+    // 5: when a referral expires unanswered and when it was closed, for the expiry queue and
+    // the `expires`/`closed` filter tokens; filled from the stored documents.
+    "ALTER TABLE referrals ADD COLUMN expires TEXT;
+     ALTER TABLE referrals ADD COLUMN closed TEXT;
+     UPDATE referrals SET expires = json_extract(json, '$.expirationDateTime'),
+        closed = json_extract(json, '$.closedDateTime');",
+    // 6: what the seller last saw of each referral (its `updatedDateTime` when last opened);
+    // a referral whose `updatedDateTime` differs, or that was never seen, is marked new. The
+    // referrals cached before are taken as seen.
+    "CREATE TABLE seen (id TEXT PRIMARY KEY, updated TEXT);
+     INSERT INTO seen (id, updated) SELECT id, updated FROM referrals;",
 ];
 
 /// The local store. Not `Sync`: the backend owns it and runs its calls off the async threads.
@@ -403,6 +414,11 @@ impl Store {
         self.db().set_last_sync(source, at)
     }
 
+    /// Records that the seller opened the referral: it is no longer new (until it changes).
+    pub fn mark_seen(&self, id: &str) -> Result<()> {
+        self.db().mark_seen(id)
+    }
+
     /// The latest `updatedDateTime` among cached referrals.
     pub fn max_updated(&self) -> Result<Option<DateTime<Utc>>> {
         self.db().max_updated()
@@ -515,6 +531,18 @@ impl Db<'_> {
         Ok(Vec::new())
     }
 
+    /// Records that the seller has seen the referral as it is now stored.
+    fn mark_seen(&self, id: &str) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO seen (id, updated) SELECT id, updated FROM referrals WHERE id = ?1
+                 ON CONFLICT(id) DO UPDATE SET updated = excluded.updated",
+            )
+            .and_then(|mut st| st.execute([id]))
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
     /// Stores referrals fetched from `source` with the unsent edits applied on top, moves the
     /// sync mark (with `mark`), and returns their rows.
     fn store_fetched(
@@ -528,7 +556,21 @@ impl Db<'_> {
             .iter()
             .map(|r| with_pending(r.clone(), &pending))
             .collect();
+        // The very first sync is the baseline of what the seller has seen.
+        let baseline: bool = self
+            .conn
+            .query_row(
+                "SELECT NOT EXISTS (SELECT 1 FROM meta WHERE key = 'last_sync')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
         self.upsert(&shown)?;
+        if baseline {
+            for r in &shown {
+                self.mark_seen(r.id())?;
+            }
+        }
         if mark && let Some(max) = self.max_updated()? {
             self.set_last_sync(source, max)?;
         }
@@ -552,9 +594,9 @@ impl Db<'_> {
             .prepare_cached(
                 "INSERT INTO referrals (id, json, engagement_id, name, customer, status, substatus, type,
                     direction, qualification, sales_stage, registration_status, deal_value, currency, country,
-                    closing, created, updated, favorite, search_text, microsoft)
+                    closing, created, updated, favorite, search_text, microsoft, expires, closed)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                    EXISTS(SELECT 1 FROM favorites WHERE id = ?1), ?19, ?20)
+                    EXISTS(SELECT 1 FROM favorites WHERE id = ?1), ?19, ?20, ?21, ?22)
                  ON CONFLICT(id) DO UPDATE SET json=excluded.json, engagement_id=excluded.engagement_id,
                     name=excluded.name, customer=excluded.customer, status=excluded.status,
                     substatus=excluded.substatus, type=excluded.type, direction=excluded.direction,
@@ -562,7 +604,8 @@ impl Db<'_> {
                     registration_status=excluded.registration_status, deal_value=excluded.deal_value,
                     currency=excluded.currency, country=excluded.country, closing=excluded.closing,
                     created=excluded.created, updated=excluded.updated, favorite=excluded.favorite,
-                    search_text=excluded.search_text, microsoft=excluded.microsoft",
+                    search_text=excluded.search_text, microsoft=excluded.microsoft,
+                    expires=excluded.expires, closed=excluded.closed",
             )
             .map_err(|e| self.err(e))?;
         for r in referrals {
@@ -597,6 +640,8 @@ impl Db<'_> {
                 row.updated.as_ref().map(format_datetime),
                 row.search_text,
                 row.microsoft,
+                row.expires.as_ref().map(format_datetime),
+                row.closed.as_ref().map(format_datetime),
             ])
             .map_err(|e| self.err(e))?;
         }
@@ -679,7 +724,8 @@ fn sql_err(path: &Path, e: rusqlite::Error) -> StoreError {
 /// The columns `row_from_sql` reads, in its order.
 const ROW_COLUMNS: &str = "id, engagement_id, name, customer, status, substatus, type, direction, qualification, \
     sales_stage, registration_status, deal_value, currency, country, closing, created, updated, favorite, \
-    search_text, marketo, microsoft";
+    search_text, marketo, microsoft, expires, closed, \
+    NOT EXISTS (SELECT 1 FROM seen WHERE seen.id = referrals.id AND seen.updated IS referrals.updated)";
 
 fn row_from_sql(r: &Row<'_>) -> rusqlite::Result<ReferralRow> {
     let opt_enum = |i: usize| -> rusqlite::Result<Option<String>> { r.get::<_, Option<String>>(i) };
@@ -710,6 +756,9 @@ fn row_from_sql(r: &Row<'_>) -> rusqlite::Result<ReferralRow> {
         search_text: r.get(18)?,
         marketo: MarketoBadge::parse(&r.get::<_, String>(19)?).unwrap_or_default(),
         microsoft: r.get(20)?,
+        expires: date(21)?,
+        closed: date(22)?,
+        unseen: r.get(23)?,
     })
 }
 
@@ -743,7 +792,14 @@ mod tests {
             rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
             ["b", "a"]
         );
-        assert_eq!(rows[0], ReferralRow::from(&b));
+        // Never opened and not part of a first sync: new to the seller.
+        assert_eq!(
+            rows[0],
+            ReferralRow {
+                unseen: true,
+                ..ReferralRow::from(&b)
+            }
+        );
         assert_eq!(s.load_rows(Some(1)).unwrap().len(), 1);
         assert_eq!(s.related("e1").unwrap().len(), 2);
         assert_eq!(
@@ -1014,6 +1070,84 @@ mod tests {
         let by_id = |id: &str| rows.iter().find(|r| r.id == id).unwrap().microsoft;
         assert!(by_id("m1"));
         assert!(!by_id("p1"));
+    }
+
+    #[test]
+    fn expiry_and_closing_dates_are_kept_in_new_and_migrated_stores() {
+        let r: Referral = serde_json::from_value(json!({
+            "id": "x1", "name": "Deal", "status": "New", "substatus": "Pending",
+            "expirationDateTime": "2026-07-01T00:00:00Z", "closedDateTime": "2026-06-01T00:00:00Z"
+        }))
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        {
+            // A store of schema 4, before the columns existed.
+            let conn = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..4] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 4).unwrap();
+            conn.execute(
+                "INSERT INTO referrals (id, json) VALUES ('x1', ?1)",
+                [serde_json::to_string(&r).unwrap()],
+            )
+            .unwrap();
+        }
+        let mut s = Store::open(&path).unwrap();
+        let row = s.load_rows(None).unwrap().remove(0);
+        assert_eq!(
+            row.expires,
+            parse_datetime("2026-07-01T00:00:00Z"),
+            "migrated"
+        );
+        assert_eq!(
+            row.closed,
+            parse_datetime("2026-06-01T00:00:00Z"),
+            "migrated"
+        );
+        let mut r2 = r.clone();
+        r2.id = Some("x2".into());
+        s.apply("http://x", &[StoreOp::Fetched(vec![r2])]).unwrap();
+        let rows = s.load_rows(None).unwrap();
+        let x2 = rows.iter().find(|r| r.id == "x2").unwrap();
+        assert_eq!(
+            x2.expires,
+            parse_datetime("2026-07-01T00:00:00Z"),
+            "written"
+        );
+        assert_eq!(x2.closed, parse_datetime("2026-06-01T00:00:00Z"), "written");
+    }
+
+    #[test]
+    fn referrals_are_new_until_opened_and_again_when_they_change() {
+        let mut s = Store::open_in_memory().unwrap();
+        // The first sync is the baseline: nothing in it is new.
+        s.apply(
+            "http://x",
+            &[StoreOp::Fetched(vec![referral(
+                "a",
+                "2026-01-01T00:00:00Z",
+            )])],
+        )
+        .unwrap();
+        assert!(!s.load_rows(None).unwrap()[0].unseen);
+        // A later one brings a new referral and a change.
+        let rows = s
+            .apply(
+                "http://x",
+                &[StoreOp::Fetched(vec![
+                    referral("a", "2026-02-01T00:00:00Z"),
+                    referral("b", "2026-02-01T00:00:00Z"),
+                ])],
+            )
+            .unwrap();
+        assert!(rows.iter().all(|r| r.unseen), "{rows:?}");
+        s.mark_seen("a").unwrap();
+        let rows = s.load_rows(None).unwrap();
+        let unseen = |id: &str| rows.iter().find(|r| r.id == id).unwrap().unseen;
+        assert!(!unseen("a"));
+        assert!(unseen("b"));
     }
 
     #[test]

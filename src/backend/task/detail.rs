@@ -14,6 +14,11 @@ impl Ctx {
                     related,
                     fresh: false,
                 });
+                // Opened: no longer new (see `Store::mark_seen`).
+                let key = id.clone();
+                if let Err(e) = self.db(move |s| s.mark_seen(&key)).await {
+                    tracing::warn!("cannot record the referral as seen: {e}");
+                }
                 true
             }
             Ok(None) => false,
@@ -38,7 +43,14 @@ impl Ctx {
         self.observe(&result);
         match result {
             Ok(r) => match self.store_fetched(vec![r]).await {
-                Ok(rows) => {
+                Ok(mut rows) => {
+                    // The seller sees this version now.
+                    let key = id.clone();
+                    if self.db(move |s| s.mark_seen(&key)).await.is_ok() {
+                        rows.iter_mut()
+                            .filter(|row| row.id == id)
+                            .for_each(|row| row.unseen = false);
+                    }
                     self.send(Event::RowsChanged { rows });
                     let key = id.clone();
                     if let Ok(Some((r, related))) = self.db(move |s| s.detail(&key)).await {

@@ -166,7 +166,7 @@ async fn run(
                 }
             }
             _ = async { refresh_tick.as_mut().expect("guarded").tick().await }, if refresh_tick.is_some() && started => {
-                ctx.spawn(ctx.clone().refresh(false));
+                ctx.spawn(ctx.clone().background_refresh());
             }
         }
     }

@@ -14,6 +14,23 @@ impl Ctx {
     /// Fetches what changed since the last sync (everything when `full` or never synced) and
     /// stores it.
     pub(super) async fn refresh(self, full: bool) {
+        self.run_refresh(full, false).await;
+    }
+
+    /// The periodic refresh: skipped while a sync runs or when less than a fifth of the
+    /// Partner Center call budget is left; announces the new incoming referrals it finds
+    /// ([`Event::NewIncoming`]).
+    pub(super) async fn background_refresh(self) {
+        use std::sync::atomic::Ordering;
+        let ((left, max), _) = self.budget();
+        if self.refreshing.load(Ordering::SeqCst) || left * 5 < max {
+            tracing::info!(left, max, "background refresh skipped");
+            return;
+        }
+        self.run_refresh(false, true).await;
+    }
+
+    async fn run_refresh(self, full: bool, background: bool) {
         use std::sync::atomic::Ordering;
         let Some(pc) = self.pc.clone() else {
             self.notice(
@@ -52,6 +69,7 @@ impl Ctx {
             })
             .await
         };
+        let mut arrived_new = std::collections::HashSet::new();
         let storing = async {
             let mut failed = None;
             while let Some((page, fetched, total)) = arrived.recv().await {
@@ -66,6 +84,15 @@ impl Ctx {
                     Ok(rows) => {
                         // A page came: Partner Center answers.
                         self.set_link(Link::Online);
+                        arrived_new.extend(
+                            rows.iter()
+                                .filter(|r| {
+                                    r.unseen
+                                        && r.status == crate::domain::Status::New
+                                        && r.direction == Some(crate::domain::Direction::Incoming)
+                                })
+                                .map(|r| r.id.clone()),
+                        );
                         if !rows.is_empty() {
                             self.send(Event::RowsChanged { rows });
                         }
@@ -98,10 +125,17 @@ impl Ctx {
                 let changed = listing.referrals.len();
                 // Every page is stored: the sync mark moves.
                 match self.store_fetched(Vec::new()).await {
-                    Ok(_) => self.send(Event::RefreshDone {
-                        at: Utc::now(),
-                        changed,
-                    }),
+                    Ok(_) => {
+                        self.send(Event::RefreshDone {
+                            at: Utc::now(),
+                            changed,
+                        });
+                        if background && !arrived_new.is_empty() {
+                            self.send(Event::NewIncoming {
+                                count: arrived_new.len(),
+                            });
+                        }
+                    }
                     Err(e) => self.send(Event::RefreshFailed {
                         message: e.to_string(),
                     }),

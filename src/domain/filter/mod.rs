@@ -39,8 +39,9 @@
 //!   substring (`qual:sales`, `qual:mark`, `sub:pend`); an exact spelling always wins. Codes
 //!   (currency, country) must be written in full. A comma list is an OR: `status:new,active`.
 //!   `None` of status and substatus is the service's placeholder, not offered.
-//! - **Comparisons**: `value`, `close` (`closing`), `updated`, `created` with `>`, `>=`, `<`,
-//!   `<=`, `=` (`:` means `=`). Amounts accept `_` or `,` separators, an exponent and a `k`
+//! - **Comparisons**: `value`, `close` (`closing`), `updated`, `created`, `expires`
+//!   (`expiry`, the `expirationDateTime` of an incoming New referral) and `closed` (the
+//!   `closedDateTime`) with `>`, `>=`, `<`, `<=`, `=` (`:` means `=`). Amounts accept `_` or `,` separators, an exponent and a `k`
 //!   (thousand) or `m` (million) suffix: `value>50k`, `value<=1e6`, `value>50,000`.
 //!   Values compare in the reporting currency (deal values converted with the rate table of
 //!   [`crate::domain::money`]; a currency without a rate matches no comparison); a currency
@@ -60,6 +61,14 @@
 //!   and `close<+30d` is "closing before 30 days from now". `now` is passed to [`parse()`]
 //!   (truncated to whole seconds) and relative dates are resolved there, once. A relative
 //!   date with `=` is an error (an instant is never hit exactly); use `>` or `<`.
+//! - `expires` is a deadline, so there a bare amount counts *forward*: `expires<48h` and
+//!   `expires<+48h` both mean "the deadline falls before 48 hours from now", i.e. the referral
+//!   expires within the next 48 hours (a deadline already passed is before that too: a New
+//!   referral past its deadline that the service has not closed yet is the most urgent of
+//!   all, so it is kept). `expires>-1d` says "ago" explicitly.
+//! - `quarter` is the current calendar quarter (UTC) as a whole period, like a day:
+//!   `closed:quarter` is closed this quarter, `closed>=quarter` since it began,
+//!   `closed<quarter` before it.
 //!
 //! # Ranking
 //! A row's score ([`Filter::score_row`]) is the sum over positive words of the word's best
@@ -204,6 +213,8 @@ pub enum DateField {
     Closing,
     Updated,
     Created,
+    Expires,
+    Closed,
 }
 
 /// One end of an [`Interval`].
@@ -511,7 +522,14 @@ impl DateField {
             DateField::Closing => "close",
             DateField::Updated => "updated",
             DateField::Created => "created",
+            DateField::Expires => "expires",
+            DateField::Closed => "closed",
         }
+    }
+
+    /// True when a bare relative amount (`48h`) counts forward from now: a deadline.
+    pub fn counts_forward(self) -> bool {
+        self == DateField::Expires
     }
 
     /// The row's value; `None` when the row has none.
@@ -520,6 +538,8 @@ impl DateField {
             DateField::Closing => row.closing,
             DateField::Updated => row.updated,
             DateField::Created => row.created,
+            DateField::Expires => row.expires,
+            DateField::Closed => row.closed,
         }
     }
 }

@@ -112,12 +112,15 @@ const KEYS: &[(&str, Key)] = &[
     ("closing", Key::Date(DateField::Closing)),
     ("updated", Key::Date(DateField::Updated)),
     ("created", Key::Date(DateField::Created)),
+    ("expires", Key::Date(DateField::Expires)),
+    ("expiry", Key::Date(DateField::Expires)),
+    ("closed", Key::Date(DateField::Closed)),
     ("fav", Key::Favorite),
     ("favorite", Key::Favorite),
 ];
 
 /// The keys offered in the "unknown key" message.
-pub(super) const KEY_HINT: &str = "status, sub, type, dir, qual, stage, reg, mkto, cur, country, value, close, updated, created, fav";
+pub(super) const KEY_HINT: &str = "status, sub, type, dir, qual, stage, reg, mkto, cur, country, value, close, updated, created, expires, closed, fav";
 
 /// A comparison operator as typed.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -416,15 +419,17 @@ fn day_interval(op: Op, start: DateTime<Utc>, end: DateTime<Utc>) -> Interval<Da
     }
 }
 
-/// A date as typed: a whole day or an instant.
+/// A date as typed: a whole day, a whole period or an instant.
 enum DateValue {
     Day(NaiveDate),
+    /// `[start, end)`: the current quarter.
+    Period(DateTime<Utc>, DateTime<Utc>),
     Instant(DateTime<Utc>),
     /// An instant given relative to `now` (`7d`, `+30d`).
     Relative(DateTime<Utc>),
 }
 
-pub(super) const DATE_HINT: &str = "write a date like 2026-12-31, today, 7d (7 days ago), +30d (30 days ahead), or 12h, 2w, 3m, 1y";
+pub(super) const DATE_HINT: &str = "write a date like 2026-12-31, today, quarter, 7d (7 days ago; for expires: ahead), +30d (30 days ahead), or 12h, 2w, 3m, 1y";
 
 fn date_interval(
     op: Op,
@@ -439,12 +444,13 @@ fn date_interval(
             field.key()
         ));
     }
-    match parse_date(value, now)? {
+    match parse_date(value, now, field.counts_forward())? {
         DateValue::Relative(_) if op == Op::Eq => Err(format!(
             "a relative date is compared with > or <, e.g. {0}>7d (within the last 7 days) or {0}<+30d",
             field.key()
         )),
         DateValue::Instant(at) | DateValue::Relative(at) => Ok(instant_interval(op, at)),
+        DateValue::Period(start, end) => Ok(day_interval(op, start, end)),
         DateValue::Day(day) => {
             let start = Utc.from_utc_datetime(&day.and_time(chrono::NaiveTime::MIN));
             let end = day
@@ -456,8 +462,13 @@ fn date_interval(
     }
 }
 
-fn parse_date(value: &str, now: DateTime<Utc>) -> Result<DateValue, String> {
+/// Reads a date; `forward` makes a bare relative amount count ahead of `now` (deadlines).
+fn parse_date(value: &str, now: DateTime<Utc>, forward: bool) -> Result<DateValue, String> {
     let today = now.date_naive();
+    if value.eq_ignore_ascii_case("quarter") {
+        return quarter_of(today)
+            .ok_or_else(|| format!("`{value}` is too far in the future; {DATE_HINT}"));
+    }
     let named = match value.to_ascii_lowercase().as_str() {
         "today" => Some(today),
         "yesterday" => today.pred_opt(),
@@ -467,7 +478,7 @@ fn parse_date(value: &str, now: DateTime<Utc>) -> Result<DateValue, String> {
     if let Some(day) = named {
         return Ok(DateValue::Day(day));
     }
-    if let Some(relative) = parse_relative(value, now) {
+    if let Some(relative) = parse_relative(value, now, forward) {
         return relative.map(DateValue::Relative);
     }
     if let Ok(day) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
@@ -478,13 +489,27 @@ fn parse_date(value: &str, now: DateTime<Utc>) -> Result<DateValue, String> {
         .ok_or_else(|| format!("`{value}` is not a date; {DATE_HINT}"))
 }
 
-/// `7d`, `-7d` (ago), `+30d` (ahead) with units h, d, w, m (30 days), y (365 days).
-/// `None` when `value` does not have that shape.
-fn parse_relative(value: &str, now: DateTime<Utc>) -> Option<Result<DateTime<Utc>, String>> {
+/// The calendar quarter (UTC) that `day` falls in, as `[start, end)`.
+fn quarter_of(day: NaiveDate) -> Option<DateValue> {
+    use chrono::Datelike;
+    let first_month = (day.month0() / 3) * 3 + 1;
+    let start = NaiveDate::from_ymd_opt(day.year(), first_month, 1)?;
+    let end = start.checked_add_months(chrono::Months::new(3))?;
+    let at = |d: NaiveDate| Utc.from_utc_datetime(&d.and_time(chrono::NaiveTime::MIN));
+    Some(DateValue::Period(at(start), at(end)))
+}
+
+/// `7d`, `-7d` (ago), `+30d` (ahead) with units h, d, w, m (30 days), y (365 days); a bare
+/// amount is ago, or ahead when `forward`. `None` when `value` does not have that shape.
+fn parse_relative(
+    value: &str,
+    now: DateTime<Utc>,
+    forward: bool,
+) -> Option<Result<DateTime<Utc>, String>> {
     let (ahead, rest) = match value.as_bytes().first()? {
         b'+' => (true, &value[1..]),
         b'-' => (false, &value[1..]),
-        _ => (false, value),
+        _ => (forward, value),
     };
     let unit = rest.chars().last()?;
     let digits = &rest[..rest.len() - unit.len_utf8()];

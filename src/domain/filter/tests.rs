@@ -645,3 +645,51 @@ fn values_compare_in_the_reporting_currency() {
     );
     assert_eq!(odata("value>50k status:new"), odata("status:new"));
 }
+
+#[test]
+fn expires_counts_forward_because_it_is_a_deadline() {
+    let mut r = row();
+    let due = |hours: i64| Some(now() + TimeDelta::hours(hours));
+    r.expires = due(30);
+    assert!(keeps("expires<48h", &r), "30 h left is within 48 h");
+    assert!(keeps("expires<+48h", &r), "+ says the same");
+    assert!(keeps("expires<+3d", &r));
+    assert!(!keeps("expires<24h", &r));
+    assert!(keeps("expiry>24h", &r), "alias");
+    r.expires = due(-2);
+    assert!(
+        keeps("expires<48h", &r),
+        "past its deadline: the most urgent"
+    );
+    assert!(keeps("expires<-1h", &r), "- is ago");
+    r.expires = None;
+    assert!(
+        !keeps("expires<48h", &r),
+        "no deadline matches no comparison"
+    );
+    assert!(keeps("-expires<48h", &r));
+    // Other date fields still count back.
+    r.updated = due(-30);
+    assert!(keeps("updated>48h", &r));
+}
+
+#[test]
+fn quarter_is_the_current_calendar_quarter() {
+    // now() is 2026-06-15: the quarter is April to June.
+    let mut r = row();
+    r.closed = Some(at("2026-04-01T00:00:00Z"));
+    assert!(keeps("closed:quarter", &r));
+    assert!(keeps("closed>=quarter", &r));
+    assert!(!keeps("closed<quarter", &r));
+    r.closed = Some(at("2026-03-31T23:59:59Z"));
+    assert!(!keeps("closed:quarter", &r));
+    assert!(keeps("closed<quarter", &r));
+    r.closed = Some(at("2026-07-01T00:00:00Z"));
+    assert!(!keeps("closed:quarter", &r));
+    assert!(keeps("sub:won closed:quarter", &{
+        let mut w = row();
+        w.substatus = Substatus::Won;
+        w.closed = Some(at("2026-05-20T10:00:00Z"));
+        w
+    }));
+}

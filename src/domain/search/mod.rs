@@ -241,6 +241,20 @@ impl SearchIndex {
         self.counts
     }
 
+    /// How many rows `filter` keeps, without touching the hits (the live counts of saved
+    /// views). One pass over the rows; call it when the rows or the views change, not per
+    /// keystroke.
+    pub fn count(&self, filter: &Filter) -> usize {
+        if filter.is_empty() {
+            return self.rows.len();
+        }
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        self.rows
+            .iter()
+            .filter(|r| filter.matches_row(r, &mut matcher))
+            .count()
+    }
+
     /// Whether the last apply scanned every row or narrowed the previous hits.
     pub fn last_scan(&self) -> Scan {
         self.last_scan

@@ -20,11 +20,13 @@ pub enum Column {
     Closing,
     Updated,
     Marketo,
+    /// The deadline of an incoming New referral (`expirationDateTime`).
+    Expires,
 }
 
 impl Column {
     /// Every column, in list order.
-    pub const ALL: [Column; 10] = [
+    pub const ALL: [Column; 11] = [
         Column::Name,
         Column::Customer,
         Column::Status,
@@ -35,6 +37,7 @@ impl Column {
         Column::Closing,
         Column::Updated,
         Column::Marketo,
+        Column::Expires,
     ];
 
     /// The name used by the `sort` command.
@@ -50,6 +53,7 @@ impl Column {
             Column::Closing => "closing",
             Column::Updated => "updated",
             Column::Marketo => "marketo",
+            Column::Expires => "expires",
         }
     }
 
@@ -62,6 +66,7 @@ impl Column {
             "cur" => Some(Column::Currency),
             "close" => Some(Column::Closing),
             "mkto" => Some(Column::Marketo),
+            "expiry" => Some(Column::Expires),
             _ => None,
         };
         alias.or_else(|| Column::ALL.into_iter().find(|c| c.as_str() == s))
@@ -161,6 +166,7 @@ pub fn compare_rows(a: &ReferralRow, b: &ReferralRow, spec: SortSpec) -> Orderin
         }),
         Column::Closing => missing_last(a.closing, b.closing, desc, Ord::cmp),
         Column::Updated => missing_last(a.updated, b.updated, desc, Ord::cmp),
+        Column::Expires => missing_last(a.expires, b.expires, desc, Ord::cmp),
         Column::Marketo => {
             let known = |m: MarketoBadge| (m != MarketoBadge::Unknown).then_some(m);
             missing_last(known(a.marketo), known(b.marketo), desc, Ord::cmp)
@@ -232,6 +238,7 @@ pub(super) fn sort_key(
         Column::Currency => text(&row.currency),
         Column::Closing => time(row.closing),
         Column::Updated => time(row.updated),
+        Column::Expires => time(row.expires),
         Column::Marketo => (row.marketo != MarketoBadge::Unknown).then_some(row.marketo as u128),
     };
     match value {

@@ -132,7 +132,7 @@ fn sort_specs_and_columns_parse() {
     );
     assert_eq!(
         SortSpec::parse("size").unwrap_err(),
-        "unknown column `size`; sort by one of name, customer, status, type, direction, value, currency, closing, updated, marketo"
+        "unknown column `size`; sort by one of name, customer, status, type, direction, value, currency, closing, updated, marketo, expires"
     );
     assert_eq!(
         SortSpec::parse("value up").unwrap_err(),
@@ -343,4 +343,18 @@ fn values_sort_in_the_reporting_currency() {
     assert_eq!(ids(&index), ["sek", "inr", "usd", "xyz"]);
     index.set_sort(Some(SortSpec::parse("value desc").unwrap()));
     assert_eq!(ids(&index), ["usd", "inr", "sek", "xyz"], "no rate: last");
+}
+
+#[test]
+fn count_answers_without_touching_the_hits() {
+    let mut index = SearchIndex::new(sample());
+    index.apply(&filter("contoso"));
+    let hits = index.hits().to_vec();
+    assert_eq!(index.count(&filter("status:new")), 2);
+    assert_eq!(index.count(&Filter::default()), 5);
+    assert_eq!(
+        index.hits(),
+        hits.as_slice(),
+        "the hits are the filter's own"
+    );
 }

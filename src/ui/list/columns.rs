@@ -17,6 +17,7 @@ pub(super) enum Col {
     Direction,
     Value,
     Closing,
+    Expires,
     Updated,
     Marketo,
 }
@@ -31,6 +32,7 @@ impl Col {
             Col::Direction => "Dir",
             Col::Value => "Value",
             Col::Closing => "Closing",
+            Col::Expires => "Expires",
             Col::Updated => "Updated",
             Col::Marketo => "Mkto",
         }
@@ -44,6 +46,7 @@ impl Col {
             Col::Direction => 3,
             Col::Value => 13,
             Col::Closing => 10,
+            Col::Expires => 8,
             Col::Updated => 10,
             Col::Marketo => 7,
         }
@@ -62,6 +65,7 @@ impl Col {
             Col::Direction => Column::Direction,
             Col::Value => Column::Value,
             Col::Closing => Column::Closing,
+            Col::Expires => Column::Expires,
             Col::Updated => Column::Updated,
             Col::Marketo => Column::Marketo,
         })
@@ -84,6 +88,7 @@ impl Col {
                     (_, Some(RowMark::Saving)) => Span::styled("… ", t.warning),
                     (_, Some(RowMark::Saved)) => Span::styled("✓ ", t.ok),
                     (_, Some(RowMark::Failed)) => Span::styled("! ", t.error),
+                    (_, None) if row.unseen => Span::styled("● ", t.info),
                     (true, None) => Span::styled("★ ", t.highlight),
                     (false, None) => Span::raw("  "),
                 };
@@ -137,6 +142,10 @@ impl Col {
                 w,
             )),
             Col::Closing => Cell::from(widgets::date(row.closing)),
+            Col::Expires => Cell::from(Span::styled(
+                expires_text(row, now),
+                t.expiry(row, now).unwrap_or(t.dim),
+            )),
             Col::Updated => Cell::from(Span::styled(
                 row.updated
                     .map(|u| widgets::ago(u, now))
@@ -148,20 +157,44 @@ impl Col {
     }
 }
 
-/// The columns that fit in `width`, dropping by priority: direction, type, closing, customer,
-/// updated, Marketo, value, status (name is always there and takes what is left).
-pub(super) fn layout_columns(width: u16) -> Vec<Col> {
+/// The time a New referral has left to be answered: `in 5h`, `in 3d`, `expired`; `—` for a
+/// referral that cannot expire any more (answered, closed) or has no deadline.
+pub(super) fn expires_text(row: &ReferralRow, now: DateTime<Utc>) -> String {
+    let Some(at) = row.expires.filter(|_| row.status == Status::New) else {
+        return "—".into();
+    };
+    let secs = (at - now).num_seconds();
+    match secs {
+        s if s <= 0 => "expired".into(),
+        s if s < 3600 => format!("in {}m", (s + 59) / 60),
+        s if s < 2 * 86_400 => format!("in {}h", s / 3600),
+        s => format!("in {}d", s / 86_400),
+    }
+}
+
+/// The columns that fit in `width`, dropping by priority: direction, type, closing, expires,
+/// customer, updated, Marketo, value, status (name is always there and takes what is left).
+/// Sorted by `expires`, the deadline comes right after the status.
+pub(super) fn layout_columns(width: u16, sort: Column) -> Vec<Col> {
     // Priority order (most important first) of the optional columns.
-    let optional = [
+    let mut optional = vec![
         Col::Status,
         Col::Value,
         Col::Customer(0),
         Col::Marketo,
         Col::Updated,
+        Col::Expires,
         Col::Closing,
         Col::Type,
         Col::Direction,
     ];
+    // Sorted by expiry (the expiry queue), the deadline comes right after the status.
+    if sort == Column::Expires
+        && let Some(at) = optional.iter().position(|c| *c == Col::Expires)
+    {
+        optional.remove(at);
+        optional.insert(1, Col::Expires);
+    }
     let avail = width.saturating_sub(2) as i32; // highlight symbol
     let min_name = 16i32;
     let mut chosen: Vec<Col> = Vec::new();
@@ -189,7 +222,7 @@ pub(super) fn layout_columns(width: u16) -> Vec<Col> {
     };
     let mut cols = vec![Col::Name(name_w)];
     // Display order follows the spec: name, customer, status, type, direction, value, closing,
-    // updated, Marketo.
+    // (expires,) updated, Marketo.
     let display = [
         Col::Customer(cust_w),
         Col::Status,
@@ -197,6 +230,7 @@ pub(super) fn layout_columns(width: u16) -> Vec<Col> {
         Col::Direction,
         Col::Value,
         Col::Closing,
+        Col::Expires,
         Col::Updated,
         Col::Marketo,
     ];

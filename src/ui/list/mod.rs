@@ -31,9 +31,12 @@ use crate::ui::widgets::{self, fit, fit_right};
 
 mod columns;
 mod selection;
+mod views;
 
 pub use columns::default_descending;
 use columns::layout_columns;
+pub use views::EXPIRING_WITHIN;
+use views::Tabs;
 
 /// A transient mark beside a row while its edit travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +79,8 @@ pub struct ListPane {
     display: Vec<u32>,
     /// The referrals marked for a bulk action (`Space`, `V`, `*`).
     selection: selection::Selection,
+    /// The saved views above the list (see `views`).
+    tabs: Tabs,
 }
 
 impl ListPane {
@@ -97,6 +102,7 @@ impl ListPane {
             width: 80,
             display: Vec::new(),
             selection: Default::default(),
+            tabs: Tabs::new(),
         }
     }
 
@@ -114,6 +120,7 @@ impl ListPane {
         self.index.apply(&filter);
         self.complete = complete;
         self.recount();
+        self.recount_views();
         self.reselect(keep.as_deref());
     }
 
@@ -125,6 +132,7 @@ impl ListPane {
         let keep = self.selected_id().map(str::to_string);
         self.index.upsert(rows);
         self.recount();
+        self.recount_views();
         self.reselect(keep.as_deref());
     }
 
@@ -133,6 +141,7 @@ impl ListPane {
         let keep = self.selected_id().map(str::to_string);
         self.index
             .set_marketo_many(badges.iter().map(|(id, b)| (id.as_str(), *b)));
+        self.recount_views();
         self.reselect(keep.as_deref());
     }
 
@@ -252,6 +261,11 @@ impl ListPane {
         self.index.sort().unwrap_or(SortSpec::DEFAULT)
     }
 
+    /// The sort set by the user or the view; `None` is the default order.
+    pub fn explicit_sort(&self) -> Option<SortSpec> {
+        self.index.sort()
+    }
+
     /// Sorts by a column (the palette's `sort` and `S`).
     pub fn set_sort(&mut self, sort: SortSpec) {
         let keep = self.selected_id().map(str::to_string);
@@ -270,7 +284,8 @@ impl ListPane {
         let parsed = filter::parse(&self.filter_text(), self.now);
         self.errors = parsed.errors;
         if self.errors.is_empty() {
-            self.index.apply(&parsed.filter);
+            let combined = crate::domain::view::combine(&self.view_filter(), &parsed.filter);
+            self.index.apply(&combined);
             self.display = group_linked(self.index.hits(), self.index.rows());
             match keep.as_deref().and_then(|id| self.position_of(id)) {
                 Some(pos) => self.selected = pos,
@@ -333,6 +348,10 @@ impl ListPane {
             spans.push(Span::styled(" (loading…)", cx.theme.dim));
         }
         spans.push(Span::raw("   "));
+        // The active view's filter is the base; the typed filter narrows it.
+        if let Some(v) = self.active_view().filter(|v| !v.filter.is_empty()) {
+            spans.push(Span::styled(format!("{} + ", v.filter), cx.theme.dim));
+        }
         let text = self.filter_text();
         if text.is_empty() && !self.filtering {
             spans.push(Span::styled(
@@ -416,7 +435,7 @@ impl Pane for ListPane {
             Some(KeyAction::Filter) => self.filtering = true,
             Some(KeyAction::SortNext) => {
                 // Only the columns on screen: a sort by a hidden column looks like no order.
-                let shown: Vec<Column> = layout_columns(self.width)
+                let shown: Vec<Column> = layout_columns(self.width, self.sort().column)
                     .iter()
                     .filter_map(|c| c.sort_column())
                     .collect();
@@ -493,6 +512,8 @@ impl Pane for ListPane {
             (KeyAction::Open, "open the detail"),
             (KeyAction::New, "new referral"),
             (KeyAction::NewShared, "new referral shared with Microsoft"),
+            (KeyAction::NextView, "next saved view (1–9 pick a tab)"),
+            (KeyAction::PrevView, "previous saved view"),
         ]
         .into_iter()
         .chain(REFERRAL_ACTIONS.iter().copied())
@@ -507,6 +528,14 @@ impl Pane for ListPane {
         h.push((
             "".into(),
             "value>50000 cur:usd close<2026-12-31 updated>7d fav mkto:missing country:us -status:closed".into(),
+        ));
+        h.push((
+            "".into(),
+            "expires<48h (deadline within 48 h) · closed:quarter (this calendar quarter)".into(),
+        ));
+        h.push((
+            "views".into(),
+            "tabs above the list; :view save NAME · :view delete NAME · :view NAME; / narrows the view".into(),
         ));
         h.push((
             "".into(),
@@ -543,7 +572,10 @@ impl Pane for ListPane {
         }
         // With marks, a one-cell gutter before the columns shows them.
         let gutter = self.marked_len() > 0;
-        let cols = layout_columns(inner.width.saturating_sub(if gutter { 2 } else { 0 }));
+        let cols = layout_columns(
+            inner.width.saturating_sub(if gutter { 2 } else { 0 }),
+            sort.column,
+        );
         self.width = inner.width;
         let height = inner.height.saturating_sub(1) as usize;
         self.page = height.max(1);
@@ -610,14 +642,19 @@ impl Pane for ListPane {
             let mark = self.marks.get(&row.id).map(|(m, _)| *m);
             let marked = gutter.then(|| {
                 if self.is_marked(&row.id) {
-                    Cell::from(Span::styled("●", cx.theme.key))
+                    Cell::from(Span::styled("✓", cx.theme.key))
                 } else {
                     Cell::from(" ")
                 }
             });
-            rows.push(Row::new(marked.into_iter().chain(cols.iter().map(|c| {
-                c.cell(row, (mark, under), &name_hl, &cust_hl, cx, self.now)
-            }))));
+            // Rows of the expiry queue are coloured by how soon they expire.
+            let urgency = cx.theme.expiry(row, self.now).unwrap_or_default();
+            rows.push(
+                Row::new(marked.into_iter().chain(cols.iter().map(|c| {
+                    c.cell(row, (mark, under), &name_hl, &cust_hl, cx, self.now)
+                })))
+                .style(urgency),
+            );
         }
         let widths: Vec<Constraint> = gutter
             .then_some(Constraint::Length(1))
@@ -698,7 +735,7 @@ mod tests {
     #[test]
     fn narrow_panes_drop_columns_by_priority() {
         let titles = |w| {
-            layout_columns(w)
+            layout_columns(w, Column::Updated)
                 .iter()
                 .map(|c| c.title())
                 .collect::<Vec<_>>()
@@ -709,11 +746,15 @@ mod tests {
         assert_eq!(
             titles(200),
             [
-                "Name", "Customer", "Status", "Type", "Dir", "Value", "Closing", "Updated", "Mkto"
+                "Name", "Customer", "Status", "Type", "Dir", "Value", "Closing", "Expires",
+                "Updated", "Mkto"
             ]
         );
         for w in [10, 40, 80, 120, 160, 300] {
-            let total: u16 = layout_columns(w).iter().map(|c| c.width() + 1).sum();
+            let total: u16 = layout_columns(w, Column::Expires)
+                .iter()
+                .map(|c| c.width() + 1)
+                .sum();
             assert!(total <= w.max(18) + 1, "{w}: {total}");
         }
     }
