@@ -45,9 +45,9 @@ use crate::domain::marketo::{MarketoBadge, Step, SyncReport};
 use crate::domain::patch::{PatchOp, pointer};
 use crate::domain::referral::Referral;
 use crate::domain::row::ReferralRow;
+use crate::domain::search::{SortSpec, compare_rows};
 use crate::domain::set;
 pub use crate::domain::set::{normalise, parse_value};
-use crate::domain::search::{SortSpec, compare_rows};
 use crate::domain::view::View;
 
 /// Names and customers longer than this are shortened in the text table.

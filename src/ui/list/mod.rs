@@ -650,9 +650,12 @@ impl Pane for ListPane {
             // Rows of the expiry queue are coloured by how soon they expire.
             let urgency = cx.theme.expiry(row, self.now).unwrap_or_default();
             rows.push(
-                Row::new(marked.into_iter().chain(cols.iter().map(|c| {
-                    c.cell(row, (mark, under), &name_hl, &cust_hl, cx, self.now)
-                })))
+                Row::new(
+                    marked.into_iter().chain(
+                        cols.iter()
+                            .map(|c| c.cell(row, (mark, under), &name_hl, &cust_hl, cx, self.now)),
+                    ),
+                )
                 .style(urgency),
             );
         }
