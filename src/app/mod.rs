@@ -38,6 +38,8 @@ pub enum Action {
     /// A timer tick at a given time (tests pin the clock).
     TickAt(DateTime<Utc>),
     Backend(Event),
+    /// The list's search worker has an answer (see `ListPane::start_search_worker`).
+    SearchReady,
 }
 
 /// What one [`App::update`] asks of the world outside the app.
@@ -274,6 +276,7 @@ impl App {
                 self.on_backend(event, &mut fx);
                 self.dirty = true;
             }
+            Action::SearchReady => self.on_search_ready(&mut fx),
         }
         fx
     }
@@ -303,7 +306,8 @@ impl App {
             self.dirty = true;
         }
         self.list.set_now(self.now);
-        if self.list.expire_marks(self.now) {
+        // A slow search shows "searching…" in the filter line.
+        if self.list.expire_marks(self.now) || self.list.is_searching() {
             self.dirty = true;
         }
         if self.notice.as_ref().is_some_and(|n| n.expired(self.now)) {
@@ -392,6 +396,24 @@ impl App {
                     self.apply(f, fx);
                 }
             }
+        }
+    }
+
+    /// Shows the search worker's answer. The detail follows the cursor when the answer moved it
+    /// or when its referral left the result.
+    fn on_search_ready(&mut self, fx: &mut Effects) {
+        let before = self.list.selected_id().map(str::to_string);
+        if !self.list.poll_search() {
+            return;
+        }
+        self.dirty = true;
+        let left_filter = self
+            .right
+            .last()
+            .and_then(|p| p.referral_id())
+            .is_some_and(|id| !self.list.is_visible(id));
+        if self.list.selected_id() != before.as_deref() || left_filter {
+            self.follow_selection(fx);
         }
     }
 

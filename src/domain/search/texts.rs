@@ -7,6 +7,7 @@ use crate::domain::row::ReferralRow;
 /// What the index keeps to match free words fast (see the module docs): name and customer of
 /// every row as ASCII, back to back in one buffer so a scan reads them in order; folded copies
 /// of non-ASCII texts; and each row's [`Sig`].
+#[derive(Clone)]
 pub(super) struct Texts {
     /// Names and customers, ASCII or folded, in row order (rows updated later at the end).
     arena: Vec<u8>,
@@ -26,6 +27,7 @@ struct Span {
     end: u32,
 }
 
+#[derive(Clone)]
 struct NonAscii {
     text: Option<Box<[u8]>>,
     fields: [bool; 3],
