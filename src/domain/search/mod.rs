@@ -1,7 +1,16 @@
-//! Filtering and sorting the list quickly enough for live typing over 100,000 rows and more.
+//! Filtering and sorting the list quickly enough for live typing over 1,000,000 rows.
 //!
-//! [`SearchIndex`] owns the rows (they are not copied) and keeps beside them only what makes
-//! each keystroke cheap:
+//! Three layers:
+//! - [`Corpus`] owns the rows (they are not copied) and what makes a search fast; its
+//!   [`Corpus::search`] takes `&self` and a [`Stop`], so a thread can search it while others
+//!   read it, and give up when the query went stale.
+//! - [`LiveSearch`] (the `worker` module) is what the dashboard uses: the corpus shared with a
+//!   search thread, queries answered by generation, stale scans stopped, the previous result
+//!   shown until the new one is there, counts of extra filters (saved views) kept up to date.
+//! - [`SearchIndex`] is a corpus with the result of its last filter, searched on the calling
+//!   thread (tests, benchmarks).
+//!
+//! Beside the rows the corpus keeps:
 //! - the rows in the current sort order (`order`) and each row's position in it (`rank`): hits
 //!   are put in display order through a bitmap of their ranks (or, ranked by score, by sorting
 //!   score-and-rank integers), never by comparing rows;
@@ -12,15 +21,19 @@
 //!   matches; the notes/contacts of non-ASCII rows are stored folded too);
 //! - a 40-byte signature per row (which characters the name and customer have, which
 //!   characters and pairs the notes have) that rules most rows out for a word without reading
-//!   any text.
+//!   any text;
+//! - postings of letter pairs per block of 64 rows (the `grams` module: ordered pairs of the
+//!   name and customer, adjacent pairs of the notes), so a full scan for a word of two letters
+//!   or more reads only the blocks that may hold it. They only ever keep too many blocks,
+//!   never too few (a property test checks them against a plain scan); about 5 bytes a row.
 //!
 //! Words with non-ASCII letters decode the non-ASCII fields as they go. On generated rows
 //! shaped like the list's (a third of them with non-ASCII names or contacts) the index adds
 //! about 220 bytes per row, about 22 MB for 100,000 rows.
 //!
-//! Each [`SearchIndex::apply`] either *narrows* (the new filter refines the one of the current
+//! Each search either *narrows* (the new filter refines the one of the current
 //! hits, as when one more letter is typed or a token is added: only the current hits are
-//! checked, see [`Filter::refines`]) or scans every row. Rows are visited in memory order and
+//! checked, see [`Filter::refines`]) or scans every row the pair postings leave. Rows are visited in memory order and
 //! put in display order afterwards; scans of at least 20,000 rows are split across threads with
 //! [`std::thread::scope`], each with its own reused [`Matcher`]. Exact tokens are checked
 //! before free words, and without ranking by score the first field a word matches in is
@@ -47,6 +60,7 @@ use super::filter::{Cond, Filter, ListField};
 use super::marketo::MarketoBadge;
 use super::row::ReferralRow;
 
+mod grams;
 mod scan;
 mod sort;
 mod texts;

@@ -5,6 +5,7 @@ use std::thread;
 
 use nucleo_matcher::Matcher;
 
+use super::grams::WordPairs;
 use super::texts::Texts;
 use super::{Corpus, StatusCounts, Stop};
 use crate::domain::filter::{Filter, RowText};
@@ -27,8 +28,19 @@ impl Corpus {
         stop: Stop<'_>,
     ) -> Option<(Vec<u32>, StatusCounts)> {
         let previous: Vec<u32>;
+        let pruned: Vec<u32>;
+        let words: Vec<WordPairs> = filter
+            .positive_words()
+            .map(|w| WordPairs::of_needle(w.needle_chars()))
+            .collect();
         let candidates = match within {
-            None => Rows::Range(0..self.rows.len() as u32),
+            None => match self.texts.grams.candidates(&words, self.rows.len()) {
+                Some(rows) => {
+                    pruned = rows;
+                    Rows::List(&pruned)
+                }
+                None => Rows::Range(0..self.rows.len() as u32),
+            },
             Some(hits) => {
                 previous = ascending(hits.iter().copied(), self.rows.len());
                 Rows::List(&previous)

@@ -1,6 +1,7 @@
 //! The prepared texts of every row: name and customer as ASCII in one buffer, folded copies of
 //! non-ASCII texts, and each row's signature.
 
+use super::grams::Grams;
 use crate::domain::filter::{Prepared, Sig, fold_ascii};
 use crate::domain::row::ReferralRow;
 
@@ -16,6 +17,8 @@ pub(super) struct Texts {
     /// Per row: the folded text and which fields are not ASCII; `None` for an ASCII row.
     non_ascii: Vec<Option<Box<NonAscii>>>,
     sigs: Vec<Sig>,
+    /// Which blocks of rows have which letter pairs.
+    pub(super) grams: Grams,
     /// Bytes of `arena` no span points to any more.
     garbage: usize,
 }
@@ -40,6 +43,7 @@ impl Texts {
             spans: Vec::with_capacity(rows.len()),
             non_ascii: Vec::with_capacity(rows.len()),
             sigs: Vec::with_capacity(rows.len()),
+            grams: Grams::default(),
             garbage: 0,
         };
         rows.iter().for_each(|row| texts.push(row));
@@ -67,6 +71,7 @@ impl Texts {
         let [name, customer, text] =
             [0, 1, 2].map(|k| folded[k].as_deref().unwrap_or(fields[k].as_bytes()));
         self.sigs[i] = Sig::of_row(name, customer, text);
+        self.grams.add(i, name, customer, text);
         let old = self.spans[i];
         self.garbage += (old.end - old.start) as usize;
         let start = self.arena.len();
@@ -133,6 +138,7 @@ impl Texts {
             + self.non_ascii.capacity() * std::mem::size_of::<Option<Box<NonAscii>>>()
             + extra
             + self.sigs.capacity() * std::mem::size_of::<Sig>()
+            + self.grams.heap_bytes()
     }
 }
 
