@@ -85,6 +85,13 @@ pub async fn run(
     let _ = commands.send(Command::Start);
     let mut last_draw = Instant::now() - FRAME;
     let mut signals = Signals::new()?;
+    // The list searches on its own thread and wakes this loop when an answer is ready.
+    let (wake, mut search_ready) = tokio::sync::mpsc::unbounded_channel::<()>();
+    if let Err(e) = app.list.start_search_worker(move || {
+        let _ = wake.send(());
+    }) {
+        tracing::warn!("search stays on the UI thread: {e}");
+    }
     let mut quit = false;
     loop {
         if app.needs_draw() && last_draw.elapsed() >= FRAME {
@@ -116,6 +123,10 @@ pub async fn run(
                     std::future::pending::<()>().await;
                 }
             },
+            Some(()) = search_ready.recv() => {
+                while search_ready.try_recv().is_ok() {}
+                fx = app.update(Action::SearchReady);
+            }
             _ = tick.tick() => fx = app.update(Action::Tick),
             _ = tokio::time::sleep_until(next_frame), if app.needs_draw() => {},
             _ = signals.recv() => {

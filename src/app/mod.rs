@@ -41,6 +41,8 @@ pub enum Action {
     /// A timer tick at a given time (tests pin the clock).
     TickAt(DateTime<Utc>),
     Backend(Event),
+    /// The list's search worker has an answer (see `ListPane::start_search_worker`).
+    SearchReady,
 }
 
 /// What one [`App::update`] asks of the world outside the app.
@@ -326,6 +328,7 @@ impl App {
                 self.on_backend(event, &mut fx);
                 self.dirty = true;
             }
+            Action::SearchReady => self.on_search_ready(&mut fx),
         }
         fx
     }
@@ -361,7 +364,8 @@ impl App {
         if new_minute && self.list.recount_for_clock() {
             self.dirty = true;
         }
-        if self.list.expire_marks(self.now) {
+        // A slow search shows "searching…" in the filter line.
+        if self.list.expire_marks(self.now) || self.list.is_searching() {
             self.dirty = true;
         }
         if self.notice.as_ref().is_some_and(|n| n.expired(self.now)) {
@@ -468,6 +472,24 @@ impl App {
                     self.apply(f, fx);
                 }
             }
+        }
+    }
+
+    /// Shows the search worker's answer. The detail follows the cursor when the answer moved it
+    /// or when its referral left the result.
+    fn on_search_ready(&mut self, fx: &mut Effects) {
+        let before = self.list.selected_id().map(str::to_string);
+        if !self.list.poll_search() {
+            return;
+        }
+        self.dirty = true;
+        let left_filter = self
+            .right
+            .last()
+            .and_then(|p| p.referral_id())
+            .is_some_and(|id| !self.list.is_visible(id));
+        if self.list.selected_id() != before.as_deref() || left_filter {
+            self.follow_selection(fx);
         }
     }
 

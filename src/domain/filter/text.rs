@@ -311,6 +311,11 @@ impl Word {
         Some(score.unwrap_or(0))
     }
 
+    /// The needle's characters, lower case, as the matcher compares them.
+    pub(crate) fn needle_chars(&self) -> impl Iterator<Item = char> + '_ {
+        self.atom.needle_text().chars()
+    }
+
     /// True when every row kept by this word is kept by `old`.
     pub(super) fn implies(&self, old: &Word) -> bool {
         if self.negated != old.negated {

@@ -1,7 +1,16 @@
-//! Filtering and sorting the list quickly enough for live typing over 100,000 rows and more.
+//! Filtering and sorting the list quickly enough for live typing over 1,000,000 rows.
 //!
-//! [`SearchIndex`] owns the rows (they are not copied) and keeps beside them only what makes
-//! each keystroke cheap:
+//! Three layers:
+//! - [`Corpus`] owns the rows (they are not copied) and what makes a search fast; its
+//!   [`Corpus::search`] takes `&self` and a [`Stop`], so a thread can search it while others
+//!   read it, and give up when the query went stale.
+//! - [`LiveSearch`] (the `worker` module) is what the dashboard uses: the corpus shared with a
+//!   search thread, queries answered by generation, stale scans stopped, the previous result
+//!   shown until the new one is there, counts of extra filters (saved views) kept up to date.
+//! - [`SearchIndex`] is a corpus with the result of its last filter, searched on the calling
+//!   thread (tests, benchmarks).
+//!
+//! Beside the rows the corpus keeps:
 //! - the rows in the current sort order (`order`) and each row's position in it (`rank`): hits
 //!   are put in display order through a bitmap of their ranks (or, ranked by score, by sorting
 //!   score-and-rank integers), never by comparing rows;
@@ -12,15 +21,19 @@
 //!   matches; the notes/contacts of non-ASCII rows are stored folded too);
 //! - a 40-byte signature per row (which characters the name and customer have, which
 //!   characters and pairs the notes have) that rules most rows out for a word without reading
-//!   any text.
+//!   any text;
+//! - postings of letter pairs per block of 64 rows (the `grams` module: ordered pairs of the
+//!   name and customer, adjacent pairs of the notes), so a full scan for a word of two letters
+//!   or more reads only the blocks that may hold it. They only ever keep too many blocks,
+//!   never too few (a property test checks them against a plain scan); about 5 bytes a row.
 //!
 //! Words with non-ASCII letters decode the non-ASCII fields as they go. On generated rows
 //! shaped like the list's (a third of them with non-ASCII names or contacts) the index adds
 //! about 220 bytes per row, about 22 MB for 100,000 rows.
 //!
-//! Each [`SearchIndex::apply`] either *narrows* (the new filter refines the one of the current
+//! Each search either *narrows* (the new filter refines the one of the current
 //! hits, as when one more letter is typed or a token is added: only the current hits are
-//! checked, see [`Filter::refines`]) or scans every row. Rows are visited in memory order and
+//! checked, see [`Filter::refines`]) or scans every row the pair postings leave. Rows are visited in memory order and
 //! put in display order afterwards; scans of at least 20,000 rows are split across threads with
 //! [`std::thread::scope`], each with its own reused [`Matcher`]. Exact tokens are checked
 //! before free words, and without ranking by score the first field a word matches in is
@@ -37,6 +50,7 @@
 //!
 //! Row indices are `u32`: one index holds at most `u32::MAX` rows.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 
 use nucleo_matcher::{Config, Matcher};
@@ -46,17 +60,21 @@ use super::filter::{Cond, Filter, ListField};
 use super::marketo::MarketoBadge;
 use super::row::ReferralRow;
 
+mod grams;
 mod scan;
 mod sort;
 mod texts;
+mod worker;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod worker_tests;
 
-use scan::Candidates;
 use sort::sort_key;
 pub use sort::{Column, SortSpec, compare_rows};
 use texts::Texts;
+pub use worker::LiveSearch;
 
 /// How many hits have each status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -92,9 +110,10 @@ impl StatusCounts {
 }
 
 /// How the last [`SearchIndex::apply`] found its hits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Scan {
     /// Every row was checked.
+    #[default]
     Full,
     /// Only the previous hits were checked (the filter refined the previous one).
     Narrowed,
@@ -107,78 +126,112 @@ pub enum TextField {
     Customer,
 }
 
-/// The rows of the list with what makes filtering and sorting fast (see the module docs).
-pub struct SearchIndex {
+/// What one search found: the hits in display order and their status counts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Found {
+    /// Row indices, in display order.
+    pub hits: Vec<u32>,
+    pub counts: StatusCounts,
+    /// Whether every row was checked or only the previous hits.
+    pub scan: Scan,
+}
+
+/// Tells a scan to give up: set when a newer query made this one stale. Checked every few
+/// thousand rows, so a stopped scan returns within a fraction of a millisecond.
+#[derive(Clone, Copy, Default)]
+pub struct Stop<'a> {
+    /// The scan stops once `latest` differs from `generation`.
+    watch: Option<(&'a AtomicU64, u64)>,
+}
+
+impl<'a> Stop<'a> {
+    /// A scan that runs to the end.
+    pub fn never() -> Stop<'static> {
+        Stop { watch: None }
+    }
+
+    /// A scan for query `generation` that stops once `latest` holds another generation.
+    pub fn unless_latest(latest: &'a AtomicU64, generation: u64) -> Stop<'a> {
+        Stop {
+            watch: Some((latest, generation)),
+        }
+    }
+
+    /// True when the scan should give up.
+    pub fn stopped(&self) -> bool {
+        self.watch
+            .is_some_and(|(latest, g)| latest.load(Ordering::Relaxed) != g)
+    }
+}
+
+/// The rows of the list with what makes filtering and sorting them fast (see the module docs),
+/// without any query state: [`Corpus::search`] takes `&self`, so a worker thread can search a
+/// shared corpus while the UI draws from it.
+#[derive(Clone)]
+pub struct Corpus {
     rows: Vec<ReferralRow>,
     texts: Texts,
     by_id: Vec<u32>,
     order: Vec<u32>,
     rank: Vec<u32>,
     sort: Option<SortSpec>,
-    filter: Filter,
-    hits: Vec<u32>,
-    counts: StatusCounts,
-    last_scan: Scan,
-    matchers: Vec<Matcher>,
+    threads: usize,
     parallel_min: usize,
 }
 
 /// Fewer candidates than this are scanned on one thread.
 const PARALLEL_MIN: usize = 20_000;
 
-impl SearchIndex {
-    /// Indexes the rows; the hits are every row in the default order. Ids are expected to be
-    /// unique; with duplicates, lookups by id find one of them.
+impl Corpus {
+    /// Indexes the rows in the default order. Ids are expected to be unique; with duplicates,
+    /// lookups by id find one of them.
     ///
     /// # Panics
     /// With more than `u32::MAX` rows.
-    pub fn new(rows: Vec<ReferralRow>) -> SearchIndex {
+    pub fn new(rows: Vec<ReferralRow>) -> Corpus {
         assert!(
             u32::try_from(rows.len()).is_ok(),
             "a search index holds at most u32::MAX rows"
         );
         let threads = thread::available_parallelism().map_or(1, |n| n.get().min(8));
-        let mut index = SearchIndex {
+        let mut corpus = Corpus {
             texts: Texts::new(&rows),
             by_id: (0..rows.len() as u32).collect(),
             order: (0..rows.len() as u32).collect(),
             rank: Vec::new(),
             rows,
             sort: None,
-            filter: Filter::default(),
-            hits: Vec::new(),
-            counts: StatusCounts::default(),
-            last_scan: Scan::Full,
-            matchers: (0..threads)
-                .map(|_| Matcher::new(Config::DEFAULT))
-                .collect(),
+            threads,
             parallel_min: PARALLEL_MIN,
         };
-        let rows = &index.rows;
-        index
+        let rows = &corpus.rows;
+        corpus
             .by_id
             .sort_by(|&a, &b| rows[a as usize].id.cmp(&rows[b as usize].id));
-        index.resort();
-        index.rescan();
-        index
+        corpus.resort();
+        corpus
     }
 
     /// Uses `threads` threads (at least 1) for scans of at least `min_candidates` rows.
     /// For tuning and tests; the defaults come from the machine.
-    pub fn with_parallelism(mut self, threads: usize, min_candidates: usize) -> SearchIndex {
-        self.matchers = (0..threads.max(1))
-            .map(|_| Matcher::new(Config::DEFAULT))
-            .collect();
+    pub fn set_parallelism(&mut self, threads: usize, min_candidates: usize) {
+        self.threads = threads.max(1);
         self.parallel_min = min_candidates;
-        self
     }
 
     /// How many threads a large scan uses.
     pub fn threads(&self) -> usize {
-        self.matchers.len()
+        self.threads
     }
 
-    /// All rows, in the order they were added (the indices of [`SearchIndex::hits`]).
+    /// One matcher per scan thread, for [`Corpus::search`].
+    pub fn matchers(&self) -> Vec<Matcher> {
+        (0..self.threads)
+            .map(|_| Matcher::new(Config::DEFAULT))
+            .collect()
+    }
+
+    /// All rows, in the order they were added (the indices of the hits).
     pub fn rows(&self) -> &[ReferralRow] {
         &self.rows
     }
@@ -211,88 +264,46 @@ impl SearchIndex {
         self.sort
     }
 
-    /// Changes the sort and reorders the hits.
-    pub fn set_sort(&mut self, sort: Option<SortSpec>) {
-        if self.sort != sort {
-            self.sort = sort;
-            self.resort();
-            self.reorder();
+    /// Changes the sort; true when it changed (the hits must then be put in the new order).
+    pub fn set_sort(&mut self, sort: Option<SortSpec>) -> bool {
+        if self.sort == sort {
+            return false;
         }
+        self.sort = sort;
+        self.resort();
+        true
     }
 
-    /// The filter of the current hits.
-    pub fn filter(&self) -> &Filter {
-        &self.filter
-    }
-
-    /// Row indices matching the last applied filter, in display order.
-    pub fn hits(&self) -> &[u32] {
-        &self.hits
-    }
-
-    /// The hit at display position `pos`: its row index and row.
-    pub fn hit(&self, pos: usize) -> Option<(usize, &ReferralRow)> {
-        let i = *self.hits.get(pos)? as usize;
-        Some((i, &self.rows[i]))
-    }
-
-    /// Status counts of the current hits.
-    pub fn counts(&self) -> StatusCounts {
-        self.counts
-    }
-
-    /// How many rows `filter` keeps, without touching the hits (the live counts of saved
-    /// views). One pass over the rows; call it when the rows or the views change, not per
-    /// keystroke.
+    /// How many rows `filter` keeps, over all rows.
     pub fn count(&self, filter: &Filter) -> usize {
-        if filter.is_empty() {
-            return self.rows.len();
-        }
-        let mut matcher = Matcher::new(Config::DEFAULT);
-        self.rows
-            .iter()
-            .filter(|r| filter.matches_row(r, &mut matcher))
-            .count()
+        let mut matchers = self.matchers();
+        self.search(filter, None, &mut matchers, Stop::never())
+            .map_or(0, |f| f.hits.len())
     }
 
-    /// Whether the last apply scanned every row or narrowed the previous hits.
-    pub fn last_scan(&self) -> Scan {
-        self.last_scan
-    }
-
-    /// Filters the rows and returns the hits in display order. Narrows the current hits when
-    /// `filter` refines the filter they came from; otherwise scans every row.
-    pub fn apply(&mut self, filter: &Filter) -> &[u32] {
-        if *filter == self.filter {
-            return &self.hits;
-        }
-        let narrow = filter.refines(&self.filter);
-        self.filter = filter.clone();
-        if narrow {
-            self.scan(Candidates::Hits);
-            self.last_scan = Scan::Narrowed;
+    /// Filters the rows: every row, or with `within` only those (previous hits, in any order;
+    /// the caller knows `filter` refines the filter they came from). Uses one matcher per
+    /// thread (see [`Corpus::matchers`]). `None` when `stop` said to give up.
+    pub fn search(
+        &self,
+        filter: &Filter,
+        within: Option<&[u32]>,
+        matchers: &mut [Matcher],
+        stop: Stop<'_>,
+    ) -> Option<Found> {
+        let scan = if within.is_some() {
+            Scan::Narrowed
         } else {
-            self.rescan();
-        }
-        &self.hits
-    }
-
-    /// Char indices of the row's field matched by the free words of the current filter, for
-    /// highlighting visible rows. Empty without words or for an index out of range.
-    pub fn highlights(&self, i: usize, field: TextField, matcher: &mut Matcher) -> Vec<u32> {
-        let Some(row) = self.rows.get(i) else {
-            return Vec::new();
+            Scan::Full
         };
-        let text = match field {
-            TextField::Name => &row.name,
-            TextField::Customer => &row.customer,
-        };
-        self.filter.highlight(text, matcher)
+        let (hits, counts) = self.scan(filter, within, matchers, stop)?;
+        Some(Found { hits, counts, scan })
     }
 
     /// Replaces the rows with the same id and adds the others (after a refresh), then
-    /// re-sorts and re-filters. Within `rows`, the last of equal ids wins.
-    pub fn upsert(&mut self, rows: impl IntoIterator<Item = ReferralRow>) {
+    /// re-sorts; the hits of any filter must then be searched again. Within `rows`, the last
+    /// of equal ids wins. False when `rows` was empty.
+    pub fn upsert(&mut self, rows: impl IntoIterator<Item = ReferralRow>) -> bool {
         let mut fresh: Vec<ReferralRow> = Vec::new();
         let mut any = false;
         for row in rows {
@@ -306,7 +317,7 @@ impl SearchIndex {
             }
         }
         if !any {
-            return;
+            return false;
         }
         // Keep the last of equal new ids: stable sort, then dedup keeping the later one.
         fresh.reverse();
@@ -327,20 +338,15 @@ impl SearchIndex {
         self.by_id
             .sort_by(|&a, &b| rows[a as usize].id.cmp(&rows[b as usize].id));
         self.resort();
-        self.rescan();
+        true
     }
 
-    /// Sets the Marketo badge of the row with this id; false when there is no such row.
-    pub fn set_marketo(&mut self, id: &str, badge: MarketoBadge) -> bool {
-        self.set_marketo_many([(id, badge)]) == 1
-    }
-
-    /// Sets many Marketo badges at once (one re-sort and re-filter at most); returns how many
-    /// rows were found.
+    /// Sets many Marketo badges at once (one re-sort at most); returns how many rows were
+    /// found and whether any badge changed.
     pub fn set_marketo_many<'a>(
         &mut self,
         badges: impl IntoIterator<Item = (&'a str, MarketoBadge)>,
-    ) -> usize {
+    ) -> (usize, bool) {
         let mut found = 0;
         let mut changed = false;
         for (id, badge) in badges {
@@ -350,41 +356,22 @@ impl SearchIndex {
                 self.rows[i].marketo = badge;
             }
         }
-        if !changed {
-            return found;
-        }
-        let filtered = self.filter.terms.iter().any(|t| {
-            matches!(
-                t.cond,
-                Cond::OneOf {
-                    field: ListField::Marketo,
-                    ..
-                }
-            )
-        });
-        let sorted = self.sort.is_some_and(|s| s.column == Column::Marketo);
-        if sorted {
+        if changed && self.sorts_by_marketo() {
             self.resort();
         }
-        if filtered {
-            self.rescan();
-        } else if sorted {
-            self.reorder();
-        }
-        found
+        (found, changed)
     }
 
-    /// Bytes this index holds besides the rows themselves (prepared texts, orders, hits; the
-    /// per-thread matchers' fixed scratch space is not included).
+    /// True when the explicit sort is by the Marketo badge.
+    fn sorts_by_marketo(&self) -> bool {
+        self.sort.is_some_and(|s| s.column == Column::Marketo)
+    }
+
+    /// Bytes this corpus holds besides the rows themselves (prepared texts, orders).
     pub fn heap_bytes(&self) -> usize {
-        let u32s = self.by_id.capacity()
-            + self.order.capacity()
-            + self.rank.capacity()
-            + self.hits.capacity();
+        let u32s = self.by_id.capacity() + self.order.capacity() + self.rank.capacity();
         u32s * 4 + self.texts.heap_bytes()
     }
-
-    // -----------------------------------------------------------------------------------------
 
     /// Recomputes `order` and `rank` for the current sort (adaptive: cheap when nearly sorted).
     ///
@@ -405,7 +392,7 @@ impl SearchIndex {
                 compare_rows(&rows[a.1 as usize], &rows[b.1 as usize], spec).then(a.1.cmp(&b.1))
             })
         };
-        let threads = self.matchers.len();
+        let threads = self.threads;
         if threads > 1 && keyed.len() >= self.parallel_min {
             // Sort runs in parallel; the final stable sort then only merges them.
             let run = keyed.len().div_ceil(threads);
@@ -423,15 +410,193 @@ impl SearchIndex {
             self.rank[i as usize] = pos as u32;
         }
     }
+}
+
+/// A [`Corpus`] with the result of the last filter, searched on the calling thread: the
+/// synchronous form, for tests, benchmarks and scripts. The dashboard searches off its UI
+/// thread with [`LiveSearch`]. Everything of [`Corpus`] is available through `Deref`.
+pub struct SearchIndex {
+    corpus: Corpus,
+    filter: Filter,
+    found: Found,
+    matchers: Vec<Matcher>,
+}
+
+impl std::ops::Deref for SearchIndex {
+    type Target = Corpus;
+
+    fn deref(&self) -> &Corpus {
+        &self.corpus
+    }
+}
+
+impl SearchIndex {
+    /// Indexes the rows; the hits are every row in the default order. See [`Corpus::new`].
+    pub fn new(rows: Vec<ReferralRow>) -> SearchIndex {
+        let corpus = Corpus::new(rows);
+        let matchers = corpus.matchers();
+        let mut index = SearchIndex {
+            corpus,
+            filter: Filter::default(),
+            found: Found::default(),
+            matchers,
+        };
+        index.rescan();
+        index
+    }
+
+    /// Uses `threads` threads (at least 1) for scans of at least `min_candidates` rows.
+    /// For tuning and tests; the defaults come from the machine.
+    pub fn with_parallelism(mut self, threads: usize, min_candidates: usize) -> SearchIndex {
+        self.corpus.set_parallelism(threads, min_candidates);
+        self.matchers = self.corpus.matchers();
+        self
+    }
+
+    /// The rows and their prepared texts.
+    pub fn corpus(&self) -> &Corpus {
+        &self.corpus
+    }
+
+    /// Changes the sort and reorders the hits.
+    pub fn set_sort(&mut self, sort: Option<SortSpec>) {
+        if self.corpus.set_sort(sort) {
+            self.reorder();
+        }
+    }
+
+    /// The filter of the current hits.
+    pub fn filter(&self) -> &Filter {
+        &self.filter
+    }
+
+    /// Row indices matching the last applied filter, in display order.
+    pub fn hits(&self) -> &[u32] {
+        &self.found.hits
+    }
+
+    /// The hit at display position `pos`: its row index and row.
+    pub fn hit(&self, pos: usize) -> Option<(usize, &ReferralRow)> {
+        let i = *self.found.hits.get(pos)? as usize;
+        Some((i, &self.corpus.rows[i]))
+    }
+
+    /// Status counts of the current hits.
+    pub fn counts(&self) -> StatusCounts {
+        self.found.counts
+    }
+
+    /// Whether the last apply scanned every row or narrowed the previous hits.
+    pub fn last_scan(&self) -> Scan {
+        self.found.scan
+    }
+
+    /// Filters the rows and returns the hits in display order. Narrows the current hits when
+    /// `filter` refines the filter they came from; otherwise scans every row.
+    pub fn apply(&mut self, filter: &Filter) -> &[u32] {
+        if *filter == self.filter {
+            return &self.found.hits;
+        }
+        let narrow = filter.refines(&self.filter);
+        self.filter = filter.clone();
+        if narrow {
+            self.narrow();
+        } else {
+            self.rescan();
+        }
+        &self.found.hits
+    }
+
+    /// Char indices of the row's field matched by the free words of the current filter, for
+    /// highlighting visible rows. Empty without words or for an index out of range.
+    pub fn highlights(&self, i: usize, field: TextField, matcher: &mut Matcher) -> Vec<u32> {
+        let Some(row) = self.corpus.rows.get(i) else {
+            return Vec::new();
+        };
+        let text = match field {
+            TextField::Name => &row.name,
+            TextField::Customer => &row.customer,
+        };
+        self.filter.highlight(text, matcher)
+    }
+
+    /// Replaces the rows with the same id and adds the others (after a refresh), then
+    /// re-sorts and re-filters. Within `rows`, the last of equal ids wins.
+    pub fn upsert(&mut self, rows: impl IntoIterator<Item = ReferralRow>) {
+        if self.corpus.upsert(rows) {
+            self.rescan();
+        }
+    }
+
+    /// How many rows `filter` keeps, over all rows (whatever the current filter).
+    pub fn count(&self, filter: &Filter) -> usize {
+        self.corpus.count(filter)
+    }
+
+    /// Sets the Marketo badge of the row with this id; false when there is no such row.
+    pub fn set_marketo(&mut self, id: &str, badge: MarketoBadge) -> bool {
+        self.set_marketo_many([(id, badge)]) == 1
+    }
+
+    /// Sets many Marketo badges at once (one re-sort and re-filter at most); returns how many
+    /// rows were found.
+    pub fn set_marketo_many<'a>(
+        &mut self,
+        badges: impl IntoIterator<Item = (&'a str, MarketoBadge)>,
+    ) -> usize {
+        let (found, changed) = self.corpus.set_marketo_many(badges);
+        if !changed {
+            return found;
+        }
+        if filters_marketo(&self.filter) {
+            self.rescan();
+        } else if self.corpus.sorts_by_marketo() {
+            self.reorder();
+        }
+        found
+    }
+
+    /// Bytes this index holds besides the rows themselves (prepared texts, orders, hits; the
+    /// per-thread matchers' fixed scratch space is not included).
+    pub fn heap_bytes(&self) -> usize {
+        self.corpus.heap_bytes() + self.found.hits.capacity() * 4
+    }
 
     /// Full scan of every row for the current filter.
     fn rescan(&mut self) {
-        self.scan(Candidates::All);
-        self.last_scan = Scan::Full;
+        self.run(None);
+    }
+
+    /// Checks only the current hits (the filter refines theirs, or only the order changed).
+    fn narrow(&mut self) {
+        let previous = std::mem::take(&mut self.found.hits);
+        self.run(Some(&previous));
     }
 
     /// Re-sorts the current hits after the order changed (same filter: narrowing is exact).
     fn reorder(&mut self) {
-        self.scan(Candidates::Hits);
+        let scan = self.found.scan;
+        self.narrow();
+        self.found.scan = scan;
     }
+
+    fn run(&mut self, within: Option<&[u32]>) {
+        let found = self
+            .corpus
+            .search(&self.filter, within, &mut self.matchers, Stop::never());
+        self.found = found.unwrap_or_default();
+    }
+}
+
+/// True when the filter has a token on the Marketo badge (its hits change with the badges).
+pub fn filters_marketo(filter: &Filter) -> bool {
+    filter.terms.iter().any(|t| {
+        matches!(
+            t.cond,
+            Cond::OneOf {
+                field: ListField::Marketo,
+                ..
+            }
+        )
+    })
 }

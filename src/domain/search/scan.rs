@@ -5,47 +5,70 @@ use std::thread;
 
 use nucleo_matcher::Matcher;
 
+use super::grams::WordPairs;
 use super::texts::Texts;
-use super::{SearchIndex, StatusCounts};
+use super::{Corpus, StatusCounts, Stop};
 use crate::domain::filter::{Filter, RowText};
 use crate::domain::row::ReferralRow;
 
-impl SearchIndex {
-    /// Checks the candidates against the current filter and stores the hits, ordered.
+impl Corpus {
+    /// Checks the candidates (every row, or `within`) against `filter` and returns the hits,
+    /// ordered, with their counts; `None` when `stop` said to give up.
     ///
     /// Candidates are visited in memory order, not display order: touching the rows in the
     /// order they lie in memory is several times faster than jumping around. Each thread
     /// returns the ranks of its hits, or, ranking by score, score-and-rank keys that it sorts
     /// itself; ranks are then put in order through a bitmap, sorted keys merged, and both
     /// mapped back to rows.
-    pub(super) fn scan(&mut self, which: Candidates) {
+    pub(super) fn scan(
+        &self,
+        filter: &Filter,
+        within: Option<&[u32]>,
+        matchers: &mut [Matcher],
+        stop: Stop<'_>,
+    ) -> Option<(Vec<u32>, StatusCounts)> {
         let previous: Vec<u32>;
-        let candidates = match which {
-            Candidates::All => Rows::Range(0..self.rows.len() as u32),
-            Candidates::Hits => {
-                let hits = std::mem::take(&mut self.hits);
+        let pruned: Vec<u32>;
+        let words: Vec<WordPairs> = filter
+            .positive_words()
+            .map(|w| WordPairs::of_needle(w.needle_chars()))
+            .collect();
+        let candidates = match within {
+            None => match self.texts.grams.candidates(&words, self.rows.len()) {
+                Some(rows) => {
+                    pruned = rows;
+                    Rows::List(&pruned)
+                }
+                None => Rows::Range(0..self.rows.len() as u32),
+            },
+            Some(hits) => {
                 previous = ascending(hits.iter().copied(), self.rows.len());
                 Rows::List(&previous)
             }
         };
-        let by_score = self.sort.is_none() && self.filter.has_words();
+        let by_score = self.sort.is_none() && filter.has_words();
         let scanner = Scanner {
             rows: &self.rows,
             texts: &self.texts,
-            filter: &self.filter,
+            filter,
             rank: &self.rank,
             by_score,
+            stop,
         };
         let threads = if candidates.len() >= self.parallel_min {
-            self.matchers.len()
+            self.threads
         } else {
             1
         };
-        let parts = scan_parallel(&scanner, candidates, &mut self.matchers[..threads]);
+        let threads = threads.min(matchers.len());
+        let parts = scan_parallel(&scanner, candidates, &mut matchers[..threads]);
+        if stop.stopped() {
+            return None;
+        }
         let mut counts = StatusCounts::default();
         parts.iter().for_each(|p| counts.merge(&p.counts));
         let order = &self.order;
-        self.hits = if by_score {
+        let hits = if by_score {
             let mut keys: Vec<u64> = Vec::with_capacity(counts.total());
             parts.iter().for_each(|p| keys.extend_from_slice(&p.keys));
             // Each part is sorted; the stable sort merges the runs.
@@ -57,7 +80,7 @@ impl SearchIndex {
             hits.iter_mut().for_each(|r| *r = order[*r as usize]);
             hits
         };
-        self.counts = counts;
+        Some((hits, counts))
     }
 }
 
@@ -79,12 +102,6 @@ fn ascending(values: impl Iterator<Item = u32>, bound: usize) -> Vec<u32> {
         }
     }
     ranks
-}
-
-/// Which rows a scan checks.
-pub(super) enum Candidates {
-    All,
-    Hits,
 }
 
 /// Row indices to check, ascending.
@@ -157,7 +174,11 @@ struct Scanner<'a> {
     filter: &'a Filter,
     rank: &'a [u32],
     by_score: bool,
+    stop: Stop<'a>,
 }
+
+/// How many rows a scan checks between two looks at its [`Stop`].
+const STOP_EVERY: usize = 4096;
 
 impl Scanner<'_> {
     fn run(&self, candidates: Rows<'_>, matcher: &mut Matcher) -> Part {
@@ -176,8 +197,22 @@ impl Scanner<'_> {
             });
         };
         match candidates {
-            Rows::Range(r) => r.for_each(&mut visit),
-            Rows::List(l) => l.iter().copied().for_each(&mut visit),
+            Rows::Range(r) => {
+                for lo in r.clone().step_by(STOP_EVERY) {
+                    if self.stop.stopped() {
+                        return part;
+                    }
+                    (lo..(lo + STOP_EVERY as u32).min(r.end)).for_each(&mut visit);
+                }
+            }
+            Rows::List(l) => {
+                for chunk in l.chunks(STOP_EVERY) {
+                    if self.stop.stopped() {
+                        return part;
+                    }
+                    chunk.iter().copied().for_each(&mut visit);
+                }
+            }
         }
         if self.by_score {
             part.keys.sort_unstable();

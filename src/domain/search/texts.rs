@@ -1,12 +1,14 @@
 //! The prepared texts of every row: name and customer as ASCII in one buffer, folded copies of
 //! non-ASCII texts, and each row's signature.
 
+use super::grams::Grams;
 use crate::domain::filter::{Prepared, Sig, fold_ascii};
 use crate::domain::row::ReferralRow;
 
 /// What the index keeps to match free words fast (see the module docs): name and customer of
 /// every row as ASCII, back to back in one buffer so a scan reads them in order; folded copies
 /// of non-ASCII texts; and each row's [`Sig`].
+#[derive(Clone)]
 pub(super) struct Texts {
     /// Names and customers, ASCII or folded, in row order (rows updated later at the end).
     arena: Vec<u8>,
@@ -15,6 +17,8 @@ pub(super) struct Texts {
     /// Per row: the folded text and which fields are not ASCII; `None` for an ASCII row.
     non_ascii: Vec<Option<Box<NonAscii>>>,
     sigs: Vec<Sig>,
+    /// Which blocks of rows have which letter pairs.
+    pub(super) grams: Grams,
     /// Bytes of `arena` no span points to any more.
     garbage: usize,
 }
@@ -26,6 +30,7 @@ struct Span {
     end: u32,
 }
 
+#[derive(Clone)]
 struct NonAscii {
     text: Option<Box<[u8]>>,
     fields: [bool; 3],
@@ -38,6 +43,7 @@ impl Texts {
             spans: Vec::with_capacity(rows.len()),
             non_ascii: Vec::with_capacity(rows.len()),
             sigs: Vec::with_capacity(rows.len()),
+            grams: Grams::default(),
             garbage: 0,
         };
         rows.iter().for_each(|row| texts.push(row));
@@ -65,6 +71,7 @@ impl Texts {
         let [name, customer, text] =
             [0, 1, 2].map(|k| folded[k].as_deref().unwrap_or(fields[k].as_bytes()));
         self.sigs[i] = Sig::of_row(name, customer, text);
+        self.grams.add(i, name, customer, text);
         let old = self.spans[i];
         self.garbage += (old.end - old.start) as usize;
         let start = self.arena.len();
@@ -131,6 +138,7 @@ impl Texts {
             + self.non_ascii.capacity() * std::mem::size_of::<Option<Box<NonAscii>>>()
             + extra
             + self.sigs.capacity() * std::mem::size_of::<Sig>()
+            + self.grams.heap_bytes()
     }
 }
 

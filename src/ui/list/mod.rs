@@ -22,7 +22,7 @@ use ratatui_textarea::TextArea;
 
 use crate::domain::filter::{self, FilterError};
 use crate::domain::marketo::MarketoBadge;
-use crate::domain::search::{Column, SearchIndex, SortSpec, TextField};
+use crate::domain::search::{Column, LiveSearch, SortSpec};
 use crate::domain::{ReferralRow, Status};
 use crate::keys::REFERRAL_ACTIONS;
 use crate::ui::keymap::{KeyAction, Keymap};
@@ -32,6 +32,9 @@ use crate::ui::widgets::{self, fit, fit_right};
 mod columns;
 mod selection;
 mod views;
+
+/// How long a filter's result may take before the filter line says "searching…".
+const SEARCHING_HINT_AFTER: std::time::Duration = std::time::Duration::from_millis(16);
 
 pub use columns::default_descending;
 use columns::layout_columns;
@@ -56,7 +59,9 @@ pub struct Totals {
 }
 
 pub struct ListPane {
-    index: SearchIndex,
+    /// The rows and the filter's result, searched off the UI thread once
+    /// [`ListPane::start_search_worker`] ran.
+    search: LiveSearch,
     complete: bool,
     selected: usize,
     offset: usize,
@@ -81,12 +86,15 @@ pub struct ListPane {
     selection: selection::Selection,
     /// The saved views above the list (see `views`).
     tabs: Tabs,
+    /// The search generation and filter `display` shows.
+    display_generation: u64,
+    display_filter: filter::Filter,
 }
 
 impl ListPane {
     pub fn new(now: DateTime<Utc>) -> ListPane {
         ListPane {
-            index: SearchIndex::new(Vec::new()),
+            search: LiveSearch::new(Vec::new()),
             complete: false,
             selected: 0,
             offset: 0,
@@ -103,6 +111,8 @@ impl ListPane {
             display: Vec::new(),
             selection: Default::default(),
             tabs: Tabs::new(),
+            display_generation: 0,
+            display_filter: filter::Filter::default(),
         }
     }
 
@@ -113,15 +123,11 @@ impl ListPane {
     /// Replaces every row (cache load). `complete` is false for the quick first screenful.
     pub fn set_rows(&mut self, rows: Vec<ReferralRow>, complete: bool) {
         let keep = self.selected_id().map(str::to_string);
-        let sort = self.index.sort();
-        let filter = self.index.filter().clone();
-        self.index = SearchIndex::new(rows);
-        self.index.set_sort(sort);
-        self.index.apply(&filter);
+        self.search.set_rows(rows);
         self.complete = complete;
         self.recount();
         self.recount_views();
-        self.reselect(keep.as_deref());
+        self.sync_display(keep.as_deref());
     }
 
     /// Inserts or replaces rows by id (refresh, save).
@@ -130,19 +136,19 @@ impl ListPane {
             return;
         }
         let keep = self.selected_id().map(str::to_string);
-        self.index.upsert(rows);
+        self.search.upsert(rows);
         self.recount();
         self.recount_views();
-        self.reselect(keep.as_deref());
+        self.sync_display(keep.as_deref());
     }
 
     /// Records the Marketo badge of a referral.
     pub fn set_marketo(&mut self, badges: &[(String, MarketoBadge)]) {
         let keep = self.selected_id().map(str::to_string);
-        self.index
+        self.search
             .set_marketo_many(badges.iter().map(|(id, b)| (id.as_str(), *b)));
         self.recount_views();
-        self.reselect(keep.as_deref());
+        self.sync_display(keep.as_deref());
     }
 
     pub fn mark(&mut self, id: &str, mark: Option<RowMark>) {
@@ -163,7 +169,7 @@ impl ListPane {
 
     fn recount(&mut self) {
         let mut t = Totals::default();
-        for r in self.index.rows() {
+        for r in self.search.corpus().rows() {
             match r.status {
                 Status::New => t.new += 1,
                 Status::Active => t.active += 1,
@@ -174,18 +180,8 @@ impl ListPane {
         self.totals = t;
     }
 
-    fn reselect(&mut self, id: Option<&str>) {
-        self.display = group_linked(self.index.hits(), self.index.rows());
-        if let Some(id) = id
-            && let Some(pos) = self.position_of(id)
-        {
-            self.selected = pos;
-        }
-        self.selected = self.selected.min(self.display.len().saturating_sub(1));
-    }
-
     fn position_of(&self, id: &str) -> Option<usize> {
-        let i = self.index.index_of(id)? as u32;
+        let i = self.search.corpus().index_of(id)? as u32;
         self.display.iter().position(|&h| h == i)
     }
 
@@ -194,11 +190,11 @@ impl ListPane {
     }
 
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.search.corpus().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.search.corpus().is_empty()
     }
 
     /// How many rows the filter lets through.
@@ -208,7 +204,7 @@ impl ListPane {
 
     pub fn selected_row(&self) -> Option<&ReferralRow> {
         let i = *self.display.get(self.selected)?;
-        self.index.row(i as usize)
+        self.search.corpus().row(i as usize)
     }
 
     pub fn selected_id(&self) -> Option<&str> {
@@ -217,27 +213,29 @@ impl ListPane {
 
     /// True when the referral `id` is among the filtered rows.
     pub fn is_visible(&self, id: &str) -> bool {
-        self.index
+        let corpus = self.search.corpus();
+        self.search
             .hits()
             .iter()
-            .any(|&i| self.index.row(i as usize).is_some_and(|r| r.id == id))
+            .any(|&i| corpus.row(i as usize).is_some_and(|r| r.id == id))
     }
 
     /// The ids of the filtered list, in display order (export).
     pub fn visible_ids(&self) -> Vec<String> {
         self.display
             .iter()
-            .filter_map(|&i| self.index.row(i as usize).map(|r| r.id.clone()))
+            .filter_map(|&i| self.search.corpus().row(i as usize).map(|r| r.id.clone()))
             .collect()
     }
 
     /// A row by id (any, filtered or not).
     pub fn row(&self, id: &str) -> Option<&ReferralRow> {
-        self.index.index_of(id).and_then(|i| self.index.row(i))
+        let corpus = self.search.corpus();
+        corpus.index_of(id).and_then(|i| corpus.row(i))
     }
 
     pub fn rows(&self) -> &[ReferralRow] {
-        self.index.rows()
+        self.search.corpus().rows()
     }
 
     pub fn filter_text(&self) -> String {
@@ -258,19 +256,19 @@ impl ListPane {
     }
 
     pub fn sort(&self) -> SortSpec {
-        self.index.sort().unwrap_or(SortSpec::DEFAULT)
+        self.search.corpus().sort().unwrap_or(SortSpec::DEFAULT)
     }
 
     /// The sort set by the user or the view; `None` is the default order.
     pub fn explicit_sort(&self) -> Option<SortSpec> {
-        self.index.sort()
+        self.search.corpus().sort()
     }
 
     /// Sorts by a column (the palette's `sort` and `S`).
     pub fn set_sort(&mut self, sort: SortSpec) {
         let keep = self.selected_id().map(str::to_string);
-        self.index.set_sort(Some(sort));
-        self.reselect(keep.as_deref());
+        self.search.set_sort(Some(sort));
+        self.sync_display(keep.as_deref());
     }
 
     /// Sets the filter text and applies it (the palette's `filter`).
@@ -279,20 +277,73 @@ impl ListPane {
         self.refilter();
     }
 
+    /// Parses the filter line and asks for its result; the current result stays on screen
+    /// until the answer arrives (see [`ListPane::poll_search`]).
     fn refilter(&mut self) {
-        let keep = self.selected_id().map(str::to_string);
         let parsed = filter::parse(&self.filter_text(), self.now);
         self.errors = parsed.errors;
         if self.errors.is_empty() {
+            let keep = self.selected_id().map(str::to_string);
             let combined = crate::domain::view::combine(&self.view_filter(), &parsed.filter);
-            self.index.apply(&combined);
-            self.display = group_linked(self.index.hits(), self.index.rows());
-            match keep.as_deref().and_then(|id| self.position_of(id)) {
-                Some(pos) => self.selected = pos,
-                None => self.selected = 0,
-            }
-            self.selected = self.selected.min(self.display.len().saturating_sub(1));
+            self.search.set_filter(&combined);
+            self.sync_display(keep.as_deref());
         }
+    }
+
+    /// Starts searching on a worker thread, which calls `wake` when an answer is ready (the
+    /// owner then calls [`ListPane::poll_search`]). Until then every search answers at once.
+    ///
+    /// # Errors
+    /// When the thread cannot be started (searches stay on the calling thread).
+    pub fn start_search_worker(&mut self, wake: impl Fn() + Send + 'static) -> std::io::Result<()> {
+        self.search.start_worker(wake)
+    }
+
+    /// Takes the search worker's answers; true when the list changed.
+    pub fn poll_search(&mut self) -> bool {
+        let keep = self.selected_id().map(str::to_string);
+        if !self.search.poll() {
+            return false;
+        }
+        let counts = self.take_view_counts();
+        self.sync_display(keep.as_deref()) || counts
+    }
+
+    /// Waits until the search worker answered everything asked so far and shows the answer
+    /// (tests and benchmarks).
+    pub fn settle_search(&mut self) {
+        let keep = self.selected_id().map(str::to_string);
+        self.search.settle();
+        self.take_view_counts();
+        self.sync_display(keep.as_deref());
+    }
+
+    /// True while the latest filter's result is not shown yet.
+    pub fn is_searching(&self) -> bool {
+        self.search.pending_for().is_some()
+    }
+
+    /// Shows the search's current result if it is not shown yet; true when it changed. The
+    /// cursor stays on `keep` if that is still a hit; else, when the filter changed, it goes to
+    /// the top.
+    fn sync_display(&mut self, keep: Option<&str>) -> bool {
+        let generation = self.search.shown_generation();
+        if generation == self.display_generation {
+            return false;
+        }
+        self.display_generation = generation;
+        let filter_changed = *self.search.shown_filter() != self.display_filter;
+        if filter_changed {
+            self.display_filter = self.search.shown_filter().clone();
+        }
+        self.display = group_linked(self.search.hits(), self.search.corpus().rows());
+        match keep.and_then(|id| self.position_of(id)) {
+            Some(pos) => self.selected = pos,
+            None if filter_changed => self.selected = 0,
+            None => {}
+        }
+        self.selected = self.selected.min(self.display.len().saturating_sub(1));
+        true
     }
 
     fn move_by(&mut self, delta: isize) {
@@ -344,7 +395,7 @@ impl ListPane {
         if t.other > 0 {
             spans.push(Span::styled(format!(" · other {}", t.other), cx.theme.dim));
         }
-        if !self.complete && !self.index.is_empty() {
+        if !self.complete && !self.is_empty() {
             spans.push(Span::styled(" (loading…)", cx.theme.dim));
         }
         spans.push(Span::raw("   "));
@@ -369,6 +420,14 @@ impl ListPane {
             format!("  ({})", self.visible_len()),
             cx.theme.dim,
         ));
+        // The previous result stays until the new one is ready; say so past one frame.
+        if self
+            .search
+            .pending_for()
+            .is_some_and(|t| t >= SEARCHING_HINT_AFTER)
+        {
+            spans.push(Span::styled(" searching…", cx.theme.dim));
+        }
         frame.render_widget(Paragraph::new(Line::from(spans)), area);
     }
 
@@ -561,7 +620,7 @@ impl Pane for ListPane {
         let block = widgets::pane_block(title, cx);
         let inner = block.inner(area);
         frame.render_widget(block, area);
-        if self.index.is_empty() {
+        if self.is_empty() {
             let msg = if self.complete {
                 "No referrals yet. R refreshes, n creates one."
             } else {
@@ -612,16 +671,17 @@ impl Pane for ListPane {
             .take(height)
             .copied()
             .collect();
-        let has_words = self.index.filter().has_words();
+        let has_words = self.display_filter.has_words();
+        let corpus = self.search.corpus();
         let mut rows = Vec::with_capacity(hits.len());
         let mut above: Option<&str> = self
             .offset
             .checked_sub(1)
             .and_then(|p| self.display.get(p))
-            .and_then(|&i| self.index.row(i as usize))
+            .and_then(|&i| corpus.row(i as usize))
             .map(|r| r.engagement_id.as_str());
         for &i in &hits {
-            let Some(row) = self.index.row(i as usize) else {
+            let Some(row) = corpus.row(i as usize) else {
                 continue;
             };
             // A Microsoft copy right under a referral of its engagement is drawn indented.
@@ -631,10 +691,9 @@ impl Pane for ListPane {
             above = Some(row.engagement_id.as_str());
             let (name_hl, cust_hl) = if has_words {
                 (
-                    self.index
-                        .highlights(i as usize, TextField::Name, &mut self.matcher),
-                    self.index
-                        .highlights(i as usize, TextField::Customer, &mut self.matcher),
+                    self.display_filter.highlight(&row.name, &mut self.matcher),
+                    self.display_filter
+                        .highlight(&row.customer, &mut self.matcher),
                 )
             } else {
                 (Vec::new(), Vec::new())
@@ -734,6 +793,34 @@ fn new_input(text: &str) -> TextArea<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filter_keys_never_wait_for_the_search_worker() {
+        let now = Utc::now();
+        let mut list = ListPane::new(now);
+        let rows: Vec<ReferralRow> = (0..3000)
+            .map(|i| ReferralRow {
+                id: format!("r{i}"),
+                name: format!("deal {i}"),
+                customer: ["Contoso", "Fabrikam"][i % 2].into(),
+                ..ReferralRow::default()
+            })
+            .collect();
+        list.set_rows(rows, true);
+        let woken = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let w = woken.clone();
+        list.start_search_worker(move || w.store(true, std::sync::atomic::Ordering::SeqCst))
+            .unwrap();
+        list.set_filter("contoso");
+        // The key is handled; the previous result stays until the answer is taken.
+        assert_eq!(list.visible_len(), 3000);
+        assert!(list.is_searching());
+        list.settle_search();
+        assert!(woken.load(std::sync::atomic::Ordering::SeqCst));
+        assert_eq!(list.visible_len(), 1500);
+        assert!(!list.is_searching());
+        assert!(!list.poll_search());
+    }
 
     #[test]
     fn narrow_panes_drop_columns_by_priority() {

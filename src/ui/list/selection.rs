@@ -62,7 +62,7 @@ impl ListPane {
         let (lo, hi) = (from.min(self.selected), from.max(self.selected));
         let ids: Vec<String> = self.display[lo..=hi.min(self.display.len().saturating_sub(1))]
             .iter()
-            .filter_map(|&i| self.index.row(i as usize).map(|r| r.id.clone()))
+            .filter_map(|&i| self.search.corpus().row(i as usize).map(|r| r.id.clone()))
             .collect();
         self.selection.anchor = self.selected_id().map(str::to_string);
         self.selection.ids.extend(ids);
@@ -117,7 +117,7 @@ impl ListPane {
     fn marked_visible(&self) -> Vec<String> {
         self.display
             .iter()
-            .filter_map(|&i| self.index.row(i as usize))
+            .filter_map(|&i| self.search.corpus().row(i as usize))
             .filter(|r| self.selection.ids.contains(&r.id))
             .map(|r| r.id.clone())
             .collect()

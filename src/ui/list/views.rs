@@ -4,8 +4,8 @@
 //! The active view's filter is the base of the list and the typed filter narrows it
 //! ([`crate::domain::view::combine`]); switching views keeps the typed filter. A view with a
 //! sort puts the list in its order; one without goes back to the default order. Counts are
-//! computed (one pass over the rows per view, [`SearchIndex::count`]) when the rows or the
-//! views change, never per keystroke.
+//! computed by the search (one pass over the rows per view, on its worker thread once that
+//! runs) when the rows, the views or the minute change, never per keystroke.
 
 use chrono::Duration;
 
@@ -106,7 +106,7 @@ impl ListPane {
         let sort = v.sort;
         self.tabs.active = i;
         let keep = self.selected_id().map(str::to_string);
-        self.index.set_sort(sort);
+        self.search.set_sort(sort);
         self.refilter();
         if keep
             .as_deref()
@@ -139,7 +139,8 @@ impl ListPane {
     }
 
     /// Recounts after the clock moved (relative dates such as `expires<48h` now mean other
-    /// instants); true when a count changed.
+    /// instants); true when a count changed (the views' counts follow from the search worker,
+    /// see [`ListPane::take_view_counts`]).
     pub fn recount_for_clock(&mut self) -> bool {
         let before = (self.tabs.counts.clone(), self.tabs.expiring);
         self.recount_views();
@@ -153,20 +154,21 @@ impl ListPane {
             .unwrap_or_default()
     }
 
-    /// Counts every tab and the expiring referrals (after the rows or the views changed).
+    /// Recounts the tabs and the expiring and new referrals (after the rows, the views or the
+    /// clock changed). The views' counts are asked of the search (off the UI thread once its
+    /// worker runs; the worker also recounts whenever rows change); the tabs keep their last
+    /// counts until the answer arrives.
     pub(super) fn recount_views(&mut self) {
         let now = self.now;
-        let counts = self
-            .tabs
-            .views
+        let filters = self.tabs.views[1..]
             .iter()
-            .map(|v| self.index.count(&v.parse_filter(now)))
+            .map(|v| v.parse_filter(now))
             .collect();
-        self.tabs.counts = counts;
-        self.tabs.unseen = self.index.rows().iter().filter(|r| r.unseen).count();
-        self.tabs.expiring = self
-            .index
-            .rows()
+        self.search.set_view_filters(filters);
+        self.take_view_counts();
+        let rows = self.search.corpus().rows();
+        self.tabs.unseen = rows.iter().filter(|r| r.unseen).count();
+        self.tabs.expiring = rows
             .iter()
             .filter(|r| {
                 r.status == Status::New
@@ -174,6 +176,21 @@ impl ListPane {
                     && r.expires.is_some_and(|at| at < now + EXPIRING_WITHIN)
             })
             .count();
+    }
+
+    /// Copies the search's latest counts of the views into the tabs (All counts every row);
+    /// true when a count changed.
+    pub(super) fn take_view_counts(&mut self) -> bool {
+        let Some(counts) = self.search.view_counts() else {
+            return false;
+        };
+        let all = self.search.corpus().len();
+        let counts: Vec<usize> = std::iter::once(all).chain(counts.iter().copied()).collect();
+        if counts == self.tabs.counts {
+            return false;
+        }
+        self.tabs.counts = counts;
+        true
     }
 
     /// The tabs line: `1 All 500 │ 2 To answer 12 │ …`, the active tab highlighted; tabs that
