@@ -59,6 +59,9 @@ pub(super) struct Row {
     substatus: Option<Substatus>,
 }
 
+/// Rows built on one thread, with the expiry moments among them.
+type RowsAndExpiry = (Vec<Row>, Vec<(DateTime<Utc>, usize)>);
+
 /// The top-level fields a [`Row`] holds.
 pub(super) const ROW_FIELDS: [&str; 6] = [
     "id",
@@ -158,7 +161,7 @@ impl Referrals {
             }
             (rows, expiring)
         };
-        let chunks: Vec<(Vec<Row>, Vec<(DateTime<Utc>, usize)>)> = std::thread::scope(|s| {
+        let chunks: Vec<RowsAndExpiry> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..pairs)
                 .step_by(per_thread)
                 .map(|start| {

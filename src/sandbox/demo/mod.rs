@@ -128,7 +128,7 @@ impl Generator {
     /// Referral `i`.
     pub fn nth(&self, i: usize) -> Referral {
         let [a, b] = self.ctx.pair(i as u64 / 2);
-        if i % 2 == 0 { a } else { b }
+        if i.is_multiple_of(2) { a } else { b }
     }
 }
 
