@@ -183,6 +183,9 @@ pub enum Event {
     RefreshProgress {
         fetched: usize,
         total: Option<u64>,
+        /// The least time the rest still takes at the client's call budget: the pages left,
+        /// ceil((total - fetched)/100), against the rate window. `None` without a total.
+        paced: Option<std::time::Duration>,
     },
     RefreshDone {
         at: DateTime<Utc>,

@@ -49,7 +49,7 @@ async fn first_sync_sends_rows_page_by_page() {
             .expect("the backend runs");
         match e {
             Event::RowsChanged { rows } => batches.push(rows.len()),
-            Event::RefreshProgress { fetched, total } => progress.push((fetched, total)),
+            Event::RefreshProgress { fetched, total, .. } => progress.push((fetched, total)),
             Event::RefreshDone { changed, .. } => {
                 assert_eq!(changed, 250);
                 break;
@@ -81,6 +81,7 @@ fn mid_sync(w: u16, h: u16) -> Harness {
     hx.event(Event::RefreshProgress {
         fetched: 100,
         total: Some(1000),
+        paced: None,
     });
     hx.app.set_now(now() + Span::seconds(8));
     hx.event(Event::RowsChanged {
@@ -89,6 +90,7 @@ fn mid_sync(w: u16, h: u16) -> Harness {
     hx.event(Event::RefreshProgress {
         fetched: 200,
         total: Some(1000),
+        paced: None,
     });
     hx
 }
@@ -111,6 +113,32 @@ fn list_shows_rows_and_progress_mid_sync() {
         .collect();
     hx.event(Event::RowsChanged { rows: more });
     assert_eq!(hx.app.list.selected_id().map(str::to_string), chosen);
+}
+
+/// A first burst of pages within the rate window does not promise the rest at that speed:
+/// the ETA is never less than the call budget allows.
+#[test]
+fn eta_is_never_less_than_the_call_budget_allows() {
+    let mut hx = Harness::new(0, 160, 48);
+    hx.event(Event::RefreshStarted { full: true });
+    hx.app.set_now(now() + Span::seconds(10));
+    // 10,000 of 100,000 in 10 s: 90 s more at that pace, but 900 calls at 100 per 60 s
+    // need nine more windows.
+    hx.event(Event::RefreshProgress {
+        fetched: 10_000,
+        total: Some(100_000),
+        paced: Some(Duration::from_secs(540)),
+    });
+    let screen = hx.screen();
+    assert!(screen.contains("10,000/100,000 · 9m left"), "{screen}");
+    // Without a budget to wait for, the pace decides.
+    hx.event(Event::RefreshProgress {
+        fetched: 10_000,
+        total: Some(100_000),
+        paced: Some(Duration::ZERO),
+    });
+    let screen = hx.screen();
+    assert!(screen.contains("10,000/100,000 · 2m left"), "{screen}");
 }
 
 #[test]

@@ -72,13 +72,22 @@ impl App {
             Event::RefreshStarted { .. } => {
                 self.top.refreshing = Some((0, None));
                 self.top.refresh_started = Some(self.now);
+                self.top.refresh_paced = None;
             }
-            Event::RefreshProgress { fetched, total } => {
-                self.top.refreshing = Some((*fetched, *total))
+            Event::RefreshProgress {
+                fetched,
+                total,
+                paced,
+            } => {
+                self.top.refreshing = Some((*fetched, *total));
+                self.top.refresh_paced = paced
+                    .and_then(|d| chrono::Duration::from_std(d).ok())
+                    .map(|d| self.now + d);
             }
             Event::RefreshDone { at, changed } => {
                 self.top.refreshing = None;
                 self.top.refresh_started = None;
+                self.top.refresh_paced = None;
                 self.top.last_refresh = Some(*at);
                 if *changed > 0 {
                     self.notice = Some(Notice::new(
@@ -94,6 +103,7 @@ impl App {
             Event::RefreshFailed { message } => {
                 self.top.refreshing = None;
                 self.top.refresh_started = None;
+                self.top.refresh_paced = None;
                 self.notice = Some(Notice::new(
                     Level::Error,
                     format!("refresh failed: {message}"),

@@ -136,7 +136,9 @@ pub(super) fn clock_text(app: &App, now: DateTime<Utc>) -> String {
     }
 }
 
-/// The time the sync under way still needs at the rate its pages came so far.
+/// The time the sync under way still needs at the rate its pages came so far, and never less
+/// than the call budget allows (a first burst of pages within the rate window would otherwise
+/// promise the rest at the same speed).
 fn eta(app: &App, fetched: usize, total: Option<u64>, now: DateTime<Utc>) -> Option<String> {
     let total = total? as f64;
     let started = app.top.refresh_started?;
@@ -144,7 +146,12 @@ fn eta(app: &App, fetched: usize, total: Option<u64>, now: DateTime<Utc>) -> Opt
     if fetched == 0 || elapsed <= 0.0 {
         return None;
     }
-    let left = (elapsed * (total - fetched as f64).max(0.0) / fetched as f64).ceil() as u64;
+    let by_rate = (elapsed * (total - fetched as f64).max(0.0) / fetched as f64).ceil() as u64;
+    let by_budget = app
+        .top
+        .refresh_paced
+        .map_or(0, |end| (end - now).num_seconds().max(0) as u64);
+    let left = by_rate.max(by_budget);
     Some(if left < 90 {
         format!("{left}s left")
     } else {

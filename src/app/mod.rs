@@ -88,6 +88,8 @@ pub struct TopBar {
     pub refreshing: Option<(usize, Option<u64>)>,
     /// When the sync under way started (for its ETA).
     pub refresh_started: Option<DateTime<Utc>>,
+    /// The earliest the sync under way can end at the client's call budget (for its ETA).
+    pub refresh_paced: Option<DateTime<Utc>>,
     /// Partner Center calls are being retried, and why the last one failed.
     pub retrying: Option<String>,
     pub outbox: usize,
@@ -109,6 +111,7 @@ impl Default for TopBar {
             last_refresh: None,
             refreshing: None,
             refresh_started: None,
+            refresh_paced: None,
             retrying: None,
             outbox: 0,
             budget: None,

@@ -107,6 +107,36 @@ impl Limiter {
         self.max_calls.saturating_sub(used)
     }
 
+    /// The least time from now until `calls` more calls can all have started: the calls the
+    /// window still allows start at once, each later one waits until the call `max_calls`
+    /// before it is a window old (and none starts during a `Retry-After` pause). A sync that
+    /// needs `calls` more pages takes at least this long.
+    pub fn time_for(&self, calls: usize) -> Duration {
+        if calls == 0 {
+            return Duration::ZERO;
+        }
+        let w = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        let live: Vec<Instant> = w
+            .starts
+            .iter()
+            .copied()
+            .filter(|t| now.duration_since(*t) < self.window)
+            .collect();
+        let free = self.max_calls.saturating_sub(live.len());
+        // Call k (1-based) starts a window after call k - max_calls.
+        let rounds = (calls - 1) / self.max_calls;
+        let k = calls - rounds * self.max_calls;
+        let first = if k <= free {
+            now
+        } else {
+            live.get(k - free - 1).map_or(now, |t| *t + self.window)
+        };
+        let at = first + self.window * rounds as u32;
+        let at = w.paused_until.map_or(at, |p| at.max(p));
+        at.saturating_duration_since(now)
+    }
+
     pub fn max_calls(&self) -> usize {
         self.max_calls
     }
@@ -140,6 +170,26 @@ mod tests {
             "{:?}",
             t0.elapsed()
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn time_for_counts_the_windows_still_to_wait() {
+        let lim = Limiter::new(3, Duration::from_secs(10));
+        assert_eq!(lim.time_for(0), Duration::ZERO);
+        assert_eq!(lim.time_for(3), Duration::ZERO);
+        assert_eq!(lim.time_for(4), Duration::from_secs(10));
+        assert_eq!(lim.time_for(7), Duration::from_secs(20));
+        lim.acquire().await;
+        tokio::time::advance(Duration::from_secs(4)).await;
+        lim.acquire().await;
+        // One call left now; the next waits for the first (6 s), then the second (10 s).
+        assert_eq!(lim.time_for(1), Duration::ZERO);
+        assert_eq!(lim.time_for(2), Duration::from_secs(6));
+        assert_eq!(lim.time_for(3), Duration::from_secs(10));
+        assert_eq!(lim.time_for(4), Duration::from_secs(10));
+        assert_eq!(lim.time_for(5), Duration::from_secs(16));
+        lim.pause_for(Duration::from_secs(30));
+        assert_eq!(lim.time_for(1), Duration::from_secs(30));
     }
 
     #[tokio::test(start_paused = true)]

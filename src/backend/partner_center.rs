@@ -50,6 +50,11 @@ use crate::domain::patch::PatchOp;
 /// The real service's base URL.
 pub const MICROSOFT_BASE_URL: &str = "https://api.partner.microsoft.com/v1.0/engagements";
 
+/// The most referrals a list page holds: "If there are more than 100 items in a collection, use
+/// `@odata.nextLink` to get the next page" (learn.microsoft.com, partner-center/developer/
+/// get-a-list-of-referrals, 2019 revisions). A list of N takes ceil(N/100) calls.
+pub const PAGE_SIZE: usize = 100;
+
 /// How to reach Partner Center.
 #[derive(Clone)]
 pub struct PcConfig {
@@ -235,6 +240,12 @@ impl PartnerCenterClient {
                 struggling: std::sync::atomic::AtomicBool::new(false),
             }),
         })
+    }
+
+    /// The least time before `calls` more calls can all have started at the client's rate
+    /// limit (see [`Limiter::time_for`]).
+    pub fn time_for_calls(&self, calls: usize) -> Duration {
+        self.inner.limiter.time_for(calls)
     }
 
     /// Calls left in the current rate window, and the window's size.

@@ -2,7 +2,7 @@
 //!
 //! | route | body | effect |
 //! |---|---|---|
-//! | `GET /_sandbox` | | summary: referral count, clock, faults and how many were injected, tokens issued, calls throttled |
+//! | `GET /_sandbox` | | summary: referral count, clock, faults and how many were injected, tokens issued, Partner Center calls let through and throttled |
 //! | `GET`/`POST /_sandbox/faults` | partial [`FaultUpdate`] | read / change injected faults |
 //! | `GET`/`POST /_sandbox/clock` | `{"advanceSeconds": n}` or `{"now": "2026-…Z"}` | read / move the clock |
 //! | `POST /_sandbox/referrals/{id}/registrations/{n}/status` | `{"status", "statusReason"?}` | review outcome of a registration |
@@ -18,7 +18,6 @@ use chrono::Duration;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::demo;
 use super::error::{ApiError, json_body, typed};
 use super::faults::FaultUpdate;
 use super::pc::{API_PATH, Shared};
@@ -42,6 +41,13 @@ pub fn router(state: Shared) -> Router {
 
 async fn summary(State(s): State<Shared>) -> Json<Value> {
     s.expire_due();
+    let (calls, throttled) = {
+        let t = s
+            .throttle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        (t.admitted(), t.rejected())
+    };
     Json(json!({
         "referrals": s.read().len(),
         "now": format_datetime(&s.clock.now()),
@@ -50,7 +56,8 @@ async fn summary(State(s): State<Shared>) -> Json<Value> {
         "switches": s.switches.get(),
         "tokensIssued": s.tokens().issued(),
         "faultsInjected": s.faults.injected(),
-        "throttled": s.throttle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).rejected(),
+        "partnerCenterCalls": calls,
+        "throttled": throttled,
     }))
 }
 
@@ -146,10 +153,10 @@ async fn registration_status(
 
 async fn reset(State(s): State<Shared>) -> Json<Value> {
     let (count, seed, now) = (s.count, s.seed, s.clock.now());
-    let items = tokio::task::spawn_blocking(move || demo::generate(count, seed, now))
+    let fresh = tokio::task::spawn_blocking(move || Referrals::generated(count, seed, now))
         .await
-        .unwrap_or_default();
-    *s.write() = Referrals::new(items);
+        .unwrap_or_else(|_| Referrals::new(Vec::new()));
+    *s.write() = fresh;
     s.faults.set(Default::default());
     s.throttle
         .lock()

@@ -202,6 +202,28 @@ impl MarketoState {
         clock: Clock,
         mapping: &MarketoMapping,
     ) -> MarketoState {
+        Self::seeded_from(|| referrals.iter(), seed, clock, mapping)
+    }
+
+    /// The most referrals a sandbox seeds Marketo records for: the first 100,000 (demo referrals
+    /// are prefix-stable, so a larger sandbox seeds the same records as one of 100,000); the
+    /// rest are not in Marketo, like deals made after the integration last ran. A seeded
+    /// referral takes about 10 KB of Marketo records, so a million of them would not fit in
+    /// the sandbox's 2 GB.
+    pub const SEEDED_REFERRALS: usize = 100_000;
+
+    /// The same as [`MarketoState::seeded`] from the referrals `referrals()` yields (called
+    /// twice), so a million demo referrals can be streamed from their seed.
+    pub fn seeded_from<I, R>(
+        referrals: impl Fn() -> I,
+        seed: u64,
+        clock: Clock,
+        mapping: &MarketoMapping,
+    ) -> MarketoState
+    where
+        I: Iterator<Item = R>,
+        R: std::borrow::Borrow<Referral>,
+    {
         let mut store = Store::new(seed);
         seed::seed(&mut store, referrals, seed, clock.now(), mapping);
         Self::with_store(clock, store)

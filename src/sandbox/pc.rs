@@ -99,6 +99,7 @@ pub struct Throttle {
     max: usize,
     window: Duration,
     calls: HashMap<String, VecDeque<Instant>>,
+    admitted: u64,
     rejected: u64,
 }
 
@@ -108,6 +109,7 @@ impl Throttle {
             max: max.max(1),
             window,
             calls: HashMap::new(),
+            admitted: 0,
             rejected: 0,
         }
     }
@@ -124,12 +126,18 @@ impl Throttle {
         }
         if q.len() < self.max {
             q.push_back(now);
+            self.admitted += 1;
             return Ok(());
         }
         self.rejected += 1;
         let oldest = q.front().copied().unwrap_or(now);
         let wait = self.window.saturating_sub(now.duration_since(oldest));
         Err(wait.as_secs_f64().ceil().max(1.0) as u64)
+    }
+
+    /// Calls let through so far.
+    pub fn admitted(&self) -> u64 {
+        self.admitted
     }
 
     /// Calls refused with 429 so far (injected faults not included).
@@ -200,7 +208,7 @@ async fn get_one(
 ) -> Result<Response, ApiError> {
     let store = s.read();
     let r = store.get(&id)?;
-    Ok(with_referral(StatusCode::OK, r, &s.api_base(&headers)))
+    Ok(with_referral(StatusCode::OK, &r, &s.api_base(&headers)))
 }
 
 /// `POST /referrals`: 200 with the created referral, the one success the connector's definition

@@ -39,7 +39,7 @@ use super::error::ApiError;
 use super::odata::{Fields, Filter};
 use super::pages::{Query, Token};
 use super::pick;
-use super::referrals::{Referrals, render};
+use super::referrals::{ROW_FIELDS, Referrals, Row, render};
 use crate::domain::Referral;
 
 /// Largest page (see the module notes).
@@ -145,7 +145,7 @@ impl Referrals {
             .iter()
             .map(|&i| {
                 select(
-                    render(&self.items[i as usize], api_base),
+                    render(&self.at(i as usize), api_base),
                     query.select.as_deref(),
                 )
             })
@@ -170,13 +170,24 @@ impl Referrals {
         Ok(Value::Object(body))
     }
 
-    /// Indexes of the referrals matching `filter`, in `order`.
+    /// Indexes of the referrals matching `filter`, in `order`. A filter on the fields every
+    /// row holds is answered from the rows; any other builds each referral once.
     fn matching(&self, filter: Option<&Filter>, order: &[(SortKey, bool)]) -> Vec<u32> {
-        let mut ids: Vec<u32> = (0..self.items.len() as u32)
-            .filter(|&i| filter.is_none_or(|f| f.matches(&self.items[i as usize])))
-            .collect();
+        let mut ids: Vec<u32> = match filter {
+            None => (0..self.rows.len() as u32).collect(),
+            Some(f)
+                if f.properties()
+                    .iter()
+                    .all(|(name, _)| ROW_FIELDS.contains(name)) =>
+            {
+                (0..self.rows.len() as u32)
+                    .filter(|&i| f.matches(&self.rows[i as usize].skeleton()))
+                    .collect()
+            }
+            Some(f) => self.scan(|r| f.matches(r)),
+        };
         ids.sort_by(|&a, &b| {
-            let (ra, rb) = (&self.items[a as usize], &self.items[b as usize]);
+            let (ra, rb) = (&self.rows[a as usize], &self.rows[b as usize]);
             order
                 .iter()
                 .map(|(key, desc)| {
@@ -184,7 +195,7 @@ impl Referrals {
                     if *desc { o.reverse() } else { o }
                 })
                 .find(|o| o.is_ne())
-                .unwrap_or_else(|| ra.id().cmp(rb.id()))
+                .unwrap_or_else(|| ra.id.cmp(&rb.id))
         });
         ids
     }
@@ -197,10 +208,10 @@ enum SortKey {
 }
 
 impl SortKey {
-    fn of(self, r: &Referral) -> Option<chrono::DateTime<chrono::Utc>> {
+    fn of(self, r: &Row) -> Option<chrono::DateTime<chrono::Utc>> {
         match self {
-            SortKey::Created => r.created_date_time,
-            SortKey::Updated => r.updated_date_time,
+            SortKey::Created => r.created,
+            SortKey::Updated => r.updated,
         }
     }
 }

@@ -21,7 +21,10 @@
 //!   clock become Closed/Expired, with `closedDateTime` (and `updatedDateTime`) at the moment
 //!   the 14 days ended.
 
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
@@ -43,11 +46,75 @@ pub struct Partner {
     pub mpn_id: String,
 }
 
+/// What listing needs of every referral without building it: the id, the engagement, the
+/// documented `$filter` fields (`engagementId`, `status`, `substatus`, `updatedDateTime`) and
+/// the `$orderby` dates. About 250 bytes where the whole referral takes about 8 KB.
+#[derive(Debug, Clone)]
+pub(super) struct Row {
+    pub(super) id: Arc<str>,
+    engagement_id: Option<Box<str>>,
+    pub(super) created: Option<DateTime<Utc>>,
+    pub(super) updated: Option<DateTime<Utc>>,
+    status: Option<Status>,
+    substatus: Option<Substatus>,
+}
+
+/// Rows built on one thread, with the expiry moments among them.
+type RowsAndExpiry = (Vec<Row>, Vec<(DateTime<Utc>, usize)>);
+
+/// The top-level fields a [`Row`] holds.
+pub(super) const ROW_FIELDS: [&str; 6] = [
+    "id",
+    "engagementId",
+    "createdDateTime",
+    "updatedDateTime",
+    "status",
+    "substatus",
+];
+
+impl Row {
+    fn of(r: &Referral) -> Row {
+        Row {
+            id: Arc::from(r.id()),
+            engagement_id: r.engagement_id.as_deref().map(Box::from),
+            created: r.created_date_time,
+            updated: r.updated_date_time,
+            status: r.status.clone(),
+            substatus: r.substatus.clone(),
+        }
+    }
+
+    /// A referral holding only the row's fields: a `$filter` that reads nothing but
+    /// [`ROW_FIELDS`] answers the same for it as for the whole referral.
+    pub(super) fn skeleton(&self) -> Referral {
+        Referral {
+            id: Some(self.id.to_string()),
+            engagement_id: self.engagement_id.as_deref().map(str::to_string),
+            created_date_time: self.created,
+            updated_date_time: self.updated,
+            status: self.status.clone(),
+            substatus: self.substatus.clone(),
+            ..Default::default()
+        }
+    }
+}
+
 /// All referrals of one sandbox, indexed by id.
+///
+/// Demo referrals are not kept whole: each is rebuilt from the seed when it is read
+/// ([`demo::Generator::nth`], identical to the one [`demo::generate`] makes), and only the
+/// referrals created or changed since (by a write, a review outcome or expiry) are stored in
+/// full. A [`Row`] per referral answers the documented filters and the ordering without
+/// building referrals, so a million of them fit in a few hundred megabytes.
 #[derive(Debug)]
 pub struct Referrals {
-    pub(super) items: Vec<Referral>,
-    by_id: HashMap<String, usize>,
+    /// The generator of the referrals below `generated` that have not changed.
+    generator: Option<demo::Generator>,
+    generated: usize,
+    pub(super) rows: Vec<Row>,
+    /// Referrals created or changed here, by index: these are the truth for their index.
+    changed: HashMap<usize, Referral>,
+    by_id: HashMap<Arc<str>, usize>,
     /// (moment the 14 days end, index) of incoming New referrals, soonest first.
     expiring: BTreeSet<(DateTime<Utc>, usize)>,
     partner: Partner,
@@ -55,67 +122,197 @@ pub struct Referrals {
 }
 
 impl Referrals {
-    /// Takes ownership of `items` (e.g. from [`demo::generate`]); the partner organisation is
-    /// the one that owns the first referral.
+    /// Takes ownership of `items` (all kept whole); the partner organisation is the one that
+    /// owns the first referral.
     pub fn new(items: Vec<Referral>) -> Referrals {
-        let partner = items
-            .iter()
-            .find(|r| r.organization_id.is_some())
-            .map(|r| Partner {
-                organization_id: r.organization_id.clone().unwrap_or_default(),
-                organization_name: r.organization_name.clone().unwrap_or_default(),
-                mpn_id: r.mpn_id.clone().unwrap_or_default(),
-            })
-            .unwrap_or_else(|| Partner {
-                organization_id: "00000000-0000-4000-8000-000000000001".into(),
-                organization_name: demo::PARTNER_NAME.into(),
-                mpn_id: "4000001".into(),
-            });
-        let mut me = Referrals {
-            items: Vec::with_capacity(items.len()),
-            by_id: HashMap::with_capacity(items.len()),
-            expiring: BTreeSet::new(),
-            partner,
-            pages: Pages::new(),
-        };
+        let partner = partner_of(items.iter().find(|r| r.organization_id.is_some()));
+        let mut me = Referrals::empty(partner, None, 0, items.len());
         for r in items {
             me.insert(r);
         }
         me
     }
 
+    /// The `n` demo referrals of `demo::generate(n, seed, now)`, kept as rows and rebuilt from
+    /// the seed when read (see the type's notes). Builds the rows on several threads.
+    pub fn generated(n: usize, seed: u64, now: DateTime<Utc>) -> Referrals {
+        let generator = demo::Generator::new(seed, now);
+        let pairs = n.div_ceil(2);
+        let threads = if n < 20_000 {
+            1
+        } else {
+            std::thread::available_parallelism()
+                .map(|p| p.get())
+                .unwrap_or(1)
+                .min(16)
+        };
+        let per_thread = pairs.div_ceil(threads).max(1);
+        let chunk = |start: usize, end: usize| {
+            let mut rows = Vec::with_capacity((end - start) * 2);
+            let mut expiring = Vec::new();
+            for k in start..end {
+                for (j, r) in generator.pair(k as u64).iter().enumerate() {
+                    let idx = 2 * k + j;
+                    if idx < n {
+                        expiring.extend(expiry_of(r).map(|at| (at, idx)));
+                        rows.push(Row::of(r));
+                    }
+                }
+            }
+            (rows, expiring)
+        };
+        let chunks: Vec<RowsAndExpiry> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..pairs)
+                .step_by(per_thread)
+                .map(|start| {
+                    let end = (start + per_thread).min(pairs);
+                    s.spawn(move || chunk(start, end))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        let first = (n > 0).then(|| generator.nth(0));
+        let partner = partner_of(first.as_ref().filter(|r| r.organization_id.is_some()));
+        let mut me = Referrals::empty(partner, Some(generator), n, n);
+        for (rows, expiring) in chunks {
+            for row in rows {
+                me.by_id.insert(row.id.clone(), me.rows.len());
+                me.rows.push(row);
+            }
+            me.expiring.extend(expiring);
+        }
+        me
+    }
+
+    fn empty(
+        partner: Partner,
+        generator: Option<demo::Generator>,
+        generated: usize,
+        capacity: usize,
+    ) -> Referrals {
+        Referrals {
+            generator,
+            generated,
+            rows: Vec::with_capacity(capacity),
+            changed: HashMap::new(),
+            by_id: HashMap::with_capacity(capacity),
+            expiring: BTreeSet::new(),
+            partner,
+            pages: Pages::new(),
+        }
+    }
+
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.rows.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.rows.is_empty()
     }
 
-    /// Every referral, in the order they were added.
-    pub fn items(&self) -> &[Referral] {
-        &self.items
+    /// Referral `idx` (in the order they were added), built from the seed unless it changed.
+    pub fn nth(&self, idx: usize) -> Option<Cow<'_, Referral>> {
+        if idx >= self.rows.len() {
+            return None;
+        }
+        Some(self.at(idx))
+    }
+
+    /// How many referrals are held whole (created or changed here).
+    pub fn changed_count(&self) -> usize {
+        self.changed.len()
+    }
+
+    /// Referral `idx < len()`.
+    pub(super) fn at(&self, idx: usize) -> Cow<'_, Referral> {
+        match (self.changed.get(&idx), &self.generator) {
+            (Some(r), _) => Cow::Borrowed(r),
+            (None, Some(g)) if idx < self.generated => Cow::Owned(g.nth(idx)),
+            // Every index is either generated or held whole; an empty referral is never seen.
+            (None, _) => Cow::Owned(Referral::default()),
+        }
+    }
+
+    /// The indexes of the referrals `test` accepts, on several threads when there are many;
+    /// referrals built from the seed are built one pair at a time and dropped after.
+    pub(super) fn scan(&self, test: impl Fn(&Referral) -> bool + Sync) -> Vec<u32> {
+        let n = self.rows.len();
+        let pairs = self.generated.div_ceil(2);
+        let look = |idx: usize, built: &Referral| match self.changed.get(&idx) {
+            Some(r) => test(r),
+            None => test(built),
+        };
+        let part = |start: usize, end: usize| -> Vec<u32> {
+            let mut out = Vec::new();
+            let Some(g) = &self.generator else {
+                return out;
+            };
+            for k in start..end {
+                for (j, r) in g.pair(k as u64).iter().enumerate() {
+                    let idx = 2 * k + j;
+                    if idx < self.generated && look(idx, r) {
+                        out.push(idx as u32);
+                    }
+                }
+            }
+            out
+        };
+        let threads = if self.generated < 20_000 {
+            1
+        } else {
+            std::thread::available_parallelism()
+                .map(|p| p.get())
+                .unwrap_or(1)
+                .min(16)
+        };
+        let per_thread = pairs.div_ceil(threads).max(1);
+        let mut out: Vec<u32> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..pairs)
+                .step_by(per_thread)
+                .map(|start| {
+                    let end = (start + per_thread).min(pairs);
+                    s.spawn(move || part(start, end))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        for idx in self.generated..n {
+            if self.changed.get(&idx).is_some_and(&test) {
+                out.push(idx as u32);
+            }
+        }
+        out
     }
 
     pub fn partner(&self) -> &Partner {
         &self.partner
     }
 
-    fn insert(&mut self, r: Referral) -> usize {
-        let idx = self.items.len();
-        self.by_id.insert(r.id().to_string(), idx);
-        self.track_expiry(idx, &r);
-        self.items.push(r);
-        idx
+    /// Adds a referral at the next index.
+    fn insert(&mut self, r: Referral) -> &Referral {
+        let idx = self.rows.len();
+        let row = Row::of(&r);
+        self.by_id.insert(row.id.clone(), idx);
+        self.rows.push(row);
+        self.expiring.extend(expiry_of(&r).map(|at| (at, idx)));
+        self.changed.entry(idx).or_insert(r)
     }
 
-    fn track_expiry(&mut self, idx: usize, r: &Referral) {
-        if r.status() == Status::New
-            && r.direction == Some(Direction::Incoming)
-            && let Some(created) = r.created_date_time
-        {
-            self.expiring
-                .insert((created + crate::domain::rules::EXPIRY_AFTER, idx));
+    /// Stores `r` whole as referral `idx` (its row follows).
+    fn keep(&mut self, idx: usize, r: Referral) -> &Referral {
+        self.rows[idx] = Row::of(&r);
+        match self.changed.entry(idx) {
+            Entry::Occupied(mut e) => {
+                e.insert(r);
+                e.into_mut()
+            }
+            Entry::Vacant(e) => e.insert(r),
         }
     }
 
@@ -132,13 +329,15 @@ impl Referrals {
                 break;
             }
             self.expiring.pop_first();
-            let r = &mut self.items[idx];
-            if crate::domain::rules::should_expire(r, now) {
+            let current = self.at(idx);
+            if crate::domain::rules::should_expire(&current, now) {
+                let mut r = current.into_owned();
                 r.status = Some(Status::Closed);
                 r.substatus = Some(Substatus::Expired);
                 r.closed_date_time = Some(at);
                 r.updated_date_time = Some(r.updated_date_time.map_or(at, |u| u.max(at)));
                 r.etag = Some(new_etag());
+                self.keep(idx, r);
                 n += 1;
             }
         }
@@ -151,8 +350,8 @@ impl Referrals {
         })
     }
 
-    pub fn get(&self, id: &str) -> Result<&Referral, ApiError> {
-        self.index(id).map(|i| &self.items[i])
+    pub fn get(&self, id: &str) -> Result<Cow<'_, Referral>, ApiError> {
+        self.index(id).map(|i| self.at(i))
     }
 
     /// Creates a referral from a request body (see the module notes for the rules).
@@ -189,8 +388,7 @@ impl Referrals {
         r.registrations = None;
         r.links = None;
         r.etag = Some(new_etag());
-        let idx = self.insert(r);
-        Ok(&self.items[idx])
+        Ok(self.insert(r))
     }
 
     /// Targets and engagement of a Shared referral.
@@ -218,7 +416,7 @@ impl Referrals {
                     "engagementId",
                     "the Microsoft-linked referral needs the engagementId of your Shared referral; create that first and copy its engagementId",
                 )),
-                Some(eid) if !self.items.iter().any(|x| x.engagement_id.as_deref() == Some(eid)) => {
+                Some(eid) if !self.rows.iter().any(|x| x.engagement_id.as_deref() == Some(eid)) => {
                     errors.push(FieldError::new(
                         "engagementId",
                         format!("no referral belongs to engagement `{eid}`; create your Shared referral first and use the engagementId it returns"),
@@ -239,9 +437,10 @@ impl Referrals {
         now: DateTime<Utc>,
     ) -> Result<&Referral, ApiError> {
         let idx = self.index(id)?;
-        check_if_match(&self.items[idx], if_match)?;
+        let current = self.at(idx);
+        check_if_match(&current, if_match)?;
         let ops = patching::parse_ops(body)?;
-        let next = patching::apply_ops(&self.items[idx], &ops, now)?;
+        let next = patching::apply_ops(&current, &ops, now)?;
         Ok(self.commit(idx, next, now))
     }
 
@@ -262,7 +461,8 @@ impl Referrals {
             )
             .with_target("If-Match"));
         };
-        check_if_match(&self.items[idx], Some(tag))?;
+        let current = self.at(idx);
+        check_if_match(&current, Some(tag))?;
         if !body.is_object() {
             return Err(ApiError::invalid(
                 "body",
@@ -286,12 +486,11 @@ impl Referrals {
                 ),
             ));
         }
-        let current = &self.items[idx];
         let ops = diff_values(&current.to_value(), body);
         let next = if ops.is_empty() {
-            current.clone()
+            current.into_owned()
         } else {
-            patching::apply_ops(current, &ops, now)?
+            patching::apply_ops(&current, &ops, now)?
         };
         Ok(self.commit(idx, next, now))
     }
@@ -316,7 +515,7 @@ impl Referrals {
                 ),
             ));
         }
-        let mut next = self.items[idx].clone();
+        let mut next = self.at(idx).into_owned();
         let regs = next.registrations.get_or_insert_with(Vec::new);
         let count = regs.len();
         let reg = regs.get_mut(n).ok_or_else(|| {
@@ -342,8 +541,7 @@ impl Referrals {
     /// Stores a changed referral with a new eTag and `updatedDateTime`, and the dates its
     /// status move implies.
     fn commit(&mut self, idx: usize, mut next: Referral, now: DateTime<Utc>) -> &Referral {
-        let before = &self.items[idx];
-        if next.status != before.status {
+        if next.status != self.rows[idx].status {
             match next.status() {
                 Status::Active if next.accepted_date_time.is_none() => {
                     next.accepted_date_time = Some(now)
@@ -354,8 +552,32 @@ impl Referrals {
         }
         next.updated_date_time = Some(now);
         next.etag = Some(new_etag());
-        self.items[idx] = next;
-        &self.items[idx]
+        self.keep(idx, next)
+    }
+}
+
+/// The partner that owns `first`, or the sandbox's own when there is none.
+fn partner_of(first: Option<&Referral>) -> Partner {
+    first
+        .map(|r| Partner {
+            organization_id: r.organization_id.clone().unwrap_or_default(),
+            organization_name: r.organization_name.clone().unwrap_or_default(),
+            mpn_id: r.mpn_id.clone().unwrap_or_default(),
+        })
+        .unwrap_or_else(|| Partner {
+            organization_id: "00000000-0000-4000-8000-000000000001".into(),
+            organization_name: demo::PARTNER_NAME.into(),
+            mpn_id: "4000001".into(),
+        })
+}
+
+/// When an incoming New referral's 14 days end; `None` for every other referral.
+fn expiry_of(r: &Referral) -> Option<DateTime<Utc>> {
+    if r.status() == Status::New && r.direction == Some(Direction::Incoming) {
+        r.created_date_time
+            .map(|created| created + crate::domain::rules::EXPIRY_AFTER)
+    } else {
+        None
     }
 }
 
@@ -453,7 +675,7 @@ mod tests {
         assert_eq!(r.country(), "US");
         assert_eq!(r.organization_name.as_deref(), Some(demo::PARTNER_NAME));
         assert!(r.etag.as_deref().unwrap().starts_with('"'));
-        assert_eq!(s.get(r.id()).unwrap(), &r);
+        assert_eq!(s.get(r.id()).unwrap().as_ref(), &r);
         assert_eq!(s.len(), 11);
     }
 
@@ -536,10 +758,113 @@ mod tests {
         assert_eq!(e.code, "preconditionFailed");
     }
 
+    /// Every page of `query`: (the referrals listed, `@odata.count` of the first page).
+    fn all_pages(s: &mut Referrals, query: &str) -> (Vec<Value>, Value) {
+        let base = "http://h/v1.0/engagements";
+        let first = s.list(Some(query), base, base).unwrap();
+        let count = first["@odata.count"].clone();
+        let mut out = Vec::new();
+        let mut page = first;
+        loop {
+            out.extend(page["value"].as_array().unwrap().iter().cloned());
+            let Some(link) = page["@odata.nextLink"].as_str() else {
+                break;
+            };
+            let next = link.split_once('?').unwrap().1.to_string();
+            page = s.list(Some(&next), base, base).unwrap();
+        }
+        (out, count)
+    }
+
+    const QUERIES: [&str; 7] = [
+        "$count=true",
+        "$filter=status%20eq%20'New'&$count=true",
+        "$filter=substatus%20eq%20'Won'%20and%20updatedDateTime%20gt%202025-06-01T00:00:00Z&$orderby=updatedDateTime%20desc",
+        "$filter=customerProfile/address/country%20eq%20'US'%20or%20campaignId%20ne%20null&$count=true",
+        "$filter=team/any(t:t/email%20ne%20'x')&$orderby=createdDateTime%20asc&$top=150&$skip=20",
+        "$select=name,status&$top=120",
+        "$orderby=updatedDateTime%20asc,createdDateTime%20desc&$skip=7",
+    ];
+
+    #[test]
+    fn referrals_built_on_demand_equal_the_ones_generated_in_full() {
+        // Odd, so the last pair is cut in half as `generate` cuts it.
+        let n = 301;
+        let full = demo::generate(n, 5, now());
+        let mut whole = Referrals::new(full.clone());
+        let mut lazy = Referrals::generated(n, 5, now());
+        assert_eq!(lazy.len(), n);
+        assert_eq!(lazy.partner(), whole.partner());
+        assert_eq!(lazy.next_expiry(), whole.next_expiry());
+        assert_eq!(lazy.changed_count(), 0);
+        for (i, r) in full.iter().enumerate() {
+            assert_eq!(lazy.nth(i).unwrap().as_ref(), r, "referral {i}");
+            assert_eq!(lazy.get(r.id()).unwrap().as_ref(), r);
+        }
+        assert!(lazy.nth(n).is_none());
+        for q in QUERIES {
+            assert_eq!(all_pages(&mut lazy, q), all_pages(&mut whole, q), "{q}");
+        }
+        // Expiry on the clock turns the same referrals Closed/Expired in both.
+        let later = now() + Duration::days(15);
+        let expired = whole.expire_due(later);
+        assert!(expired > 0);
+        assert_eq!(lazy.expire_due(later), expired);
+        assert_eq!(lazy.changed_count(), expired);
+        for (i, r) in whole.rows.iter().enumerate() {
+            let (a, b) = (lazy.nth(i).unwrap(), whole.get(&r.id).unwrap());
+            assert_eq!((a.status(), a.substatus()), (b.status(), b.substatus()));
+            assert_eq!(a.closed_date_time, b.closed_date_time);
+        }
+    }
+
+    #[test]
+    fn a_changed_referral_keeps_its_change_across_listing_and_paging() {
+        let mut s = Referrals::generated(250, 6, now());
+        // The referral on the second page of the default order.
+        let (listed, _) = all_pages(&mut s, "$count=true");
+        let target = listed[150]["id"].as_str().unwrap().to_string();
+        let before = s.get(&target).unwrap().into_owned();
+        let later = now() + Duration::hours(1);
+        let body = json!([
+            {"op": "replace", "path": "/campaignId", "value": "changed-campaign"},
+            {"op": "replace", "path": "/details/notes", "value": "changed notes"}
+        ]);
+        let after = s
+            .patch(&target, &body, before.etag.as_deref(), later)
+            .unwrap()
+            .clone();
+        assert_eq!(s.changed_count(), 1);
+        assert_ne!(after.etag, before.etag);
+        assert_eq!(s.get(&target).unwrap().as_ref(), &after);
+        // The same place in the default order, with the change.
+        let (listed, count) = all_pages(&mut s, "$count=true");
+        assert_eq!(count, 250);
+        assert_eq!(listed[150]["id"], target.as_str());
+        assert_eq!(listed[150]["campaignId"], "changed-campaign");
+        assert_eq!(listed[150]["details"]["notes"], "changed notes");
+        assert_eq!(listed[150]["eTag"], json!(after.etag));
+        // First by updatedDateTime; found by a filter on the changed field (a full scan).
+        let (by_update, _) = all_pages(&mut s, "$orderby=updatedDateTime%20desc");
+        assert_eq!(by_update[0]["id"], target.as_str());
+        let (found, _) = all_pages(&mut s, "$filter=campaignId%20eq%20'changed-campaign'");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0]["id"], target.as_str());
+        // The old eTag is now a 412; other referrals are still built from the seed.
+        let e = s
+            .patch(&target, &body, before.etag.as_deref(), later)
+            .unwrap_err();
+        assert_eq!(e.status, StatusCode::PRECONDITION_FAILED);
+        assert_eq!(s.changed_count(), 1);
+        let fresh = Referrals::generated(250, 6, now());
+        let other = listed[151]["id"].as_str().unwrap();
+        assert_eq!(s.get(other).unwrap(), fresh.get(other).unwrap());
+    }
+
     #[test]
     fn put_needs_if_match_and_no_links() {
         let mut s = Referrals::new(demo::generate(4, 2, now()));
-        let r = s.items()[0].clone();
+        let r = s.nth(0).unwrap().into_owned();
         let mut body = r.to_value();
         let e = s.put(r.id(), &body, None, now()).unwrap_err();
         assert_eq!(e.status, StatusCode::PRECONDITION_REQUIRED);

@@ -156,12 +156,27 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
         clock.set(at);
     }
     let (count, seed, now) = (cfg.referrals, cfg.seed, clock.now());
-    let items = tokio::task::spawn_blocking(move || demo::generate(count, seed, now))
-        .await
-        .unwrap_or_default();
+    let (mapping, seed_clock) = (cfg.marketo_mapping.clone(), clock.clone());
+    let seeded = tokio::task::spawn_blocking(move || {
+        let referrals = Referrals::generated(count, seed, now);
+        let marketo = MarketoState::seeded_from(
+            || demo::iter(count.min(MarketoState::SEEDED_REFERRALS), seed, now),
+            seed,
+            seed_clock,
+            &mapping,
+        );
+        (referrals, marketo)
+    })
+    .await;
+    let (referrals, marketo_state) = match seeded {
+        Ok(both) => both,
+        Err(_) => (
+            Referrals::new(Vec::new()),
+            MarketoState::seeded(&[], cfg.seed, clock.clone(), &cfg.marketo_mapping),
+        ),
+    };
     let switches = super::SwitchBoard::new(cfg.switches.clone());
-    let marketo_state = MarketoState::seeded(&items, cfg.seed, clock.clone(), &cfg.marketo_mapping)
-        .with_switches(switches.clone());
+    let marketo_state = marketo_state.with_switches(switches.clone());
     let listener = TcpListener::bind(cfg.addr)
         .await
         .map_err(|source| SandboxError::Bind {
@@ -174,7 +189,7 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
     })?;
     let faults = Faults::default();
     let state = Arc::new(PcState {
-        referrals: RwLock::new(Referrals::new(items)),
+        referrals: RwLock::new(referrals),
         tokens: Mutex::new(Tokens::new(cfg.token_ttl)),
         throttle: Mutex::new(Throttle::new(cfg.rate_limit_calls, cfg.rate_limit_window)),
         clock: clock.clone(),

@@ -3,7 +3,7 @@
 use chrono::Utc;
 
 use super::Ctx;
-use crate::backend::partner_center::ListQuery;
+use crate::backend::partner_center::{ListQuery, PAGE_SIZE};
 use crate::backend::store::StoreError;
 use crate::domain::outbox::StoreOp;
 use crate::domain::time::format_datetime;
@@ -62,17 +62,24 @@ impl Ctx {
             ..ListQuery::default()
         };
         // Each page is stored and shown as it arrives; progress follows its rows.
+        // The total is the service's `@odata.count` (documented on every list answer); the
+        // pages left and the client's call budget give the least time the rest takes.
         let (pages, mut arrived) = tokio::sync::mpsc::unbounded_channel();
+        let pacer = pc.clone();
         let listing = async move {
             pc.list_pages(&query, move |page, fetched, total| {
-                let _ = pages.send((page.to_vec(), fetched, total));
+                let paced = total.map(|t| {
+                    let left = usize::try_from(t).unwrap_or(usize::MAX);
+                    pacer.time_for_calls(left.saturating_sub(fetched).div_ceil(PAGE_SIZE))
+                });
+                let _ = pages.send((page.to_vec(), fetched, total, paced));
             })
             .await
         };
         let mut arrived_new = std::collections::HashSet::new();
         let storing = async {
             let mut failed = None;
-            while let Some((page, fetched, total)) = arrived.recv().await {
+            while let Some((page, fetched, total, paced)) = arrived.recv().await {
                 if failed.is_some() {
                     continue;
                 }
@@ -96,7 +103,11 @@ impl Ctx {
                         if !rows.is_empty() {
                             self.send(Event::RowsChanged { rows });
                         }
-                        self.send(Event::RefreshProgress { fetched, total });
+                        self.send(Event::RefreshProgress {
+                            fetched,
+                            total,
+                            paced,
+                        });
                     }
                     Err(e) => failed = Some(e),
                 }

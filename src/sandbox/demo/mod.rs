@@ -104,6 +104,43 @@ pub fn iter(n: usize, seed: u64, now: DateTime<Utc>) -> impl Iterator<Item = Ref
         .take(n)
 }
 
+/// Any one referral of [`generate`] on its own: `Generator::new(seed, now).nth(i)` equals
+/// `generate(n, seed, now)[i]` for every `n > i`, so a store can keep only what changed and
+/// rebuild the rest when asked.
+pub struct Generator {
+    ctx: Ctx,
+}
+
+impl Generator {
+    /// The generator of `generate(_, seed, now)`.
+    pub fn new(seed: u64, now: DateTime<Utc>) -> Generator {
+        Generator {
+            ctx: Ctx::new(seed, now.trunc_subsecs(0)),
+        }
+    }
+
+    /// Referrals `2k` and `2k + 1` (they are made together: a shared deal's twin copies its
+    /// partner's referral).
+    pub fn pair(&self, k: u64) -> [Referral; 2] {
+        self.ctx.pair(k)
+    }
+
+    /// Referral `i`.
+    pub fn nth(&self, i: usize) -> Referral {
+        let [a, b] = self.ctx.pair(i as u64 / 2);
+        if i.is_multiple_of(2) { a } else { b }
+    }
+}
+
+impl std::fmt::Debug for Generator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Generator")
+            .field("seed", &self.ctx.seed)
+            .field("now", &self.ctx.now)
+            .finish()
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The generator
 

@@ -54,18 +54,29 @@ pub(super) fn fnv(seed: u64, text: &str) -> u64 {
     h
 }
 
-/// Fills `store` from `referrals`.
-pub(super) fn seed(
+/// Fills `store` from the referrals `referrals()` yields, in two passes (the sellers first),
+/// so the referrals need not all be in memory at once.
+pub(super) fn seed<I, R>(
     store: &mut Store,
-    referrals: &[Referral],
+    referrals: impl Fn() -> I,
     seed: u64,
     now: DateTime<Utc>,
     mapping: &MarketoMapping,
-) {
-    let plans: Vec<SyncPlan> = referrals.iter().map(|r| plan(r, mapping)).collect();
-    let sellers = seller_states(&plans, seed);
+) where
+    I: Iterator<Item = R>,
+    R: std::borrow::Borrow<Referral>,
+{
+    let sellers = seller_states(
+        referrals().filter_map(|r| {
+            plan(r.borrow(), mapping)
+                .sales_person_id()
+                .map(normalize_key)
+        }),
+        seed,
+    );
     let mut lead_ids: HashMap<String, i64> = HashMap::new();
-    for p in &plans {
+    for r in referrals() {
+        let p = plan(r.borrow(), mapping);
         let Some(sp_key) = p.sales_person_id().map(normalize_key) else {
             continue;
         };
@@ -74,7 +85,7 @@ pub(super) fn seed(
             Some(Seller::WrongEmail) => Depth::Full,
             _ => continue,
         };
-        put_plan(store, p, depth, now, seed, &mut lead_ids);
+        put_plan(store, &p, depth, now, seed, &mut lead_ids);
     }
     for (key, state) in &sellers {
         if *state == Seller::WrongEmail {
@@ -83,12 +94,11 @@ pub(super) fn seed(
     }
 }
 
-fn seller_states(plans: &[SyncPlan], seed: u64) -> HashMap<String, Seller> {
+/// The state of each seller, from the (normalised) seller key of every referral.
+fn seller_states(keys: impl Iterator<Item = String>, seed: u64) -> HashMap<String, Seller> {
     let mut counts: HashMap<String, usize> = HashMap::new();
-    for p in plans {
-        if let Some(k) = p.sales_person_id() {
-            *counts.entry(normalize_key(k)).or_default() += 1;
-        }
+    for k in keys {
+        *counts.entry(k).or_default() += 1;
     }
     let total: usize = counts.values().sum();
     let mut order: Vec<(&String, &usize)> = counts.iter().collect();
@@ -318,7 +328,12 @@ mod tests {
         let rs = referrals(1000, 1000);
         let m = MarketoMapping::default();
         let plans: Vec<SyncPlan> = rs.iter().map(|r| plan(r, &m)).collect();
-        let states = seller_states(&plans, 7);
+        let states = seller_states(
+            plans
+                .iter()
+                .filter_map(|p| p.sales_person_id().map(normalize_key)),
+            7,
+        );
         let count = |s| states.values().filter(|v| **v == s).count();
         assert!(
             (95..=105).contains(&count(Seller::WrongEmail)),
@@ -343,7 +358,7 @@ mod tests {
         let now = Utc::now();
         let dump = |seed| {
             let mut st = Store::new(seed);
-            super::seed(&mut st, &rs, seed, now, &m);
+            super::seed(&mut st, || rs.iter(), seed, now, &m);
             MarketoObject::ALL
                 .iter()
                 .map(|o| st.count(*o))
