@@ -61,6 +61,7 @@ use super::marketo::MarketoBadge;
 use super::row::ReferralRow;
 
 mod grams;
+mod linked;
 mod scan;
 mod sort;
 mod texts;
@@ -129,7 +130,7 @@ pub enum TextField {
 /// What one search found: the hits in display order and their status counts.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Found {
-    /// Row indices, in display order.
+    /// Row indices, in display order (linked referrals together, see `linked`).
     pub hits: Vec<u32>,
     pub counts: StatusCounts,
     /// Whether every row was checked or only the previous hits.
@@ -297,6 +298,10 @@ impl Corpus {
             Scan::Full
         };
         let (hits, counts) = self.scan(filter, within, matchers, stop)?;
+        if stop.stopped() {
+            return None;
+        }
+        let hits = linked::group_linked(&hits, &self.rows);
         Some(Found { hits, counts, scan })
     }
 

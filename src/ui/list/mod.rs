@@ -80,7 +80,7 @@ pub struct ListPane {
     /// The inner width of the last render: the columns shown, which `S` cycles through.
     width: u16,
     /// The hits in display order, Microsoft's linked copies right under their partner (see
-    /// [`group_linked`]).
+    /// `domain::search::linked`).
     display: Vec<u32>,
     /// The referrals marked for a bulk action (`Space`, `V`, `*`).
     selection: selection::Selection,
@@ -336,7 +336,7 @@ impl ListPane {
         if filter_changed {
             self.display_filter = self.search.shown_filter().clone();
         }
-        self.display = group_linked(self.search.hits(), self.search.corpus().rows());
+        self.display = self.search.hits().to_vec();
         match keep.and_then(|id| self.position_of(id)) {
             Some(pos) => self.selected = pos,
             None if filter_changed => self.selected = 0,
@@ -738,50 +738,6 @@ impl Pane for ListPane {
             .highlight_symbol("▶ ");
         frame.render_stateful_widget(table, inner, &mut state);
     }
-}
-
-/// The hits with linked referrals together: a Microsoft copy (see [`ReferralRow::microsoft`])
-/// moves right under the other referrals of its engagement, the group at the place of its
-/// first row in the sort order. Hits of engagements without a visible copy keep their place.
-pub fn group_linked(hits: &[u32], rows: &[ReferralRow]) -> Vec<u32> {
-    let engagement = |h: u32| {
-        rows.get(h as usize)
-            .filter(|r| !r.engagement_id.is_empty())
-            .map(|r| (r.engagement_id.as_str(), r.microsoft))
-    };
-    // Members of the engagements that have a visible copy: partners first, then copies.
-    let mut groups: HashMap<&str, (Vec<u32>, Vec<u32>)> = hits
-        .iter()
-        .filter_map(|&h| {
-            engagement(h)
-                .filter(|(_, ms)| *ms)
-                .map(|(e, _)| (e, Default::default()))
-        })
-        .collect();
-    if groups.is_empty() {
-        return hits.to_vec();
-    }
-    for &h in hits {
-        if let Some((e, ms)) = engagement(h)
-            && let Some((partners, copies)) = groups.get_mut(e)
-        {
-            if ms { copies.push(h) } else { partners.push(h) }
-        }
-    }
-    let mut out = Vec::with_capacity(hits.len());
-    let mut placed: HashSet<&str> = HashSet::new();
-    for &h in hits {
-        match engagement(h).and_then(|(e, _)| groups.get(e).map(|g| (e, g))) {
-            Some((e, (partners, copies))) => {
-                if placed.insert(e) {
-                    out.extend(partners);
-                    out.extend(copies);
-                }
-            }
-            None => out.push(h),
-        }
-    }
-    out
 }
 
 fn new_input(text: &str) -> TextArea<'static> {
