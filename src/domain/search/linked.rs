@@ -4,39 +4,73 @@
 //! visible copy keep their place.
 //!
 //! This runs after every search, on the search thread, over every hit (all rows for a one-letter
-//! query): each hit's engagement id is looked up once, and only when some hit is a copy.
+//! query), so it reads no strings per hit: each row's engagement id is hashed once, when the row
+//! is indexed ([`link_key`]); a search hashes only its Microsoft copies' keys into a small
+//! table and a bitmap, and a hit whose key misses the bitmap (almost every hit) is not looked
+//! up at all. A hit found in the table is checked against the group's engagement id, so two
+//! engagements whose keys collide are never grouped together (the second is left in place).
 
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::domain::row::ReferralRow;
 
-/// `hits` (row indices in display order) with linked referrals together.
-pub fn group_linked(hits: &[u32], rows: &[ReferralRow]) -> Vec<u32> {
-    let engagement = |h: u32| {
-        rows.get(h as usize)
-            .filter(|r| !r.engagement_id.is_empty())
-            .map(|r| (r.engagement_id.as_str(), r.microsoft))
-    };
-    // The engagements with a visible copy, numbered.
-    let mut group_of: HashMap<&str, u32> = HashMap::new();
+/// The row's engagement id hashed; 0 when it has none.
+pub fn link_key(row: &ReferralRow) -> u64 {
+    if row.engagement_id.is_empty() {
+        return 0;
+    }
+    let mut h = DefaultHasher::new();
+    row.engagement_id.hash(&mut h);
+    h.finish() | 1
+}
+
+/// Bits of the bitmap that rules out hits of engagements without a visible copy.
+const BLOOM_BITS: usize = 1 << 20;
+
+/// `hits` (row indices in display order) with linked referrals together; `links[i]` is
+/// [`link_key`] of `rows[i]`.
+pub fn group_linked(hits: &[u32], rows: &[ReferralRow], links: &[u64]) -> Vec<u32> {
+    let key = |h: u32| links.get(h as usize).copied().unwrap_or(0);
+    let is_copy = |h: u32| rows.get(h as usize).is_some_and(|r| r.microsoft);
+    // The engagements with a visible copy: their number and one row of each (to check ids).
+    let mut group_of: HashMap<u64, (u32, u32)> = HashMap::new();
+    let mut bloom = Vec::new();
     for &h in hits {
-        if let Some((e, true)) = engagement(h) {
+        let k = key(h);
+        if k != 0 && is_copy(h) {
+            if bloom.is_empty() {
+                bloom = vec![0u64; BLOOM_BITS / 64];
+            }
+            let bit = (k as usize) % BLOOM_BITS;
+            bloom[bit / 64] |= 1 << (bit % 64);
             let next = group_of.len() as u32;
-            group_of.entry(e).or_insert(next);
+            group_of.entry(k).or_insert((next, h));
         }
     }
     if group_of.is_empty() {
         return hits.to_vec();
     }
-    // Each hit's group (one lookup per hit), and each group's partners then copies.
+    let same_engagement = |a: u32, b: u32| match (rows.get(a as usize), rows.get(b as usize)) {
+        (Some(a), Some(b)) => a.engagement_id == b.engagement_id,
+        _ => false,
+    };
+    // Each hit's group (at most one lookup per hit), and each group's partners then copies.
     let mut members: Vec<(Vec<u32>, Vec<u32>)> = vec![Default::default(); group_of.len()];
     let tags: Vec<Option<u32>> = hits
         .iter()
         .map(|&h| {
-            let (e, ms) = engagement(h)?;
-            let g = *group_of.get(e)?;
+            let k = key(h);
+            let bit = (k as usize) % BLOOM_BITS;
+            if k == 0 || bloom[bit / 64] & (1 << (bit % 64)) == 0 {
+                return None;
+            }
+            let &(g, first) = group_of.get(&k)?;
+            if !same_engagement(first, h) {
+                return None;
+            }
             let (partners, copies) = &mut members[g as usize];
-            if ms {
+            if is_copy(h) {
                 copies.push(h)
             } else {
                 partners.push(h)
@@ -83,8 +117,24 @@ mod tests {
             row("d", "", false),   // 3: no engagement
             row("e", "e1", false), // 4: another partner of e1
         ];
-        assert_eq!(group_linked(&[0, 1, 2, 3, 4], &rows), vec![2, 4, 0, 1, 3]);
+        let links: Vec<u64> = rows.iter().map(link_key).collect();
+        assert_eq!(
+            group_linked(&[0, 1, 2, 3, 4], &rows, &links),
+            vec![2, 4, 0, 1, 3]
+        );
         // Without the copy among the hits nothing moves.
-        assert_eq!(group_linked(&[4, 1, 2, 3], &rows), vec![4, 1, 2, 3]);
+        assert_eq!(group_linked(&[4, 1, 2, 3], &rows, &links), vec![4, 1, 2, 3]);
+    }
+
+    #[test]
+    fn engagements_whose_keys_collide_are_not_grouped_together() {
+        let rows = vec![
+            row("a", "e1", true),
+            row("b", "e2", false),
+            row("c", "e1", false),
+        ];
+        // Give e2 the key of e1, as a collision would.
+        let links = vec![link_key(&rows[0]), link_key(&rows[0]), link_key(&rows[2])];
+        assert_eq!(group_linked(&[0, 1, 2], &rows, &links), vec![2, 0, 1]);
     }
 }

@@ -172,6 +172,8 @@ impl<'a> Stop<'a> {
 pub struct Corpus {
     rows: Vec<ReferralRow>,
     texts: Texts,
+    /// Each row's engagement as a hash (see [`linked::link_key`]), for grouping linked rows.
+    links: Vec<u64>,
     by_id: Vec<u32>,
     order: Vec<u32>,
     rank: Vec<u32>,
@@ -197,6 +199,7 @@ impl Corpus {
         let threads = thread::available_parallelism().map_or(1, |n| n.get().min(8));
         let mut corpus = Corpus {
             texts: Texts::new(&rows),
+            links: rows.iter().map(linked::link_key).collect(),
             by_id: (0..rows.len() as u32).collect(),
             order: (0..rows.len() as u32).collect(),
             rank: Vec::new(),
@@ -301,7 +304,7 @@ impl Corpus {
         if stop.stopped() {
             return None;
         }
-        let hits = linked::group_linked(&hits, &self.rows);
+        let hits = linked::group_linked(&hits, &self.rows, &self.links);
         Some(Found { hits, counts, scan })
     }
 
@@ -316,6 +319,7 @@ impl Corpus {
             match self.index_of(&row.id) {
                 Some(i) => {
                     self.texts.set(i, &row);
+                    self.links[i] = linked::link_key(&row);
                     self.rows[i] = row;
                 }
                 None => fresh.push(row),
@@ -335,6 +339,7 @@ impl Corpus {
         for row in fresh {
             let i = self.rows.len() as u32;
             self.texts.push(&row);
+            self.links.push(linked::link_key(&row));
             self.rows.push(row);
             self.by_id.push(i);
             self.order.push(i);
@@ -375,7 +380,7 @@ impl Corpus {
     /// Bytes this corpus holds besides the rows themselves (prepared texts, orders).
     pub fn heap_bytes(&self) -> usize {
         let u32s = self.by_id.capacity() + self.order.capacity() + self.rank.capacity();
-        u32s * 4 + self.texts.heap_bytes()
+        u32s * 4 + self.links.capacity() * 8 + self.texts.heap_bytes()
     }
 
     /// Recomputes `order` and `rank` for the current sort (adaptive: cheap when nearly sorted).
