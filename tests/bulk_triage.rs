@@ -374,3 +374,32 @@ fn set_from_the_palette_checks_the_value_then_previews_over_the_marks() {
         }
     );
 }
+
+/// After a bulk move in a view the moved rows may have left it (an accepted referral is no
+/// longer in "To answer"): `u` on a row outside the batch sends nothing and says how to undo.
+#[test]
+fn u_outside_the_batch_says_how_to_undo_it_instead_of_nothing_to_undo() {
+    let mut h = Harness::new(60, 160, 48);
+    let new = rows_with(&h, Status::New, 3);
+    let closed = rows_with(&h, Status::Closed, 1);
+    h.event(Event::BulkQueued {
+        change: BulkMove::Accept,
+        queued: new
+            .iter()
+            .enumerate()
+            .map(|(i, (_, id))| (id.clone(), 100 + i as i64))
+            .collect(),
+        skipped: Vec::new(),
+        until: Some(support::now() + chrono::Duration::seconds(5)),
+    });
+    go_to(&mut h, closed[0].0);
+    let sent = h.sent.len();
+    h.key(KeyCode::Char('u'));
+    assert_eq!(h.sent.len(), sent, "nothing is withdrawn");
+    let screen = h.screen();
+    assert!(!screen.contains("nothing to undo"), "{screen}");
+    assert!(
+        screen.contains("3 accepts wait") && screen.contains("U undoes"),
+        "{screen}"
+    );
+}

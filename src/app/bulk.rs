@@ -198,6 +198,21 @@ impl App {
         true
     }
 
+    /// What `u` says when the row under the cursor is not in a held batch (its rows may have
+    /// left the view, as accepted referrals leave "To answer"): how to undo it.
+    pub(super) fn held_batch_hint(&self) -> Option<String> {
+        let b = self.batch.as_ref()?;
+        if b.waiting.is_empty() || b.until.is_none_or(|u| self.now >= u) {
+            return None;
+        }
+        Some(format!(
+            "this row is not in the bulk {}: {} wait — u on one of their rows (1 shows All) \
+             undoes it, U undoes them all",
+            b.change.verb(),
+            count(b.waiting.len(), b.change.verb()),
+        ))
+    }
+
     /// `U`: undoes every edit of the batch still held.
     pub(super) fn undo_batch(&mut self, fx: &mut Effects) {
         let (level, text) = match &self.batch {

@@ -87,7 +87,10 @@ impl App {
                     u.summary
                 ),
             ),
-            None => (Level::Info, "nothing to undo".to_string()),
+            None => match self.held_batch_hint() {
+                Some(hint) => (Level::Info, hint),
+                None => (Level::Info, "nothing to undo".to_string()),
+            },
         };
         self.notice = Some(Notice::new(level, text, self.now));
     }
