@@ -12,12 +12,10 @@ mod support;
 use std::time::Duration;
 
 use refdeck::backend::partner_center::{ListQuery, PartnerCenterClient, PcConfig};
-use refdeck::backend::task;
 use refdeck::domain::Status;
 use refdeck::domain::bulk::{BulkMove, RATE_CALLS};
 use refdeck::protocol::{Command, Event};
 use refdeck::sandbox::{self, SandboxConfig};
-use tokio::sync::mpsc::unbounded_channel;
 
 /// The documented rate window (see the module notes).
 const WINDOW: Duration = Duration::from_secs(60);
@@ -56,9 +54,7 @@ async fn a_bulk_accept_of_150_keeps_to_100_calls_per_window_and_every_referral_i
     let dir = tempfile::tempdir().unwrap();
     let mut config = support::sandbox_backend(&sandbox, dir.path());
     config.partner_center = Some(PartnerCenterClient::new(rated(&sandbox.base_url())).unwrap());
-    let (cmd, cmd_rx) = unbounded_channel();
-    let (ev_tx, mut ev) = unbounded_channel();
-    let backend = task::spawn(config, cmd_rx, ev_tx);
+    let (cmd, mut ev, backend) = support::start_backend(config);
     cmd.send(Command::Start).unwrap();
     let deadline = tokio::time::Instant::now() + WAIT;
     let mut next = async || {
@@ -127,13 +123,8 @@ async fn a_bulk_field_set_sends_one_checked_patch_per_referral() {
     let checker = PartnerCenterClient::new(PcConfig::sandbox(&sandbox.base_url())).unwrap();
     let ids: Vec<String> = list(&checker, "Active").await[..3].to_vec();
     let dir = tempfile::tempdir().unwrap();
-    let (cmd, cmd_rx) = unbounded_channel();
-    let (ev_tx, mut ev) = unbounded_channel();
-    let backend = task::spawn(
-        support::sandbox_backend(&sandbox, dir.path()),
-        cmd_rx,
-        ev_tx,
-    );
+    let (cmd, mut ev, backend) =
+        support::start_backend(support::sandbox_backend(&sandbox, dir.path()));
     cmd.send(Command::Start).unwrap();
     let deadline = tokio::time::Instant::now() + WAIT;
     let mut next = async || {

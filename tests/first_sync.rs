@@ -9,12 +9,10 @@ use std::time::Duration;
 
 use chrono::Duration as Span;
 use refdeck::backend::partner_center::{PartnerCenterClient, PcConfig};
-use refdeck::backend::task;
 use refdeck::protocol::{Command, Event};
 use refdeck::sandbox::{self, SandboxConfig, SandboxHandle};
 use serde_json::Value;
 use support::{Harness, now};
-use tokio::sync::mpsc::unbounded_channel;
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -46,9 +44,7 @@ async fn first_sync_takes_ceil_n_over_100_calls_no_429_and_shows_an_eta_before_i
     let mut pc = PcConfig::sandbox(&sandbox.base_url());
     pc.rate_limit = (calls, window);
     config.partner_center = Some(PartnerCenterClient::new(pc).unwrap());
-    let (cmd, cmd_rx) = unbounded_channel();
-    let (ev_tx, mut ev) = unbounded_channel();
-    let backend = task::spawn(config, cmd_rx, ev_tx);
+    let (cmd, mut ev, backend) = support::start_backend(config);
     cmd.send(Command::Start).unwrap();
 
     // The events go into a dashboard, a second of its clock per event, as they arrive.

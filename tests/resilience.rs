@@ -9,12 +9,11 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use refdeck::backend::partner_center::{ListQuery, PartnerCenterClient, PcConfig};
-use refdeck::backend::task;
 use refdeck::domain::patch::PatchOp;
 use refdeck::protocol::{Command, Event, Level};
 use refdeck::sandbox::{self, SandboxConfig, SandboxHandle};
 use serde_json::json;
-use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+use tokio::sync::mpsc::UnboundedReceiver;
 
 async fn faults(sandbox: &SandboxHandle, body: serde_json::Value) {
     let r = reqwest::Client::new()
@@ -71,13 +70,8 @@ async fn edits_survive_errors_drops_throttling_and_latency() {
     assert_eq!(targets.len(), 8);
 
     let dir = tempfile::tempdir().unwrap();
-    let (cmd, cmd_rx) = unbounded_channel();
-    let (ev_tx, mut ev) = unbounded_channel();
-    let _backend = task::spawn(
-        support::sandbox_backend(&sandbox, dir.path()),
-        cmd_rx,
-        ev_tx,
-    );
+    let (cmd, mut ev, _backend) =
+        support::start_backend(support::sandbox_backend(&sandbox, dir.path()));
     // A 429 storm from the start: the first sync waits it out (Retry-After) and then succeeds.
     faults(&sandbox, json!({"throttle": true, "retryAfter": 1})).await;
     cmd.send(Command::Start).unwrap();

@@ -9,12 +9,10 @@ use std::time::Duration;
 
 use chrono::Duration as Span;
 use refdeck::app::Action;
-use refdeck::backend::task;
 use refdeck::domain::ReferralRow;
 use refdeck::protocol::{Command, Event};
 use refdeck::sandbox::{self, SandboxConfig};
 use support::{Harness, now};
-use tokio::sync::mpsc::unbounded_channel;
 
 const WAIT: Duration = Duration::from_secs(30);
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
@@ -31,13 +29,8 @@ async fn first_sync_sends_rows_page_by_page() {
     .await
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (cmd, cmd_rx) = unbounded_channel();
-    let (ev_tx, mut ev) = unbounded_channel();
-    let backend = task::spawn(
-        support::sandbox_backend(&sandbox, dir.path()),
-        cmd_rx,
-        ev_tx,
-    );
+    let (cmd, mut ev, backend) =
+        support::start_backend(support::sandbox_backend(&sandbox, dir.path()));
     cmd.send(Command::Start).unwrap();
     let deadline = tokio::time::Instant::now() + WAIT;
     let mut batches = Vec::new();
@@ -200,9 +193,7 @@ async fn budget_refills_as_the_window_slides() {
     let mut pc = PcConfig::sandbox(&sandbox.base_url());
     pc.rate_limit = (100, Duration::from_secs(2));
     config.partner_center = Some(PartnerCenterClient::new(pc).unwrap());
-    let (cmd, cmd_rx) = unbounded_channel();
-    let (ev_tx, mut ev) = unbounded_channel();
-    let backend = task::spawn(config, cmd_rx, ev_tx);
+    let (cmd, mut ev, backend) = support::start_backend(config);
     cmd.send(Command::Start).unwrap();
     let deadline = tokio::time::Instant::now() + WAIT;
     let mut spent = false;
@@ -442,13 +433,8 @@ async fn retry_warning_is_withdrawn_once_calls_succeed() {
     .await
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (cmd, cmd_rx) = unbounded_channel();
-    let (ev_tx, mut ev) = unbounded_channel();
-    let backend = task::spawn(
-        support::sandbox_backend(&sandbox, dir.path()),
-        cmd_rx,
-        ev_tx,
-    );
+    let (cmd, mut ev, backend) =
+        support::start_backend(support::sandbox_backend(&sandbox, dir.path()));
     cmd.send(Command::Start).unwrap();
     let deadline = tokio::time::Instant::now() + WAIT;
     let mut next = async || {

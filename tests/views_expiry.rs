@@ -7,12 +7,11 @@ mod support;
 
 use std::time::Duration;
 
-use refdeck::backend::task;
 use refdeck::domain::{ReferralRow, Status, Substatus};
 use refdeck::protocol::{Command, Event};
 use refdeck::sandbox::{self, SandboxConfig};
 use refdeck::ui::list::ListPane;
-use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+use tokio::sync::mpsc::UnboundedReceiver;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -44,13 +43,8 @@ async fn referrals_expire_on_the_sandbox_clock_and_the_count_follows() {
     .await
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (cmd, cmd_rx) = unbounded_channel();
-    let (ev_tx, mut ev) = unbounded_channel();
-    let backend = task::spawn(
-        support::sandbox_backend(&sandbox, dir.path()),
-        cmd_rx,
-        ev_tx,
-    );
+    let (cmd, mut ev, backend) =
+        support::start_backend(support::sandbox_backend(&sandbox, dir.path()));
     cmd.send(Command::Start).unwrap();
     let first = refreshed(&mut ev).await;
 
@@ -119,11 +113,9 @@ async fn a_background_refresh_marks_new_referrals_and_announces_incoming_ones() 
     .await
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (cmd, cmd_rx) = unbounded_channel();
-    let (ev_tx, mut ev) = unbounded_channel();
     let mut config = support::sandbox_backend(&sandbox, dir.path());
     config.refresh_every = Some(Duration::from_millis(300));
-    let backend = task::spawn(config, cmd_rx, ev_tx);
+    let (cmd, mut ev, backend) = support::start_backend(config);
     cmd.send(Command::Start).unwrap();
     let first = refreshed(&mut ev).await;
     assert!(!first.is_empty());

@@ -24,3 +24,17 @@ pub fn sandbox_backend(
         marketo_slice: refdeck::backend::task::MARKETO_SLICE,
     }
 }
+
+/// A backend task started with `config`: its command sender, its event receiver and its handle.
+pub fn start_backend(
+    config: refdeck::backend::task::BackendConfig,
+) -> (
+    tokio::sync::mpsc::UnboundedSender<refdeck::protocol::Command>,
+    tokio::sync::mpsc::UnboundedReceiver<refdeck::protocol::Event>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (cmd, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (ev_tx, ev) = tokio::sync::mpsc::unbounded_channel();
+    let handle = refdeck::backend::task::spawn(config, cmd_rx, ev_tx);
+    (cmd, ev, handle)
+}
