@@ -87,6 +87,14 @@ fn shots() -> Vec<(&'static str, Script)> {
             s.key(KeyCode::Char(':'));
             s.keys("sort ");
         }),
+        // The "To answer" view: New incoming referrals, soonest deadline first.
+        ("views", |s| s.key(KeyCode::Char('2'))),
+        // Three referrals marked in that view, then `a`: the bulk preview.
+        ("bulk", |s| {
+            s.key(KeyCode::Char('2'));
+            s.keys("   ");
+            s.key(KeyCode::Char('a'));
+        }),
     ]
 }
 
