@@ -18,19 +18,9 @@ use refdeck::sandbox::demo;
 use refdeck::sandbox::marketo::MarketoState;
 use refdeck::sandbox::referrals::Referrals;
 
-fn status_mb(key: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with(key)).and_then(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|kb| kb.parse::<f64>().ok())
-            })
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
-}
+#[path = "support/proc.rs"]
+mod proc;
+use proc::status_mb;
 
 fn main() {
     let n: usize = std::env::args()

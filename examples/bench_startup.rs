@@ -20,18 +20,11 @@ use refdeck::app::{Action, App, AppOptions};
 use refdeck::backend::store::Store;
 use refdeck::protocol::Event;
 
+#[path = "support/proc.rs"]
+mod proc;
+
 fn rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|kb| kb.parse::<f64>().ok())
-            })
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
+    proc::status_mb("VmRSS:")
 }
 
 fn prepare(path: &Path, n: usize) {

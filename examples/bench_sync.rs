@@ -20,19 +20,9 @@ use refdeck::protocol::{Command, Event};
 use refdeck::sandbox::{self, SandboxConfig};
 use tokio::sync::mpsc::unbounded_channel;
 
-fn status_mb(key: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with(key)).and_then(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|kb| kb.parse::<f64>().ok())
-            })
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
-}
+#[path = "support/proc.rs"]
+mod proc;
+use proc::status_mb;
 
 #[tokio::main]
 async fn main() {

@@ -138,15 +138,6 @@ impl Referrals {
     pub fn generated(n: usize, seed: u64, now: DateTime<Utc>) -> Referrals {
         let generator = demo::Generator::new(seed, now);
         let pairs = n.div_ceil(2);
-        let threads = if n < 20_000 {
-            1
-        } else {
-            std::thread::available_parallelism()
-                .map(|p| p.get())
-                .unwrap_or(1)
-                .min(16)
-        };
-        let per_thread = pairs.div_ceil(threads).max(1);
         let chunk = |start: usize, end: usize| {
             let mut rows = Vec::with_capacity((end - start) * 2);
             let mut expiring = Vec::new();
@@ -161,19 +152,7 @@ impl Referrals {
             }
             (rows, expiring)
         };
-        let chunks: Vec<RowsAndExpiry> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..pairs)
-                .step_by(per_thread)
-                .map(|start| {
-                    let end = (start + per_thread).min(pairs);
-                    s.spawn(move || chunk(start, end))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
+        let chunks: Vec<RowsAndExpiry> = over_pairs(n, pairs, chunk);
         let first = (n > 0).then(|| generator.nth(0));
         let partner = partner_of(first.as_ref().filter(|r| r.organization_id.is_some()));
         let mut me = Referrals::empty(partner, Some(generator), n, n);
@@ -260,28 +239,10 @@ impl Referrals {
             }
             out
         };
-        let threads = if self.generated < 20_000 {
-            1
-        } else {
-            std::thread::available_parallelism()
-                .map(|p| p.get())
-                .unwrap_or(1)
-                .min(16)
-        };
-        let per_thread = pairs.div_ceil(threads).max(1);
-        let mut out: Vec<u32> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..pairs)
-                .step_by(per_thread)
-                .map(|start| {
-                    let end = (start + per_thread).min(pairs);
-                    s.spawn(move || part(start, end))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
+        let mut out: Vec<u32> = over_pairs(self.generated, pairs, part)
+            .into_iter()
+            .flatten()
+            .collect();
         for idx in self.generated..n {
             if self.changed.get(&idx).is_some_and(&test) {
                 out.push(idx as u32);
@@ -633,6 +594,35 @@ fn normalise_codes(r: &mut Referral) {
     {
         *c = c.trim().to_ascii_uppercase();
     }
+}
+
+/// Runs `work(start, end)` over the pairs `0..pairs` of `n` generated referrals, split in
+/// contiguous ranges across the machine's threads (one thread below 20,000 referrals), and
+/// returns the results in range order. A panic in a thread is raised again here.
+fn over_pairs<T: Send>(n: usize, pairs: usize, work: impl Fn(usize, usize) -> T + Sync) -> Vec<T> {
+    let threads = if n < 20_000 {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map(|p| p.get())
+            .unwrap_or(1)
+            .min(16)
+    };
+    let per_thread = pairs.div_ceil(threads).max(1);
+    let work = &work;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..pairs)
+            .step_by(per_thread)
+            .map(|start| {
+                let end = (start + per_thread).min(pairs);
+                s.spawn(move || work(start, end))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 #[cfg(test)]
