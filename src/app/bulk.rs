@@ -9,9 +9,10 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use super::{App, Effects};
+use crate::domain::bulk::BulkAction;
 use crate::domain::bulk::BulkMove;
 use crate::protocol::{Command, Event, Level};
-use crate::ui::bulk::{BulkAction, BulkPreview};
+use crate::ui::bulk::BulkPreview;
 use crate::ui::keymap::KeyAction;
 use crate::ui::pane::{Flow, Notice};
 use crate::ui::status::ReasonDialog;

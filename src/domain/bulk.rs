@@ -20,6 +20,19 @@ pub const RATE_CALLS: usize = 100;
 /// The documented Partner Center rate window.
 pub const RATE_WINDOW: Duration = Duration::from_secs(60);
 
+/// What a bulk action does to each marked referral.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkAction {
+    /// A status move through the outbox, one entry per referral.
+    Move(BulkMove),
+    /// Mark (`true`) or unmark as favorites: local, no calls.
+    Favorite(bool),
+    /// Check the referrals in Marketo (batched).
+    MarketoCheck,
+    /// Push what is missing in Marketo, referral by referral.
+    MarketoPush,
+}
+
 /// A change made on many referrals at once, one outbox entry each.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BulkMove {

@@ -11,7 +11,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::domain::bulk::{self, BulkMove, RATE_CALLS, RATE_WINDOW};
+use crate::domain::bulk::{self, BulkAction, BulkMove, RATE_CALLS, RATE_WINDOW};
 use crate::protocol::Command;
 use crate::ui::keymap::Keymap;
 use crate::ui::list::ListPane;
@@ -20,19 +20,6 @@ use crate::ui::widgets;
 
 /// How many names a preview lists before "… and N more".
 pub const NAMES_SHOWN: usize = 5;
-
-/// What a bulk action does to each marked referral.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BulkAction {
-    /// A status move through the outbox, one entry per referral.
-    Move(BulkMove),
-    /// Mark (`true`) or unmark as favorites: local, no calls.
-    Favorite(bool),
-    /// Check the referrals in Marketo (batched).
-    MarketoCheck,
-    /// Push what is missing in Marketo, referral by referral.
-    MarketoPush,
-}
 
 /// A bulk action ready to be confirmed.
 pub struct BulkPreview {

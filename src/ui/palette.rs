@@ -15,11 +15,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::domain::bulk::BulkAction;
 use crate::domain::bulk::BulkMove;
 use crate::domain::search::{Column, SortSpec};
 use crate::domain::set;
 use crate::protocol::{Command, ExportFormat, Level};
-use crate::ui::bulk::BulkAction;
 use crate::ui::input::LineEdit;
 use crate::ui::keymap::Keymap;
 use crate::ui::pane::{Cx, Flow, ListRequest, Pane, RenderCx};

@@ -46,7 +46,7 @@ pub enum ListRequest {
     /// Clear the marks of bulk triage (a bulk action was confirmed).
     ClearMarks,
     /// Preview a bulk action on the marked referrals (the palette's `set`).
-    Bulk(crate::ui::bulk::BulkAction),
+    Bulk(crate::domain::bulk::BulkAction),
     /// Switch to the saved view of this name.
     ShowView(String),
     /// Save the list's view and typed filter (and its sort) as a view of this name.
