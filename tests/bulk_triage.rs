@@ -402,4 +402,16 @@ fn u_outside_the_batch_says_how_to_undo_it_instead_of_nothing_to_undo() {
         screen.contains("3 accepts wait") && screen.contains("U undoes"),
         "{screen}"
     );
+
+    // Once the hold is over the batch is on its way: `u` says it is too late.
+    h.act(refdeck::app::Action::TickAt(
+        support::now() + chrono::Duration::seconds(6),
+    ));
+    h.key(KeyCode::Char('u'));
+    assert_eq!(h.sent.len(), sent, "nothing is withdrawn");
+    let screen = h.screen();
+    assert!(
+        screen.contains("too late to undo the bulk accept"),
+        "{screen}"
+    );
 }

@@ -200,16 +200,20 @@ impl App {
     }
 
     /// What `u` says when the row under the cursor is not in a held batch (its rows may have
-    /// left the view, as accepted referrals leave "To answer"): how to undo it.
+    /// left the view, as accepted referrals leave "To answer"): how to undo it, or that it is
+    /// too late once the hold is over.
     pub(super) fn held_batch_hint(&self) -> Option<String> {
         let b = self.batch.as_ref()?;
-        if b.waiting.is_empty() || b.until.is_none_or(|u| self.now >= u) {
-            return None;
+        let until = b.until?;
+        if b.waiting.is_empty() || self.now >= until {
+            return Some(format!(
+                "too late to undo the bulk {}: it has been sent ({})",
+                b.change.verb(),
+                b.progress()
+            ));
         }
         Some(format!(
-            "this row is not in the bulk {}: {} wait — u on one of their rows (1 shows All) \
-             undoes it, U undoes them all",
-            b.change.verb(),
+            "{} wait: U undoes them all, u one on its row (not this one; 1 shows All)",
             count(b.waiting.len(), b.change.verb()),
         ))
     }
