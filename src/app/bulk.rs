@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use super::{App, Effects};
 use crate::domain::bulk::BulkAction;
 use crate::domain::bulk::BulkMove;
+use crate::domain::text::count;
 use crate::protocol::{Command, Event, Level};
 use crate::ui::bulk::BulkPreview;
 use crate::ui::keymap::KeyAction;
@@ -260,9 +261,4 @@ impl App {
             .map(|b| b.waiting.values().cloned().collect())
             .unwrap_or_default()
     }
-}
-
-/// "1 referral", "3 referrals".
-fn count(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }

@@ -2,6 +2,11 @@
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+/// `n` and the noun, with an `s` unless `n` is 1: "1 referral", "3 referrals".
+pub fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 /// Cuts `s` to at most `width` terminal cells, ending with `…` when cut.
 pub fn truncate(s: &str, width: usize) -> String {
     if s.width() <= width {

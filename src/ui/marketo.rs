@@ -759,8 +759,8 @@ fn plan_lines(
     out.push(Line::styled(
         widgets::truncate(
             &format!(
-                "Push ‘{name}’ to Marketo? {n} record{} will be written:",
-                if n == 1 { "" } else { "s" }
+                "Push ‘{name}’ to Marketo? {} will be written:",
+                crate::domain::text::count(n, "record")
             ),
             width,
         ),

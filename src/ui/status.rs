@@ -432,7 +432,7 @@ impl Pane for ReasonDialog {
             ReasonFor::One(r) => format!("“{}”", r.name()),
             ReasonFor::Many(p) => {
                 let n = p.as_ref().map_or(0, |p| p.count());
-                format!("{n} referral{}", if n == 1 { "" } else { "s" })
+                crate::domain::text::count(n, "referral")
             }
         };
         let block = widgets::pane_block(format!(" {verb} {what} — why? "), cx);

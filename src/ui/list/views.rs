@@ -166,16 +166,19 @@ impl ListPane {
             .collect();
         self.search.set_view_filters(filters);
         self.take_view_counts();
-        let rows = self.search.corpus().rows();
-        self.tabs.unseen = rows.iter().filter(|r| r.unseen).count();
-        self.tabs.expiring = rows
-            .iter()
-            .filter(|r| {
+        // One pass over the rows for both counts (this runs on every change of rows).
+        let deadline = now + EXPIRING_WITHIN;
+        let (mut unseen, mut expiring) = (0, 0);
+        for r in self.search.corpus().rows() {
+            unseen += usize::from(r.unseen);
+            expiring += usize::from(
                 r.status == Status::New
                     && r.direction == Some(Direction::Incoming)
-                    && r.expires.is_some_and(|at| at < now + EXPIRING_WITHIN)
-            })
-            .count();
+                    && r.expires.is_some_and(|at| at < deadline),
+            );
+        }
+        self.tabs.unseen = unseen;
+        self.tabs.expiring = expiring;
     }
 
     /// Copies the search's latest counts of the views into the tabs (All counts every row);

@@ -340,8 +340,8 @@ impl Wizard {
                     .map_or(0, Vec::len);
                 let c = reg.and_then(|r| r.contract).unwrap_or_default();
                 format!(
-                    "deal registration: {n} solution{}, {}",
-                    if n == 1 { "" } else { "s" },
+                    "deal registration: {}, {}",
+                    crate::domain::text::count(n, "solution"),
                     money(c.value, c.currency.as_deref().unwrap_or(""))
                 )
             }

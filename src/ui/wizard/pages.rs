@@ -210,8 +210,8 @@ impl Wizard {
             Part::Solutions => {
                 let n = d.solution_count();
                 format!(
-                    "Solution details · {n} solution{} · ctrl-n adds one",
-                    if n == 1 { "" } else { "s" }
+                    "Solution details · {} · ctrl-n adds one",
+                    crate::domain::text::count(n, "solution")
                 )
             }
             Part::Contract => {

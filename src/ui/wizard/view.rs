@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 
 use crate::domain::patch::PatchOp;
 use crate::domain::rules;
+use crate::domain::text::count;
 use crate::domain::*;
 use crate::ui::pane::RenderCx;
 use crate::ui::widgets::{self, money};
@@ -99,11 +100,7 @@ fn eligible_facts(r: &Referral) -> Vec<String> {
     let mut facts = vec![
         format!("{}/{}", r.status(), r.substatus()),
         "shared with Microsoft sellers".to_string(),
-        format!(
-            "{n} solution{}: {}",
-            if n == 1 { "" } else { "s" },
-            ids.join(", ")
-        ),
+        format!("{}: {}", count(n, "solution"), ids.join(", ")),
     ];
     if let (Some(c), Some(w)) = (r.created_date_time, r.closed_date_time) {
         let hours = (w - c).num_hours();
