@@ -57,12 +57,7 @@ async fn a_bulk_accept_of_150_keeps_to_100_calls_per_window_and_every_referral_i
     let (cmd, mut ev, backend) = support::start_backend(config);
     cmd.send(Command::Start).unwrap();
     let deadline = tokio::time::Instant::now() + WAIT;
-    let mut next = async || {
-        tokio::time::timeout_at(deadline, ev.recv())
-            .await
-            .expect("timed out")
-            .expect("the backend stopped")
-    };
+    let mut next = async || support::next_event(&mut ev, deadline).await;
     while !matches!(next().await, Event::RefreshDone { .. }) {}
 
     cmd.send(Command::BulkMove {
@@ -127,12 +122,7 @@ async fn a_bulk_field_set_sends_one_checked_patch_per_referral() {
         support::start_backend(support::sandbox_backend(&sandbox, dir.path()));
     cmd.send(Command::Start).unwrap();
     let deadline = tokio::time::Instant::now() + WAIT;
-    let mut next = async || {
-        tokio::time::timeout_at(deadline, ev.recv())
-            .await
-            .expect("timed out")
-            .expect("the backend stopped")
-    };
+    let mut next = async || support::next_event(&mut ev, deadline).await;
     while !matches!(next().await, Event::RefreshDone { .. }) {}
     cmd.send(Command::BulkMove {
         ids: ids.clone(),

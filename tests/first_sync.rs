@@ -54,10 +54,7 @@ async fn first_sync_takes_ceil_n_over_100_calls_no_429_and_shows_an_eta_before_i
     let mut etas = Vec::new();
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let e = tokio::time::timeout_at(deadline, ev.recv())
-            .await
-            .expect("the first sync ends")
-            .expect("the backend runs");
+        let e = support::next_event(&mut ev, deadline).await;
         tick += 1;
         hx.app.set_now(now() + Span::seconds(tick));
         let done = match &e {

@@ -36,10 +36,7 @@ async fn first_sync_sends_rows_page_by_page() {
     let mut batches = Vec::new();
     let mut progress = Vec::new();
     loop {
-        let e = tokio::time::timeout_at(deadline, ev.recv())
-            .await
-            .expect("the first sync ends")
-            .expect("the backend runs");
+        let e = support::next_event(&mut ev, deadline).await;
         match e {
             Event::RowsChanged { rows } => batches.push(rows.len()),
             Event::RefreshProgress { fetched, total, .. } => progress.push((fetched, total)),
@@ -198,10 +195,7 @@ async fn budget_refills_as_the_window_slides() {
     let deadline = tokio::time::Instant::now() + WAIT;
     let mut spent = false;
     loop {
-        let e = tokio::time::timeout_at(deadline, ev.recv())
-            .await
-            .expect("the budget refills")
-            .expect("the backend runs");
+        let e = support::next_event(&mut ev, deadline).await;
         if let Event::Budget { partner_center, .. } = e {
             if partner_center.0 < partner_center.1 {
                 spent = true;
@@ -437,12 +431,7 @@ async fn retry_warning_is_withdrawn_once_calls_succeed() {
         support::start_backend(support::sandbox_backend(&sandbox, dir.path()));
     cmd.send(Command::Start).unwrap();
     let deadline = tokio::time::Instant::now() + WAIT;
-    let mut next = async || {
-        tokio::time::timeout_at(deadline, ev.recv())
-            .await
-            .expect("in time")
-            .expect("the backend runs")
-    };
+    let mut next = async || support::next_event(&mut ev, deadline).await;
     while !matches!(next().await, Event::RefreshDone { .. }) {}
     let r = reqwest::Client::new()
         .post(format!("{}/_sandbox/faults", sandbox.base_url()))

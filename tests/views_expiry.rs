@@ -20,11 +20,7 @@ async fn refreshed(ev: &mut UnboundedReceiver<Event>) -> Vec<ReferralRow> {
     let deadline = tokio::time::Instant::now() + WAIT;
     let mut rows = Vec::new();
     loop {
-        match tokio::time::timeout_at(deadline, ev.recv())
-            .await
-            .unwrap()
-            .unwrap()
-        {
+        match support::next_event(ev, deadline).await {
             Event::RowsChanged { rows: r } => rows.extend(r),
             Event::RefreshDone { .. } => return rows,
             Event::RefreshFailed { message } => panic!("refresh failed: {message}"),
@@ -138,11 +134,7 @@ async fn a_background_refresh_marks_new_referrals_and_announces_incoming_ones() 
     let deadline = tokio::time::Instant::now() + WAIT;
     let mut changed: Vec<ReferralRow> = Vec::new();
     let announced = loop {
-        match tokio::time::timeout_at(deadline, ev.recv())
-            .await
-            .unwrap()
-            .unwrap()
-        {
+        match support::next_event(&mut ev, deadline).await {
             Event::RowsChanged { rows } => changed.extend(rows),
             Event::NewIncoming { count } => break count,
             Event::RefreshFailed { message } => panic!("refresh failed: {message}"),
@@ -170,10 +162,7 @@ async fn a_background_refresh_marks_new_referrals_and_announces_incoming_ones() 
     .unwrap();
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        if let Event::RowsChanged { rows } = tokio::time::timeout_at(deadline, ev.recv())
-            .await
-            .unwrap()
-            .unwrap()
+        if let Event::RowsChanged { rows } = support::next_event(&mut ev, deadline).await
             && let Some(row) = rows.iter().find(|r| r.id == id)
         {
             assert!(!row.unseen);

@@ -38,3 +38,14 @@ pub fn start_backend(
     let handle = refdeck::backend::task::spawn(config, cmd_rx, ev_tx);
     (cmd, ev, handle)
 }
+
+/// The backend's next event; panics when none comes before `deadline` or the backend stopped.
+pub async fn next_event(
+    ev: &mut tokio::sync::mpsc::UnboundedReceiver<refdeck::protocol::Event>,
+    deadline: tokio::time::Instant,
+) -> refdeck::protocol::Event {
+    tokio::time::timeout_at(deadline, ev.recv())
+        .await
+        .expect("no event from the backend before the deadline")
+        .expect("the backend stopped")
+}
