@@ -61,7 +61,7 @@ fn run(label: &str, rows: Vec<ReferralRow>, query: &str) {
         .expect("search thread");
     let t = Instant::now();
     app.update(Action::Backend(Event::Rows {
-        rows,
+        rows: rows.into(),
         complete: true,
     }));
     let index_ms = t.elapsed().as_secs_f64() * 1e3;

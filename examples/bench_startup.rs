@@ -45,7 +45,7 @@ fn measure(path: &Path, n: usize) {
     let (w, h) = (160, 48);
     let t = Instant::now();
     let store = Store::open(path).expect("open store");
-    let first = store.load_rows(Some(200)).expect("rows");
+    let first = store.load_packed(Some(200)).expect("rows");
     let mut app = App::new(AppOptions::default(), chrono::Utc::now());
     app.update(Action::Resize(w, h));
     app.update(Action::Backend(Event::Rows {
@@ -55,7 +55,7 @@ fn measure(path: &Path, n: usize) {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     terminal.draw(|f| app.draw(f)).expect("draw");
     let first_frame = t.elapsed().as_secs_f64() * 1e3;
-    let all = store.load_rows(None).expect("rows");
+    let all = store.load_packed(None).expect("rows");
     let loaded = all.len();
     app.update(Action::Backend(Event::Rows {
         rows: all,

@@ -10,6 +10,7 @@ use crate::domain::bulk::BulkMove;
 use crate::domain::marketo::{MarketoBadge, RecordStatus, StepResult, SyncReport};
 use crate::domain::outbox::OutboxEntry;
 use crate::domain::patch::PatchOp;
+use crate::domain::row::PackedRows;
 use crate::domain::{Referral, ReferralRow};
 
 /// UI → backend.
@@ -170,7 +171,7 @@ pub enum Event {
     DeviceCode(DeviceCode),
     /// List rows from the cache; `complete` is false for the quick first screenful.
     Rows {
-        rows: Vec<ReferralRow>,
+        rows: PackedRows,
         complete: bool,
     },
     /// Rows that changed (refresh, save); insert or replace by id.

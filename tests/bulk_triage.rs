@@ -18,7 +18,7 @@ fn rows_with(h: &Harness, status: Status, n: usize) -> Vec<(usize, String)> {
         .visible_ids()
         .into_iter()
         .enumerate()
-        .filter(|(_, id)| h.app.list.row(id).unwrap().status == status)
+        .filter(|(_, id)| *h.app.list.row(id).unwrap().status() == status)
         .take(n)
         .collect()
 }
@@ -47,11 +47,7 @@ fn space_marks_and_moves_down_v_marks_a_range_star_all_and_esc_clears() {
     let ids = h.app.list.visible_ids();
     h.key(KeyCode::Char(' '));
     assert!(h.app.list.is_marked(&ids[0]));
-    assert_eq!(
-        h.app.list.selected_id(),
-        Some(ids[1].as_str()),
-        "moves down"
-    );
+    assert_eq!(h.app.list.selected_id(), Some(ids[1].clone()), "moves down");
     h.key(KeyCode::Char(' '));
     assert_eq!(h.app.list.marked_len(), 2);
     // Space again on a marked row unmarks it.
@@ -92,8 +88,8 @@ fn marks_survive_filtering_and_the_preview_says_which_are_hidden() {
         h.key(KeyCode::Char(' '));
     }
     // A filter that hides the first marked referral.
-    let hidden_name = h.app.list.row(&new[0].1).unwrap().name.clone();
-    let shown_name = h.app.list.row(&new[1].1).unwrap().name.clone();
+    let hidden_name = h.app.list.row(&new[0].1).unwrap().name().to_string();
+    let shown_name = h.app.list.row(&new[1].1).unwrap().name().to_string();
     h.key(KeyCode::Char('/'));
     h.keys(&format!("\"{shown_name}\""));
     h.key(KeyCode::Enter);
@@ -195,10 +191,10 @@ fn favorite_over_marks_is_local_and_sends_one_mark_each() {
     let ids = h.app.list.visible_ids();
     let all_fav = ids[..2]
         .iter()
-        .all(|id| h.app.list.row(id).unwrap().favorite);
+        .all(|id| h.app.list.row(id).unwrap().favorite());
     let want: Vec<String> = ids[..2]
         .iter()
-        .filter(|id| h.app.list.row(id).unwrap().favorite == all_fav)
+        .filter(|id| h.app.list.row(id).unwrap().favorite() == all_fav)
         .cloned()
         .collect();
     h.key(KeyCode::Char(' '));

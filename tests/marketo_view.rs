@@ -330,7 +330,7 @@ fn check_all_progress_in_the_top_bar() {
         let screen = hx.screen();
         insta::assert_snapshot!(format!("marketo_check_all_{w}x{h}"), screen);
         assert_eq!(
-            hx.app.list.row(&ids[1]).unwrap().marketo,
+            hx.app.list.row(&ids[1]).unwrap().marketo(),
             MarketoBadge::Partial
         );
         hx.event(Event::MarketoCheckDone {

@@ -88,7 +88,7 @@ fn mid_sync(w: u16, h: u16) -> Harness {
 #[test]
 fn list_shows_rows_and_progress_mid_sync() {
     let mut hx = mid_sync(160, 48);
-    let first = hx.app.list.selected_id().map(str::to_string);
+    let first = hx.app.list.selected_id();
     assert!(first.is_some(), "rows are listed before the sync ends");
     let screen = hx.screen();
     assert!(screen.contains("200/1,000"), "{screen}");
@@ -96,13 +96,13 @@ fn list_shows_rows_and_progress_mid_sync() {
     assert!(screen.contains("32s left"), "{screen}");
     // More rows keep the cursor on the same referral.
     hx.key(crossterm::event::KeyCode::Char('j'));
-    let chosen = hx.app.list.selected_id().map(str::to_string);
+    let chosen = hx.app.list.selected_id();
     let more: Vec<ReferralRow> = support::referrals(300)[200..]
         .iter()
         .map(ReferralRow::from)
         .collect();
     hx.event(Event::RowsChanged { rows: more });
-    assert_eq!(hx.app.list.selected_id().map(str::to_string), chosen);
+    assert_eq!(hx.app.list.selected_id(), chosen);
 }
 
 /// A first burst of pages within the rate window does not promise the rest at that speed:
@@ -285,7 +285,7 @@ fn invalid_save_names_the_field_and_shows_the_whole_error() {
         let mut hx = Harness::new(60, w, h);
         edit_first(&mut hx, "active");
         // The form again, on the closing date (the detail opened it on its first editable line).
-        let referral = hx.referral(hx.app.list.selected_id().unwrap());
+        let referral = hx.referral(&hx.app.list.selected_id().unwrap());
         hx.app.right.pop();
         hx.app.right.push(Box::new(refdeck::ui::edit::EditForm::new(
             referral,

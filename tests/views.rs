@@ -15,7 +15,7 @@ fn in_view(s: &Scene) -> Vec<refdeck::domain::ReferralRow> {
         .list
         .visible_ids()
         .iter()
-        .map(|id| s.app.list.row(id).unwrap().clone())
+        .map(|id| s.app.list.row(id).unwrap().to_row())
         .collect()
 }
 
@@ -33,7 +33,7 @@ fn number_keys_switch_views_and_to_answer_is_sorted_by_expiry() {
         refdeck::protocol::Command::OpenDetail { id, .. } => Some(id.clone()),
         _ => None,
     });
-    assert_eq!(shown.as_deref(), s.app.list.selected_id());
+    assert_eq!(shown, s.app.list.selected_id());
     let rows = in_view(&s);
     assert!(!rows.is_empty());
     assert!(
@@ -159,9 +159,9 @@ fn the_expiry_queue_counts_and_colours_what_expires_within_48_hours() {
         .rows()
         .iter()
         .filter(|r| {
-            r.status == Status::New
-                && r.direction == Some(Direction::Incoming)
-                && r.expires
+            *r.status() == Status::New
+                && r.direction() == Some(&Direction::Incoming)
+                && r.expires()
                     .is_some_and(|e| e < now() + chrono::Duration::hours(48))
         })
         .count();
@@ -210,7 +210,14 @@ fn every_default_view_is_a_tab() {
 #[test]
 fn new_referrals_are_marked_until_opened() {
     let mut s = Scene::new(60, 160, 48);
-    let mut fresh: Vec<_> = s.app.list.rows()[..2].to_vec();
+    let mut fresh: Vec<_> = s
+        .app
+        .list
+        .rows()
+        .iter()
+        .take(2)
+        .map(|r| r.to_row())
+        .collect();
     for r in &mut fresh {
         r.unseen = true;
     }
@@ -222,13 +229,13 @@ fn new_referrals_are_marked_until_opened() {
     assert!(screen.contains("● 2 new"), "{screen}");
     insta::assert_snapshot!("views_new_marks_160x48", screen);
     // Open the first of them.
-    while s.app.list.selected_id() != Some(fresh[0].id.as_str()) {
+    while s.app.list.selected_id().as_deref() != Some(fresh[0].id.as_str()) {
         s.keys("j");
     }
     s.key(KeyCode::Enter);
     s.answer_detail();
     assert_eq!(s.app.list.unseen(), 1);
-    assert!(!s.app.list.row(&fresh[0].id).unwrap().unseen);
+    assert!(!s.app.list.row(&fresh[0].id).unwrap().unseen());
     assert!(s.screen().contains("● 1 new"));
 }
 

@@ -51,10 +51,10 @@ async fn referrals_expire_on_the_sandbox_clock_and_the_count_follows() {
     let soonest = list
         .rows()
         .iter()
-        .filter(|r| r.status == Status::New && r.expires.is_some())
-        .min_by_key(|r| r.expires)
+        .filter(|r| *r.status() == Status::New && r.expires().is_some())
+        .min_by_key(|r| r.expires())
         .unwrap()
-        .clone();
+        .to_row();
 
     // Three days later, through the sandbox's clock switch.
     let http = reqwest::Client::new();
@@ -79,8 +79,8 @@ async fn referrals_expire_on_the_sandbox_clock_and_the_count_follows() {
         .rows()
         .iter()
         .filter(|r| {
-            r.status == Status::New
-                && r.expires
+            *r.status() == Status::New
+                && r.expires()
                     .is_some_and(|e| e < sandbox.clock().now() + chrono::Duration::hours(48))
         })
         .count();
@@ -88,8 +88,8 @@ async fn referrals_expire_on_the_sandbox_clock_and_the_count_follows() {
     assert!(
         list.rows()
             .iter()
-            .filter(|r| r.status == Status::New)
-            .all(|r| r.expires.is_none_or(|e| e > sandbox.clock().now())),
+            .filter(|r| *r.status() == Status::New)
+            .all(|r| r.expires().is_none_or(|e| e > sandbox.clock().now())),
         "nothing New is left past its deadline"
     );
     assert_ne!(after, before, "the count changed with the clock");

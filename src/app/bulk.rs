@@ -75,7 +75,7 @@ impl App {
                     .list
                     .marked_ids()
                     .iter()
-                    .all(|id| self.list.row(id).is_some_and(|r| r.favorite));
+                    .all(|id| self.list.row(id).is_some_and(|r| r.favorite()));
                 Flow::Overlay(Box::new(preview(&self.list, BulkAction::Favorite(!all))))
             }
             KeyAction::MarketoCheck => {

@@ -17,9 +17,9 @@ impl App {
         if !on_overlay && self.list.is_filtering() {
             // The filter line has the keyboard, whichever pane `/` was pressed in.
             self.focus = Focus::List;
-            let before = self.list.selected_id().map(str::to_string);
+            let before = self.list.selected_id();
             let flow = self.with_list(fx, |list, cx| list.handle_key(key, cx));
-            if self.list.selected_id() != before.as_deref() {
+            if self.list.selected_id() != before {
                 self.follow_selection(fx);
             }
             if !self.list.is_filtering() {
@@ -31,9 +31,9 @@ impl App {
         let flow = if on_overlay || self.focus == Focus::Right && !self.right.is_empty() {
             self.with_target(fx, |pane, cx| pane.handle_key(key, cx))
         } else {
-            let before = self.list.selected_id().map(str::to_string);
+            let before = self.list.selected_id();
             let flow = self.with_list(fx, |list, cx| list.handle_key(key, cx));
-            if self.list.selected_id() != before.as_deref() {
+            if self.list.selected_id() != before {
                 self.follow_selection(fx);
             }
             flow
@@ -172,7 +172,7 @@ impl App {
                 }
                 // Referral actions pressed in the list go to the referral's detail pane.
                 if self.focus == Focus::List
-                    && let Some(id) = self.list.selected_id().map(str::to_string)
+                    && let Some(id) = self.list.selected_id()
                 {
                     return self.referral_action(action, key, &id, fx);
                 }
@@ -278,10 +278,10 @@ impl App {
             if matches!(mouse.kind, MouseEventKind::Down(_)) {
                 self.focus = Focus::List;
             }
-            let before = self.list.selected_id().map(str::to_string);
+            let before = self.list.selected_id();
             let flow = self.with_list(fx, |pane, cx| pane.on_mouse(mouse, list, cx));
             self.apply(flow, fx);
-            if self.list.selected_id() != before.as_deref() {
+            if self.list.selected_id() != before {
                 self.follow_selection(fx);
             }
             self.dirty = true;

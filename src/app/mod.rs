@@ -481,7 +481,7 @@ impl App {
     /// Shows the search worker's answer. The detail follows the cursor when the answer moved it
     /// or when its referral left the result.
     fn on_search_ready(&mut self, fx: &mut Effects) {
-        let before = self.list.selected_id().map(str::to_string);
+        let before = self.list.selected_id();
         if !self.list.poll_search() {
             return;
         }
@@ -491,7 +491,7 @@ impl App {
             .last()
             .and_then(|p| p.referral_id())
             .is_some_and(|id| !self.list.is_visible(id));
-        if self.list.selected_id() != before.as_deref() || left_filter {
+        if self.list.selected_id() != before || left_filter {
             self.follow_selection(fx);
         }
     }
@@ -501,7 +501,7 @@ impl App {
         if !self.is_split() {
             return;
         }
-        let Some(id) = self.list.selected_id().map(str::to_string) else {
+        let Some(id) = self.list.selected_id() else {
             return;
         };
         let showing = self

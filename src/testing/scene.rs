@@ -71,7 +71,7 @@ impl Scene {
         }
         let rows: Vec<ReferralRow> = h_.referrals.iter().map(ReferralRow::from).collect();
         h_.event(Event::Rows {
-            rows,
+            rows: rows.into(),
             complete: true,
         });
         h_

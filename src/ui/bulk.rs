@@ -49,14 +49,14 @@ impl BulkPreview {
         for id in list.marked_ids() {
             let Some(row) = list.row(&id) else { continue };
             let why = match &action {
-                BulkAction::Move(m) => m.why_not(&row.status, &row.substatus),
-                BulkAction::Favorite(true) if row.favorite => Some("already a favorite".into()),
-                BulkAction::Favorite(false) if !row.favorite => Some("not a favorite".into()),
+                BulkAction::Move(m) => m.why_not(row.status(), row.substatus()),
+                BulkAction::Favorite(true) if row.favorite() => Some("already a favorite".into()),
+                BulkAction::Favorite(false) if !row.favorite() => Some("not a favorite".into()),
                 _ => None,
             };
             match why {
-                Some(why) => skip.push((row.name.clone(), why)),
-                None => apply.push((id, row.name.clone())),
+                Some(why) => skip.push((row.name().to_string(), why)),
+                None => apply.push((id, row.name().to_string())),
             }
         }
         BulkPreview {

@@ -78,7 +78,7 @@ pub trait ListLookup {
     /// The ids of the filtered list, in display order.
     fn visible_ids(&self) -> Vec<String>;
     /// The id of the selected referral.
-    fn selected_id(&self) -> Option<&str>;
+    fn selected_id(&self) -> Option<String>;
     /// The name of a listed referral.
     fn name_of(&self, id: &str) -> Option<String>;
     /// The referrals marked for a bulk action (none by default).
@@ -108,7 +108,7 @@ impl<'a> ListView<'a> {
     }
 
     /// The id of the selected referral.
-    pub fn selected_id(&self) -> Option<&'a str> {
+    pub fn selected_id(&self) -> Option<String> {
         self.0.and_then(|l| l.selected_id())
     }
 

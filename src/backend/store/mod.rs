@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::domain::marketo::MarketoBadge;
+use crate::domain::row::PackedRows;
 use crate::domain::time::{format_datetime, parse_datetime};
 use crate::domain::*;
 
@@ -241,6 +242,21 @@ impl Store {
 
     /// The list rows, most recently updated first; `limit` for a quick first screen.
     pub fn load_rows(&self, limit: Option<usize>) -> Result<Vec<ReferralRow>> {
+        let mut rows = Vec::new();
+        self.each_row(limit, |r| rows.push(r))?;
+        Ok(rows)
+    }
+
+    /// [`Store::load_rows`] packed as they are read: a million rows never exist unpacked at
+    /// once (see [`PackedRows`]).
+    pub fn load_packed(&self, limit: Option<usize>) -> Result<PackedRows> {
+        let mut rows = PackedRows::default();
+        self.each_row(limit, |r| rows.push(r))?;
+        Ok(rows)
+    }
+
+    /// Calls `f` with each list row, most recently updated first.
+    fn each_row(&self, limit: Option<usize>, mut f: impl FnMut(ReferralRow)) -> Result<()> {
         let sql = format!(
             "SELECT {ROW_COLUMNS} FROM referrals ORDER BY updated DESC, id{}",
             match limit {
@@ -249,12 +265,10 @@ impl Store {
             }
         );
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], row_from_sql)
-            .map_err(|e| self.err(e))?
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| self.err(e))?;
-        Ok(rows)
+        for row in stmt.query_map([], row_from_sql).map_err(|e| self.err(e))? {
+            f(row.map_err(|e| self.err(e))?);
+        }
+        Ok(())
     }
 
     /// The list rows of some referrals (missing ids are left out).

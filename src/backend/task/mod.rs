@@ -358,7 +358,7 @@ impl Ctx {
 
     /// Cache first (a quick screenful, then everything), then connect, sync and send.
     async fn start(self) {
-        match self.db(|s| s.load_rows(Some(200))).await {
+        match self.db(|s| s.load_packed(Some(200))).await {
             Ok(rows) if !rows.is_empty() => self.send(Event::Rows {
                 rows,
                 complete: false,
@@ -366,7 +366,7 @@ impl Ctx {
             Ok(_) => {}
             Err(e) => self.notice(Level::Error, e.to_string()),
         }
-        match self.db(|s| s.load_rows(None)).await {
+        match self.db(|s| s.load_packed(None)).await {
             Ok(rows) => self.send(Event::Rows {
                 rows,
                 complete: true,

@@ -10,7 +10,7 @@
 //!
 //! - **Free words** (`contoso`) match the name or the customer fuzzily (nucleo: the letters in
 //!   order, gaps allowed, case-insensitive, accents folded unless the word has some), or the
-//!   notes/contacts text ([`ReferralRow::search_text`]) as a case-insensitive substring. Every
+//!   notes/contacts text ([`crate::domain::row::ReferralRow::search_text`]) as a case-insensitive substring. Every
 //!   word must match (AND) within one field: letters are never gathered across fields.
 //!   *Our choice*: the notes and contacts are prose of a few hundred characters, in which a
 //!   fuzzy match finds the letters of almost any short word in order (on generated demo data
@@ -102,7 +102,7 @@ use nucleo_matcher::pattern::{Atom, AtomKind};
 
 use super::enums::*;
 use super::marketo::MarketoBadge;
-use super::row::ReferralRow;
+use super::row::RowRef;
 use super::validate::{COUNTRIES, CURRENCIES};
 
 mod odata;
@@ -116,7 +116,7 @@ pub use odata::odata_string_literal;
 pub use parse::parse;
 pub use text::byte_ranges;
 use text::{Needle, find_substring, utf32};
-pub(crate) use text::{Prepared, RowText, Sig, fold_ascii};
+pub(crate) use text::{Prepared, RowText, Sig, fold_ascii, fold_ascii_into};
 
 /// The result of [`parse()`]: the filter made of every token that could be read, and one error per
 /// token that could not.
@@ -277,7 +277,7 @@ impl Filter {
     }
 
     /// True when the row satisfies every token.
-    pub fn matches_row(&self, row: &ReferralRow, matcher: &mut Matcher) -> bool {
+    pub fn matches_row<'a>(&self, row: impl Into<RowRef<'a>>, matcher: &mut Matcher) -> bool {
         self.score_row(row, matcher).is_some()
     }
 
@@ -285,7 +285,8 @@ impl Filter {
     /// over positive words of each word's best score in the name or the customer, or, when it
     /// is in neither, its score in the notes/contacts text (0 without words).
     /// Scores come from nucleo's linear-time (greedy) fuzzy matcher.
-    pub fn score_row(&self, row: &ReferralRow, matcher: &mut Matcher) -> Option<u32> {
+    pub fn score_row<'a>(&self, row: impl Into<RowRef<'a>>, matcher: &mut Matcher) -> Option<u32> {
+        let row = row.into();
         if !self.matches_terms(row) {
             return None;
         }
@@ -293,7 +294,7 @@ impl Filter {
     }
 
     /// True when the row satisfies every exact token (free words are not looked at).
-    pub fn matches_terms(&self, row: &ReferralRow) -> bool {
+    pub fn matches_terms(&self, row: RowRef<'_>) -> bool {
         self.terms.iter().all(|t| t.matches(row))
     }
 
@@ -370,7 +371,7 @@ impl Filter {
 
 impl Term {
     /// True when the row satisfies this token (negation applied).
-    pub fn matches(&self, row: &ReferralRow) -> bool {
+    pub fn matches(&self, row: RowRef<'_>) -> bool {
         self.cond.matches(row) != self.negated
     }
 
@@ -389,19 +390,19 @@ impl Term {
 
 impl Cond {
     /// True when the row satisfies the condition (no negation).
-    pub fn matches(&self, row: &ReferralRow) -> bool {
+    pub fn matches(&self, row: RowRef<'_>) -> bool {
         match self {
             Cond::OneOf { field, values } => field
                 .row_value(row)
                 .is_some_and(|v| values.iter().any(|x| x.eq_ignore_ascii_case(v))),
             Cond::Value(interval) => row
-                .deal_value
-                .and_then(|v| super::money::current().to_reporting(v, &row.currency))
+                .deal_value()
+                .and_then(|v| super::money::current().to_reporting(v, row.currency()))
                 .is_some_and(|v| interval.contains(&v)),
             Cond::Date { field, interval } => {
                 field.row_value(row).is_some_and(|d| interval.contains(&d))
             }
-            Cond::Favorite => row.favorite,
+            Cond::Favorite => row.favorite(),
         }
     }
 
@@ -469,18 +470,18 @@ impl ListField {
     }
 
     /// The row's value in canonical spelling; `None` when the row has none.
-    pub fn row_value(self, row: &ReferralRow) -> Option<&str> {
+    pub fn row_value<'a>(self, row: RowRef<'a>) -> Option<&'a str> {
         let text = match self {
-            ListField::Status => row.status.as_str(),
-            ListField::Substatus => row.substatus.as_str(),
-            ListField::Type => row.referral_type.as_ref()?.as_str(),
-            ListField::Direction => row.direction.as_ref()?.as_str(),
-            ListField::Qualification => row.qualification.as_ref()?.as_str(),
-            ListField::SalesStage => row.sales_stage.as_ref()?.as_str(),
-            ListField::RegistrationStatus => row.registration_status.as_ref()?.as_str(),
-            ListField::Marketo => row.marketo.as_str(),
-            ListField::Currency => row.currency.as_str(),
-            ListField::Country => row.country.as_str(),
+            ListField::Status => row.status().as_str(),
+            ListField::Substatus => row.substatus().as_str(),
+            ListField::Type => row.referral_type()?.as_str(),
+            ListField::Direction => row.direction()?.as_str(),
+            ListField::Qualification => row.qualification()?.as_str(),
+            ListField::SalesStage => row.sales_stage()?.as_str(),
+            ListField::RegistrationStatus => row.registration_status()?.as_str(),
+            ListField::Marketo => row.marketo().as_str(),
+            ListField::Currency => row.currency().as_str(),
+            ListField::Country => row.country().as_str(),
         };
         (!text.is_empty()).then_some(text)
     }
@@ -533,13 +534,13 @@ impl DateField {
     }
 
     /// The row's value; `None` when the row has none.
-    pub fn row_value(self, row: &ReferralRow) -> Option<DateTime<Utc>> {
+    pub fn row_value(self, row: RowRef<'_>) -> Option<DateTime<Utc>> {
         match self {
-            DateField::Closing => row.closing,
-            DateField::Updated => row.updated,
-            DateField::Created => row.created,
-            DateField::Expires => row.expires,
-            DateField::Closed => row.closed,
+            DateField::Closing => row.closing(),
+            DateField::Updated => row.updated(),
+            DateField::Created => row.created(),
+            DateField::Expires => row.expires(),
+            DateField::Closed => row.closed(),
         }
     }
 }

@@ -2,6 +2,7 @@ use chrono::TimeDelta;
 
 use super::parse::{DATE_HINT, KEY_HINT};
 use super::*;
+use crate::domain::row::ReferralRow;
 use crate::domain::time::parse_datetime;
 
 fn now() -> DateTime<Utc> {

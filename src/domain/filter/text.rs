@@ -7,7 +7,7 @@ use nucleo_matcher::pattern::AtomKind;
 use nucleo_matcher::{Matcher, Utf32Str};
 
 use super::{Word, WordKind};
-use crate::domain::row::ReferralRow;
+use crate::domain::row::RowRef;
 
 /// What a word's needle is made of, which decides the haystacks it is matched against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +30,7 @@ const TEXT: usize = 2;
 /// The texts of one row that free words search: name, customer, and the notes/contacts text.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RowText<'a> {
-    pub row: &'a ReferralRow,
+    pub row: RowRef<'a>,
     /// What the search index prepared for the row; `None` means nothing: non-ASCII fields are
     /// decoded for every word (the reference behaviour the index must agree with).
     pub prepared: Option<Prepared<'a>>,
@@ -51,7 +51,7 @@ pub(crate) struct Prepared<'a> {
 
 impl<'a> RowText<'a> {
     /// The texts of a row, nothing prepared.
-    pub(crate) fn of(row: &'a ReferralRow) -> RowText<'a> {
+    pub(crate) fn of(row: RowRef<'a>) -> RowText<'a> {
         RowText {
             row,
             prepared: None,
@@ -60,9 +60,9 @@ impl<'a> RowText<'a> {
 
     fn field(&self, field: usize) -> &'a str {
         match field {
-            NAME => &self.row.name,
-            CUSTOMER => &self.row.customer,
-            _ => &self.row.search_text,
+            NAME => self.row.name(),
+            CUSTOMER => self.row.customer(),
+            _ => self.row.search_text(),
         }
     }
 
@@ -79,7 +79,7 @@ impl<'a> RowText<'a> {
                 // Name and customer come from the index's buffer: the row is not read.
                 let bytes = match field {
                     NAME | CUSTOMER => p.primary[field],
-                    _ => p.folded_text.unwrap_or(self.row.search_text.as_bytes()),
+                    _ => p.folded_text.unwrap_or(self.row.search_text().as_bytes()),
                 };
                 return Some(Utf32Str::Ascii(bytes));
             }
@@ -195,6 +195,11 @@ pub(super) const UNMATCHABLE: u8 = 0x7f;
 /// accent), or [`UNMATCHABLE`] when it matches none.
 pub(crate) fn fold_ascii(text: &str) -> Box<[u8]> {
     text.chars().map(fold_char).collect()
+}
+
+/// [`fold_ascii`] appended to `out`.
+pub(crate) fn fold_ascii_into(text: &str, out: &mut Vec<u8>) {
+    out.extend(text.chars().map(fold_char));
 }
 
 /// One character of [`fold_ascii`].

@@ -1,38 +1,43 @@
 //! Linked referrals shown together: a Microsoft copy of a shared referral (see
-//! [`ReferralRow::microsoft`]) moves right under the other referrals of its engagement, the
+//! [`crate::domain::row::ReferralRow::microsoft`]) moves right under the other referrals of its engagement, the
 //! group at the place of its first row in the sort order. Hits of engagements without a
 //! visible copy keep their place.
 //!
 //! This runs after every search, on the search thread, over every hit (all rows for a one-letter
-//! query), so it reads no strings per hit: each row's engagement id is hashed once, when the row
-//! is indexed ([`link_key`]); a search hashes only its Microsoft copies' keys into a small
-//! table and a bitmap, and a hit whose key misses the bitmap (almost every hit) is not looked
-//! up at all. A hit found in the table is checked against the group's engagement id, so two
+//! query), so it reads no strings per hit: a row's engagement id, a GUID as Partner Center
+//! writes them, is 16 bytes in its packed record and its first 8 are the key ([`link_key`]);
+//! a search puts only its Microsoft copies' keys into a small table and a bitmap, and a hit
+//! whose key misses the bitmap (almost every hit) is not looked up at all. A hit found in the table is checked against the group's engagement id, so two
 //! engagements whose keys collide are never grouped together (the second is left in place).
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 
-use crate::domain::row::ReferralRow;
+use crate::domain::row::{PackedRows, RowId, RowRef};
 
-/// The row's engagement id hashed; 0 when it has none.
-pub fn link_key(row: &ReferralRow) -> u64 {
-    if row.engagement_id.is_empty() {
-        return 0;
+/// A key of the row's engagement id: its first 8 bytes when a GUID, else a hash of the text;
+/// 0 when it has none. Equal ids give equal keys (an id is a GUID or text by its text alone).
+pub fn link_key(row: RowRef<'_>) -> u64 {
+    match row.engagement_id() {
+        RowId::Guid(g) => {
+            let mut first = [0u8; 8];
+            first.copy_from_slice(&g[..8]);
+            u64::from_le_bytes(first) | 1
+        }
+        id => id.hash64(),
     }
-    let mut h = DefaultHasher::new();
-    row.engagement_id.hash(&mut h);
-    h.finish() | 1
 }
 
 /// Bits of the bitmap that rules out hits of engagements without a visible copy.
 const BLOOM_BITS: usize = 1 << 20;
 
-/// `hits` (row indices in display order) with linked referrals together; `links[i]` is
-/// [`link_key`] of `rows[i]`.
-pub fn group_linked(hits: &[u32], rows: &[ReferralRow], links: &[u64]) -> Vec<u32> {
-    let key = |h: u32| links.get(h as usize).copied().unwrap_or(0);
-    let is_copy = |h: u32| rows.get(h as usize).is_some_and(|r| r.microsoft);
+/// `hits` (row indices in display order) with linked referrals together.
+pub fn group_linked(hits: &[u32], rows: &PackedRows) -> Vec<u32> {
+    group_by_key(hits, rows, |h| rows.get(h as usize).map_or(0, link_key))
+}
+
+/// [`group_linked`] with the key of each row given.
+fn group_by_key(hits: &[u32], rows: &PackedRows, key: impl Fn(u32) -> u64) -> Vec<u32> {
+    let is_copy = |h: u32| rows.get(h as usize).is_some_and(|r| r.microsoft());
     // The engagements with a visible copy: their number and one row of each (to check ids).
     let mut group_of: HashMap<u64, (u32, u32)> = HashMap::new();
     let mut bloom = Vec::new();
@@ -52,7 +57,7 @@ pub fn group_linked(hits: &[u32], rows: &[ReferralRow], links: &[u64]) -> Vec<u3
         return hits.to_vec();
     }
     let same_engagement = |a: u32, b: u32| match (rows.get(a as usize), rows.get(b as usize)) {
-        (Some(a), Some(b)) => a.engagement_id == b.engagement_id,
+        (Some(a), Some(b)) => a.engagement_id() == b.engagement_id(),
         _ => false,
     };
     // Each hit's group (at most one lookup per hit), and each group's partners then copies.
@@ -98,6 +103,7 @@ pub fn group_linked(hits: &[u32], rows: &[ReferralRow], links: &[u64]) -> Vec<u3
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::row::ReferralRow;
 
     fn row(id: &str, engagement: &str, microsoft: bool) -> ReferralRow {
         ReferralRow {
@@ -117,13 +123,10 @@ mod tests {
             row("d", "", false),   // 3: no engagement
             row("e", "e1", false), // 4: another partner of e1
         ];
-        let links: Vec<u64> = rows.iter().map(link_key).collect();
-        assert_eq!(
-            group_linked(&[0, 1, 2, 3, 4], &rows, &links),
-            vec![2, 4, 0, 1, 3]
-        );
+        let rows = PackedRows::new(rows);
+        assert_eq!(group_linked(&[0, 1, 2, 3, 4], &rows), vec![2, 4, 0, 1, 3]);
         // Without the copy among the hits nothing moves.
-        assert_eq!(group_linked(&[4, 1, 2, 3], &rows, &links), vec![4, 1, 2, 3]);
+        assert_eq!(group_linked(&[4, 1, 2, 3], &rows), vec![4, 1, 2, 3]);
     }
 
     #[test]
@@ -133,8 +136,20 @@ mod tests {
             row("b", "e2", false),
             row("c", "e1", false),
         ];
+        let rows = PackedRows::new(rows);
         // Give e2 the key of e1, as a collision would.
-        let links = vec![link_key(&rows[0]), link_key(&rows[0]), link_key(&rows[2])];
-        assert_eq!(group_linked(&[0, 1, 2], &rows, &links), vec![2, 0, 1]);
+        let e1 = link_key(rows.get(0).unwrap());
+        assert_eq!(group_by_key(&[0, 1, 2], &rows, |_| e1), vec![2, 0, 1]);
+    }
+
+    #[test]
+    fn guid_engagements_are_keyed_by_their_bytes_and_text_ones_by_a_hash() {
+        let guid = "0f8fad5b-d9cb-469f-a165-70867728950e";
+        let rows = PackedRows::new(vec![row("a", guid, true), row("b", guid, false)]);
+        let (a, b) = (rows.get(0).unwrap(), rows.get(1).unwrap());
+        assert_eq!(link_key(a), link_key(b));
+        assert_eq!(link_key(a), 0x9f46_cbd9_5bad_8f0f | 1);
+        assert_eq!(group_linked(&[0, 1], &rows), vec![1, 0]);
+        assert_eq!(link_key(RowRef::from(&row("c", "", false))), 0);
     }
 }

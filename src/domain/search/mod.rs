@@ -10,26 +10,25 @@
 //! - [`SearchIndex`] is a corpus with the result of its last filter, searched on the calling
 //!   thread (tests, benchmarks).
 //!
-//! Beside the rows the corpus keeps:
+//! The rows themselves are packed ([`PackedRows`]: a fixed record per row and one text buffer,
+//! no allocation per row), and the filter and the sort read them in place through
+//! [`RowRef`]. Beside them the corpus keeps:
 //! - the rows in the current sort order (`order`) and each row's position in it (`rank`): hits
 //!   are put in display order through a bitmap of their ranks (or, ranked by score, by sorting
 //!   score-and-rank integers), never by comparing rows;
 //! - the row indices sorted by id, for updates by id;
-//! - every row's name and customer as ASCII, back to back in one buffer, so a scan reads them
-//!   in order instead of chasing two heap strings per row (non-ASCII text is stored folded,
-//!   see `fold_ascii` in the filter module: `é` as `e`, other letters as a byte no ASCII word
-//!   matches; the notes/contacts of non-ASCII rows are stored folded too);
 //! - a 40-byte signature per row (which characters the name and customer have, which
 //!   characters and pairs the notes have) that rules most rows out for a word without reading
-//!   any text;
+//!   any text, and which of its texts are not ASCII (those are folded to ASCII as a candidate is
+//!   checked, see `fold_ascii` in the filter module: `é` as `e`, other letters as a byte no
+//!   ASCII word matches);
 //! - postings of letter pairs per block of 64 rows (the `grams` module: ordered pairs of the
 //!   name and customer, adjacent pairs of the notes), so a full scan for a word of two letters
 //!   or more reads only the blocks that may hold it. They only ever keep too many blocks,
 //!   never too few (a property test checks them against a plain scan); about 5 bytes a row.
 //!
-//! Words with non-ASCII letters decode the non-ASCII fields as they go. On generated rows
-//! shaped like the list's (a third of them with non-ASCII names or contacts) the index adds
-//! about 220 bytes per row, about 22 MB for 100,000 rows.
+//! The index adds about 60 bytes per row to the packed rows' 300 or so (rows shaped like the
+//! demo data's: GUID ids, a 40-character name, 130 characters of notes and contacts).
 //!
 //! Each search either *narrows* (the new filter refines the one of the current
 //! hits, as when one more letter is typed or a token is added: only the current hits are
@@ -58,7 +57,7 @@ use nucleo_matcher::{Config, Matcher};
 use super::enums::Status;
 use super::filter::{Cond, Filter, ListField};
 use super::marketo::MarketoBadge;
-use super::row::ReferralRow;
+use super::row::{PackedRows, ReferralRow, RowId, RowRef};
 
 mod grams;
 mod linked;
@@ -170,10 +169,8 @@ impl<'a> Stop<'a> {
 /// shared corpus while the UI draws from it.
 #[derive(Clone)]
 pub struct Corpus {
-    rows: Vec<ReferralRow>,
+    rows: PackedRows,
     texts: Texts,
-    /// Each row's engagement as a hash (see [`linked::link_key`]), for grouping linked rows.
-    links: Vec<u64>,
     by_id: Vec<u32>,
     order: Vec<u32>,
     rank: Vec<u32>,
@@ -191,15 +188,11 @@ impl Corpus {
     ///
     /// # Panics
     /// With more than `u32::MAX` rows.
-    pub fn new(rows: Vec<ReferralRow>) -> Corpus {
-        assert!(
-            u32::try_from(rows.len()).is_ok(),
-            "a search index holds at most u32::MAX rows"
-        );
+    pub fn new(rows: impl Into<PackedRows>) -> Corpus {
+        let rows: PackedRows = rows.into();
         let threads = thread::available_parallelism().map_or(1, |n| n.get().min(8));
         let mut corpus = Corpus {
             texts: Texts::new(&rows),
-            links: rows.iter().map(linked::link_key).collect(),
             by_id: (0..rows.len() as u32).collect(),
             order: (0..rows.len() as u32).collect(),
             rank: Vec::new(),
@@ -208,12 +201,16 @@ impl Corpus {
             threads,
             parallel_min: PARALLEL_MIN,
         };
-        let rows = &corpus.rows;
-        corpus
-            .by_id
-            .sort_by(|&a, &b| rows[a as usize].id.cmp(&rows[b as usize].id));
+        corpus.sort_by_id();
         corpus.resort();
         corpus
+    }
+
+    /// Sorts `by_id` (stable: equal ids keep their order).
+    fn sort_by_id(&mut self) {
+        let rows = &self.rows;
+        let id = |i: u32| rows.get(i as usize).expect("row index").id();
+        self.by_id.sort_by(|&a, &b| id(a).cmp(&id(b)));
     }
 
     /// Uses `threads` threads (at least 1) for scans of at least `min_candidates` rows.
@@ -236,12 +233,12 @@ impl Corpus {
     }
 
     /// All rows, in the order they were added (the indices of the hits).
-    pub fn rows(&self) -> &[ReferralRow] {
+    pub fn rows(&self) -> &PackedRows {
         &self.rows
     }
 
     /// One row by index.
-    pub fn row(&self, i: usize) -> Option<&ReferralRow> {
+    pub fn row(&self, i: usize) -> Option<RowRef<'_>> {
         self.rows.get(i)
     }
 
@@ -257,8 +254,9 @@ impl Corpus {
 
     /// The index of the row with this id.
     pub fn index_of(&self, id: &str) -> Option<usize> {
+        let id = RowId::of(id);
         self.by_id
-            .binary_search_by(|&i| self.rows[i as usize].id.as_str().cmp(id))
+            .binary_search_by(|&i| self.rows.get(i as usize).expect("row index").id().cmp(&id))
             .ok()
             .map(|p| self.by_id[p] as usize)
     }
@@ -304,7 +302,7 @@ impl Corpus {
         if stop.stopped() {
             return None;
         }
-        let hits = linked::group_linked(&hits, &self.rows, &self.links);
+        let hits = linked::group_linked(&hits, &self.rows);
         Some(Found { hits, counts, scan })
     }
 
@@ -318,9 +316,8 @@ impl Corpus {
             any = true;
             match self.index_of(&row.id) {
                 Some(i) => {
-                    self.texts.set(i, &row);
-                    self.links[i] = linked::link_key(&row);
-                    self.rows[i] = row;
+                    self.texts.set(i, RowRef::from(&row));
+                    self.rows.set(i, row);
                 }
                 None => fresh.push(row),
             }
@@ -338,15 +335,12 @@ impl Corpus {
         );
         for row in fresh {
             let i = self.rows.len() as u32;
-            self.texts.push(&row);
-            self.links.push(linked::link_key(&row));
+            self.texts.push(RowRef::from(&row));
             self.rows.push(row);
             self.by_id.push(i);
             self.order.push(i);
         }
-        let rows = &self.rows;
-        self.by_id
-            .sort_by(|&a, &b| rows[a as usize].id.cmp(&rows[b as usize].id));
+        self.sort_by_id();
         self.resort();
         true
     }
@@ -362,8 +356,7 @@ impl Corpus {
         for (id, badge) in badges {
             if let Some(i) = self.index_of(id) {
                 found += 1;
-                changed |= self.rows[i].marketo != badge;
-                self.rows[i].marketo = badge;
+                changed |= self.rows.set_marketo(i, badge);
             }
         }
         if changed && self.sorts_by_marketo() {
@@ -380,7 +373,7 @@ impl Corpus {
     /// Bytes this corpus holds besides the rows themselves (prepared texts, orders).
     pub fn heap_bytes(&self) -> usize {
         let u32s = self.by_id.capacity() + self.order.capacity() + self.rank.capacity();
-        u32s * 4 + self.links.capacity() * 8 + self.texts.heap_bytes()
+        u32s * 4 + self.texts.heap_bytes()
     }
 
     /// Recomputes `order` and `rank` for the current sort (adaptive: cheap when nearly sorted).
@@ -391,16 +384,16 @@ impl Corpus {
     fn resort(&mut self) {
         let spec = self.sort.unwrap_or(SortSpec::DEFAULT);
         let rows = &self.rows;
+        let row = |i: u32| rows.get(i as usize).expect("row index");
         let rates = crate::domain::money::current();
         let mut keyed: Vec<(u128, u32)> = self
             .order
             .iter()
-            .map(|&i| (sort_key(&rows[i as usize], spec, rates), i))
+            .map(|&i| (sort_key(row(i), spec, rates), i))
             .collect();
         let cmp = |a: &(u128, u32), b: &(u128, u32)| {
-            a.0.cmp(&b.0).then_with(|| {
-                compare_rows(&rows[a.1 as usize], &rows[b.1 as usize], spec).then(a.1.cmp(&b.1))
-            })
+            a.0.cmp(&b.0)
+                .then_with(|| compare_rows(row(a.1), row(b.1), spec).then(a.1.cmp(&b.1)))
         };
         let threads = self.threads;
         if threads > 1 && keyed.len() >= self.parallel_min {
@@ -442,7 +435,7 @@ impl std::ops::Deref for SearchIndex {
 
 impl SearchIndex {
     /// Indexes the rows; the hits are every row in the default order. See [`Corpus::new`].
-    pub fn new(rows: Vec<ReferralRow>) -> SearchIndex {
+    pub fn new(rows: impl Into<PackedRows>) -> SearchIndex {
         let corpus = Corpus::new(rows);
         let matchers = corpus.matchers();
         let mut index = SearchIndex {
@@ -486,9 +479,9 @@ impl SearchIndex {
     }
 
     /// The hit at display position `pos`: its row index and row.
-    pub fn hit(&self, pos: usize) -> Option<(usize, &ReferralRow)> {
+    pub fn hit(&self, pos: usize) -> Option<(usize, RowRef<'_>)> {
         let i = *self.found.hits.get(pos)? as usize;
-        Some((i, &self.corpus.rows[i]))
+        Some((i, self.corpus.rows.get(i)?))
     }
 
     /// Status counts of the current hits.
@@ -524,8 +517,8 @@ impl SearchIndex {
             return Vec::new();
         };
         let text = match field {
-            TextField::Name => &row.name,
-            TextField::Customer => &row.customer,
+            TextField::Name => row.name(),
+            TextField::Customer => row.customer(),
         };
         self.filter.highlight(text, matcher)
     }

@@ -9,7 +9,7 @@ use super::grams::WordPairs;
 use super::texts::Texts;
 use super::{Corpus, StatusCounts, Stop};
 use crate::domain::filter::{Filter, RowText};
-use crate::domain::row::ReferralRow;
+use crate::domain::row::PackedRows;
 
 impl Corpus {
     /// Checks the candidates (every row, or `within`) against `filter` and returns the hits,
@@ -169,7 +169,7 @@ struct Part {
 
 /// The read-only state a scan shares between threads.
 struct Scanner<'a> {
-    rows: &'a [ReferralRow],
+    rows: &'a PackedRows,
     texts: &'a Texts,
     filter: &'a Filter,
     rank: &'a [u32],
@@ -184,11 +184,14 @@ impl Scanner<'_> {
     fn run(&self, candidates: Rows<'_>, matcher: &mut Matcher) -> Part {
         let mut part = Part::default();
         let mut scratch = Vec::new();
+        let mut folded = Vec::new();
         let mut visit = |i: u32| {
-            let Some(score) = self.score(i as usize, matcher, &mut scratch) else {
+            let Some(score) = self.score(i as usize, matcher, &mut scratch, &mut folded) else {
                 return;
             };
-            part.counts.add(&self.rows[i as usize].status);
+            if let Some(row) = self.rows.get(i as usize) {
+                part.counts.add(row.status());
+            }
             let rank = u64::from(self.rank[i as usize]);
             part.keys.push(if self.by_score {
                 (u64::from(u32::MAX - score) << 32) | rank
@@ -220,21 +223,26 @@ impl Scanner<'_> {
         part
     }
 
-    fn score(&self, i: usize, matcher: &mut Matcher, scratch: &mut Vec<char>) -> Option<u32> {
-        let row = &self.rows[i];
+    fn score(
+        &self,
+        i: usize,
+        matcher: &mut Matcher,
+        scratch: &mut Vec<char>,
+        folded: &mut Vec<u8>,
+    ) -> Option<u32> {
+        let row = self.rows.get(i)?;
         if !self.filter.matches_terms(row) {
             return None;
         }
         if self.filter.words.is_empty() {
             return Some(0);
         }
-        let prepared = self.texts.prepared(i);
-        if !self.filter.admits(prepared.sig) {
+        if !self.filter.admits(self.texts.sig(i)) {
             return None;
         }
         let text = RowText {
             row,
-            prepared: Some(prepared),
+            prepared: Some(self.texts.prepared(i, row, folded)),
         };
         self.filter
             .score_words(&text, matcher, scratch, self.by_score)

@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::domain::enums::{Direction, ReferralType, Status, Substatus};
 use crate::domain::marketo::MarketoBadge;
-use crate::domain::row::ReferralRow;
+use crate::domain::row::RowRef;
 
 /// A sortable list column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -130,28 +130,26 @@ impl fmt::Display for SortSpec {
 }
 
 /// Orders two rows by the sort column (missing values last), then by id.
-pub fn compare_rows(a: &ReferralRow, b: &ReferralRow, spec: SortSpec) -> Ordering {
+pub fn compare_rows<'a, 'b>(
+    a: impl Into<RowRef<'a>>,
+    b: impl Into<RowRef<'b>>,
+    spec: SortSpec,
+) -> Ordering {
+    let (a, b) = (a.into(), b.into());
     let desc = spec.descending;
     let by_key = match spec.column {
-        Column::Name => missing_last(text(&a.name), text(&b.name), desc, |x, y| cmp_text(x, y)),
-        Column::Customer => missing_last(text(&a.customer), text(&b.customer), desc, |x, y| {
+        Column::Name => missing_last(text(a.name()), text(b.name()), desc, |x, y| cmp_text(x, y)),
+        Column::Customer => missing_last(text(a.customer()), text(b.customer()), desc, |x, y| {
             cmp_text(x, y)
         }),
         Column::Status => missing_last(
-            Some((&a.status, &a.substatus)),
-            Some((&b.status, &b.substatus)),
+            Some((a.status(), a.substatus())),
+            Some((b.status(), b.substatus())),
             desc,
             Ord::cmp,
         ),
-        Column::Type => missing_last(
-            a.referral_type.as_ref(),
-            b.referral_type.as_ref(),
-            desc,
-            Ord::cmp,
-        ),
-        Column::Direction => {
-            missing_last(a.direction.as_ref(), b.direction.as_ref(), desc, Ord::cmp)
-        }
+        Column::Type => missing_last(a.referral_type(), b.referral_type(), desc, Ord::cmp),
+        Column::Direction => missing_last(a.direction(), b.direction(), desc, Ord::cmp),
         Column::Value => {
             let rates = crate::domain::money::current();
             missing_last(
@@ -161,25 +159,25 @@ pub fn compare_rows(a: &ReferralRow, b: &ReferralRow, spec: SortSpec) -> Orderin
                 f64::total_cmp,
             )
         }
-        Column::Currency => missing_last(text(&a.currency), text(&b.currency), desc, |x, y| {
+        Column::Currency => missing_last(text(a.currency()), text(b.currency()), desc, |x, y| {
             cmp_text(x, y)
         }),
-        Column::Closing => missing_last(a.closing, b.closing, desc, Ord::cmp),
-        Column::Updated => missing_last(a.updated, b.updated, desc, Ord::cmp),
-        Column::Expires => missing_last(a.expires, b.expires, desc, Ord::cmp),
+        Column::Closing => missing_last(a.closing(), b.closing(), desc, Ord::cmp),
+        Column::Updated => missing_last(a.updated(), b.updated(), desc, Ord::cmp),
+        Column::Expires => missing_last(a.expires(), b.expires(), desc, Ord::cmp),
         Column::Marketo => {
             let known = |m: MarketoBadge| (m != MarketoBadge::Unknown).then_some(m);
-            missing_last(known(a.marketo), known(b.marketo), desc, Ord::cmp)
+            missing_last(known(a.marketo()), known(b.marketo()), desc, Ord::cmp)
         }
     };
-    by_key.then_with(|| a.id.cmp(&b.id))
+    by_key.then_with(|| a.id().cmp(&b.id()))
 }
 
 /// The row's deal value in the reporting currency; missing when it has no value or its currency
 /// has no rate (such rows sort last, like rows without a value).
-fn reporting_value(row: &ReferralRow, rates: &crate::domain::money::Rates) -> Option<f64> {
-    row.deal_value
-        .and_then(|v| rates.to_reporting(v, &row.currency))
+fn reporting_value(row: RowRef<'_>, rates: &crate::domain::money::Rates) -> Option<f64> {
+    row.deal_value()
+        .and_then(|v| rates.to_reporting(v, row.currency()))
 }
 
 /// Text as a sort key: empty is missing.
@@ -190,7 +188,7 @@ fn text(s: &str) -> Option<&str> {
 /// A key whose order is that of [`compare_rows`] where keys differ: the top bit says the value
 /// is missing (last either way), the other 127 bits hold the value, inverted when descending.
 pub(super) fn sort_key(
-    row: &ReferralRow,
+    row: RowRef<'_>,
     spec: SortSpec,
     rates: &crate::domain::money::Rates,
 ) -> u128 {
@@ -216,16 +214,13 @@ pub(super) fn sort_key(
         t.map(|t| u128::from((t.timestamp() as u64) ^ (1 << 63)))
     };
     let value = match spec.column {
-        Column::Name => text(&row.name),
-        Column::Customer => text(&row.customer),
+        Column::Name => text(row.name()),
+        Column::Customer => text(row.customer()),
         Column::Status => {
-            Some(ordinal(&row.status, Status::ALL) << 8 | ordinal(&row.substatus, Substatus::ALL))
+            Some(ordinal(row.status(), Status::ALL) << 8 | ordinal(row.substatus(), Substatus::ALL))
         }
-        Column::Type => row
-            .referral_type
-            .as_ref()
-            .map(|t| ordinal(t, ReferralType::ALL)),
-        Column::Direction => row.direction.as_ref().map(|d| ordinal(d, Direction::ALL)),
+        Column::Type => row.referral_type().map(|t| ordinal(t, ReferralType::ALL)),
+        Column::Direction => row.direction().map(|d| ordinal(d, Direction::ALL)),
         Column::Value => reporting_value(row, rates).map(|v| {
             // The bits of an f64 in `total_cmp` order.
             let bits = v.to_bits();
@@ -235,11 +230,13 @@ pub(super) fn sort_key(
                 bits | 1 << 63
             })
         }),
-        Column::Currency => text(&row.currency),
-        Column::Closing => time(row.closing),
-        Column::Updated => time(row.updated),
-        Column::Expires => time(row.expires),
-        Column::Marketo => (row.marketo != MarketoBadge::Unknown).then_some(row.marketo as u128),
+        Column::Currency => text(row.currency()),
+        Column::Closing => time(row.closing()),
+        Column::Updated => time(row.updated()),
+        Column::Expires => time(row.expires()),
+        Column::Marketo => {
+            (row.marketo() != MarketoBadge::Unknown).then_some(row.marketo() as u128)
+        }
     };
     match value {
         None => !VALUE,

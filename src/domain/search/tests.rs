@@ -50,18 +50,18 @@ fn sample() -> Vec<ReferralRow> {
     rows
 }
 
-fn ids(index: &SearchIndex) -> Vec<&str> {
+fn ids(index: &SearchIndex) -> Vec<String> {
     index
         .hits()
         .iter()
-        .map(|&i| index.rows()[i as usize].id.as_str())
+        .map(|&i| index.row(i as usize).unwrap().id().to_string())
         .collect()
 }
 
 fn sorted(col: &str) -> Vec<String> {
     let mut index = SearchIndex::new(sample());
     index.set_sort(Some(SortSpec::parse(col).unwrap()));
-    ids(&index).into_iter().map(String::from).collect()
+    ids(&index)
 }
 
 #[test]
@@ -283,7 +283,7 @@ fn upsert_replaces_by_id_adds_new_rows_and_refilters() {
     index.upsert([changed, first, second]);
     assert_eq!(index.len(), 6);
     assert_eq!(
-        index.row(index.index_of("f").unwrap()).unwrap().name,
+        index.row(index.index_of("f").unwrap()).unwrap().name(),
         "Contoso second"
     );
     assert_eq!(index.index_of("b"), Some(1));

@@ -32,7 +32,7 @@ use nucleo_matcher::Matcher;
 use super::{Corpus, Found, SortSpec, Stop, filters_marketo};
 use crate::domain::filter::Filter;
 use crate::domain::marketo::MarketoBadge;
-use crate::domain::row::ReferralRow;
+use crate::domain::row::{PackedRows, ReferralRow};
 
 /// The rows, the query and its latest result, searched on a worker thread (see the module
 /// docs).
@@ -182,7 +182,7 @@ impl Engine {
 impl LiveSearch {
     /// Indexes the rows; every request is answered on the calling thread until
     /// [`LiveSearch::start_worker`].
-    pub fn new(rows: Vec<ReferralRow>) -> LiveSearch {
+    pub fn new(rows: impl Into<PackedRows>) -> LiveSearch {
         let corpus = Corpus::new(rows);
         let engine = Engine::new(&corpus);
         let mut live = LiveSearch {
@@ -318,7 +318,7 @@ impl LiveSearch {
 
     /// Replaces every row (keeping the sort and the query) and waits for the query's answer:
     /// the row indices of the previous result mean nothing in the new rows.
-    pub fn set_rows(&mut self, rows: Vec<ReferralRow>) {
+    pub fn set_rows(&mut self, rows: impl Into<PackedRows>) {
         let sort = self.corpus.sort();
         let mut corpus = Corpus::new(rows);
         corpus.set_sort(sort);

@@ -22,6 +22,7 @@ use ratatui_textarea::TextArea;
 
 use crate::domain::filter::{self, FilterError};
 use crate::domain::marketo::MarketoBadge;
+use crate::domain::row::{PackedRows, RowId, RowRef};
 use crate::domain::search::{Column, LiveSearch, SortSpec};
 use crate::domain::{ReferralRow, Status};
 use crate::keys::REFERRAL_ACTIONS;
@@ -121,8 +122,8 @@ impl ListPane {
     }
 
     /// Replaces every row (cache load). `complete` is false for the quick first screenful.
-    pub fn set_rows(&mut self, rows: Vec<ReferralRow>, complete: bool) {
-        let keep = self.selected_id().map(str::to_string);
+    pub fn set_rows(&mut self, rows: impl Into<PackedRows>, complete: bool) {
+        let keep = self.selected_id();
         self.search.set_rows(rows);
         self.complete = complete;
         self.recount();
@@ -135,7 +136,7 @@ impl ListPane {
         if rows.is_empty() {
             return;
         }
-        let keep = self.selected_id().map(str::to_string);
+        let keep = self.selected_id();
         self.search.upsert(rows);
         self.recount();
         self.recount_views();
@@ -144,7 +145,7 @@ impl ListPane {
 
     /// Records the Marketo badge of a referral.
     pub fn set_marketo(&mut self, badges: &[(String, MarketoBadge)]) {
-        let keep = self.selected_id().map(str::to_string);
+        let keep = self.selected_id();
         self.search
             .set_marketo_many(badges.iter().map(|(id, b)| (id.as_str(), *b)));
         self.recount_views();
@@ -169,8 +170,8 @@ impl ListPane {
 
     fn recount(&mut self) {
         let mut t = Totals::default();
-        for r in self.search.corpus().rows() {
-            match r.status {
+        for r in self.search.corpus().rows().iter() {
+            match r.status() {
                 Status::New => t.new += 1,
                 Status::Active => t.active += 1,
                 Status::Closed => t.closed += 1,
@@ -202,39 +203,45 @@ impl ListPane {
         self.display.len()
     }
 
-    pub fn selected_row(&self) -> Option<&ReferralRow> {
+    pub fn selected_row(&self) -> Option<RowRef<'_>> {
         let i = *self.display.get(self.selected)?;
         self.search.corpus().row(i as usize)
     }
 
-    pub fn selected_id(&self) -> Option<&str> {
-        self.selected_row().map(|r| r.id.as_str())
+    pub fn selected_id(&self) -> Option<String> {
+        self.selected_row().map(|r| r.id().to_string())
     }
 
     /// True when the referral `id` is among the filtered rows.
     pub fn is_visible(&self, id: &str) -> bool {
+        let id = RowId::of(id);
         let corpus = self.search.corpus();
         self.search
             .hits()
             .iter()
-            .any(|&i| corpus.row(i as usize).is_some_and(|r| r.id == id))
+            .any(|&i| corpus.row(i as usize).is_some_and(|r| r.id() == id))
     }
 
     /// The ids of the filtered list, in display order (export).
     pub fn visible_ids(&self) -> Vec<String> {
         self.display
             .iter()
-            .filter_map(|&i| self.search.corpus().row(i as usize).map(|r| r.id.clone()))
+            .filter_map(|&i| {
+                self.search
+                    .corpus()
+                    .row(i as usize)
+                    .map(|r| r.id().to_string())
+            })
             .collect()
     }
 
     /// A row by id (any, filtered or not).
-    pub fn row(&self, id: &str) -> Option<&ReferralRow> {
+    pub fn row(&self, id: &str) -> Option<RowRef<'_>> {
         let corpus = self.search.corpus();
         corpus.index_of(id).and_then(|i| corpus.row(i))
     }
 
-    pub fn rows(&self) -> &[ReferralRow] {
+    pub fn rows(&self) -> &PackedRows {
         self.search.corpus().rows()
     }
 
@@ -266,7 +273,7 @@ impl ListPane {
 
     /// Sorts by a column (the palette's `sort` and `S`).
     pub fn set_sort(&mut self, sort: SortSpec) {
-        let keep = self.selected_id().map(str::to_string);
+        let keep = self.selected_id();
         self.search.set_sort(Some(sort));
         self.sync_display(keep.as_deref());
     }
@@ -283,7 +290,7 @@ impl ListPane {
         let parsed = filter::parse(&self.filter_text(), self.now);
         self.errors = parsed.errors;
         if self.errors.is_empty() {
-            let keep = self.selected_id().map(str::to_string);
+            let keep = self.selected_id();
             let combined = crate::domain::view::combine(&self.view_filter(), &parsed.filter);
             self.search.set_filter(&combined);
             self.sync_display(keep.as_deref());
@@ -301,7 +308,7 @@ impl ListPane {
 
     /// Takes the search worker's answers; true when the list changed.
     pub fn poll_search(&mut self) -> bool {
-        let keep = self.selected_id().map(str::to_string);
+        let keep = self.selected_id();
         if !self.search.poll() {
             return false;
         }
@@ -312,7 +319,7 @@ impl ListPane {
     /// Waits until the search worker answered everything asked so far and shows the answer
     /// (tests and benchmarks).
     pub fn settle_search(&mut self) {
-        let keep = self.selected_id().map(str::to_string);
+        let keep = self.selected_id();
         self.search.settle();
         self.take_view_counts();
         self.sync_display(keep.as_deref());
@@ -459,12 +466,12 @@ impl ListLookup for ListPane {
         ListPane::visible_ids(self)
     }
 
-    fn selected_id(&self) -> Option<&str> {
+    fn selected_id(&self) -> Option<String> {
         ListPane::selected_id(self)
     }
 
     fn name_of(&self, id: &str) -> Option<String> {
-        self.row(id).map(|r| r.name.clone())
+        self.row(id).map(|r| r.name().to_string())
     }
 
     fn marked_ids(&self) -> Vec<String> {
@@ -674,21 +681,22 @@ impl Pane for ListPane {
         let has_words = self.display_filter.has_words();
         let corpus = self.search.corpus();
         let mut rows = Vec::with_capacity(hits.len());
-        let mut above: Option<&str> = self
+        let mut above: Option<RowId<'_>> = self
             .offset
             .checked_sub(1)
             .and_then(|p| self.display.get(p))
             .and_then(|&i| corpus.row(i as usize))
-            .map(|r| r.engagement_id.as_str());
+            .map(|r| r.engagement_id());
         for &i in &hits {
             let Some(row) = corpus.row(i as usize) else {
                 continue;
             };
             // A Microsoft copy right under a referral of its engagement is drawn indented.
-            let under = row.microsoft
-                && !row.engagement_id.is_empty()
-                && above == Some(row.engagement_id.as_str());
-            above = Some(row.engagement_id.as_str());
+            let engagement = row.engagement_id();
+            let under = row.microsoft() && !engagement.is_empty() && above == Some(engagement);
+            above = Some(engagement);
+            // The few rows on screen are unpacked for drawing.
+            let row = &row.to_row();
             let (name_hl, cust_hl) = if has_words {
                 (
                     self.display_filter.highlight(&row.name, &mut self.matcher),

@@ -40,7 +40,7 @@ pub struct Selection {
 impl ListPane {
     /// `Space`: marks or unmarks the row under the cursor, then moves down.
     pub fn toggle_mark(&mut self) {
-        let Some(id) = self.selected_id().map(str::to_string) else {
+        let Some(id) = self.selected_id() else {
             return;
         };
         if !self.selection.ids.remove(&id) {
@@ -62,9 +62,14 @@ impl ListPane {
         let (lo, hi) = (from.min(self.selected), from.max(self.selected));
         let ids: Vec<String> = self.display[lo..=hi.min(self.display.len().saturating_sub(1))]
             .iter()
-            .filter_map(|&i| self.search.corpus().row(i as usize).map(|r| r.id.clone()))
+            .filter_map(|&i| {
+                self.search
+                    .corpus()
+                    .row(i as usize)
+                    .map(|r| r.id().to_string())
+            })
             .collect();
-        self.selection.anchor = self.selected_id().map(str::to_string);
+        self.selection.anchor = self.selected_id();
         self.selection.ids.extend(ids);
     }
 
@@ -118,8 +123,8 @@ impl ListPane {
         self.display
             .iter()
             .filter_map(|&i| self.search.corpus().row(i as usize))
-            .filter(|r| self.selection.ids.contains(&r.id))
-            .map(|r| r.id.clone())
+            .map(|r| r.id().to_string())
+            .filter(|id| self.selection.ids.contains(id))
             .collect()
     }
 

@@ -85,7 +85,7 @@ impl ListPane {
 
     /// The referral was opened: it is no longer new.
     pub fn mark_seen(&mut self, id: &str) {
-        if let Some(row) = self.row(id).filter(|r| r.unseen).cloned() {
+        if let Some(row) = self.row(id).filter(|r| r.unseen()).map(RowRef::to_row) {
             self.upsert_rows(vec![ReferralRow {
                 unseen: false,
                 ..row
@@ -105,7 +105,7 @@ impl ListPane {
         };
         let sort = v.sort;
         self.tabs.active = i;
-        let keep = self.selected_id().map(str::to_string);
+        let keep = self.selected_id();
         self.search.set_sort(sort);
         self.refilter();
         if keep
@@ -169,12 +169,12 @@ impl ListPane {
         // One pass over the rows for both counts (this runs on every change of rows).
         let deadline = now + EXPIRING_WITHIN;
         let (mut unseen, mut expiring) = (0, 0);
-        for r in self.search.corpus().rows() {
-            unseen += usize::from(r.unseen);
+        for r in self.search.corpus().rows().iter() {
+            unseen += usize::from(r.unseen());
             expiring += usize::from(
-                r.status == Status::New
-                    && r.direction == Some(Direction::Incoming)
-                    && r.expires.is_some_and(|at| at < deadline),
+                *r.status() == Status::New
+                    && r.direction() == Some(&Direction::Incoming)
+                    && r.expires().is_some_and(|at| at < deadline),
             );
         }
         self.tabs.unseen = unseen;

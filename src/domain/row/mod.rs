@@ -1,14 +1,19 @@
 //! The compact form of a referral that the list, the filter and the sort work on.
 //!
-//! The dashboard keeps one `ReferralRow` per referral in memory (100,000 of them must fit in a
-//! small budget) and reads the full [`Referral`] from the local store only when a detail is
-//! opened. Everything the list shows, sorts or filters on is here.
+//! The dashboard keeps one row per referral in memory, packed ([`PackedRows`]: a million of
+//! them in about 300 MB), and reads the full [`Referral`] from the local store only when a
+//! detail is opened. Everything the list shows, sorts or filters on is here. `ReferralRow` is
+//! the unpacked form rows travel in (store, backend events, tests).
 
 use chrono::{DateTime, Utc};
 
 use super::enums::*;
 use super::marketo::MarketoBadge;
 use super::referral::Referral;
+
+mod packed;
+
+pub use packed::{PackedRows, RowId, RowRef};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReferralRow {
