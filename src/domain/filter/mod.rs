@@ -116,7 +116,7 @@ pub use odata::odata_string_literal;
 pub use parse::parse;
 pub use text::byte_ranges;
 use text::{Needle, find_substring, utf32};
-pub(crate) use text::{Prepared, RowText, Sig, fold_ascii, fold_ascii_into};
+pub(crate) use text::{Prepared, RowText, Scratch, Sig, fold_ascii};
 
 /// The result of [`parse()`]: the filter made of every token that could be read, and one error per
 /// token that could not.
@@ -290,7 +290,7 @@ impl Filter {
         if !self.matches_terms(row) {
             return None;
         }
-        self.score_words(&RowText::of(row), matcher, &mut Vec::new(), true)
+        self.score_words(&RowText::of(row), matcher, &mut Scratch::default(), true)
     }
 
     /// True when the row satisfies every exact token (free words are not looked at).
@@ -306,7 +306,7 @@ impl Filter {
         &self,
         row: &RowText<'_>,
         matcher: &mut Matcher,
-        scratch: &mut Vec<char>,
+        scratch: &mut Scratch,
         best: bool,
     ) -> Option<u32> {
         for word in self.words.iter().filter(|w| w.negated) {

@@ -39,14 +39,18 @@ pub(crate) struct RowText<'a> {
 /// What the search index keeps per row to match words fast.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Prepared<'a> {
-    /// Name and customer as ASCII: as they are, or their [`fold_ascii`] copy.
-    pub primary: [&'a [u8]; 2],
-    /// The [`fold_ascii`] copy of the notes/contacts text when it is not ASCII.
-    pub folded_text: Option<&'a [u8]>,
-    /// Which of name, customer and text are not ASCII.
+    /// Which of name, customer and text are not ASCII (they are folded, see [`fold_ascii`],
+    /// when a word asks for them).
     pub non_ascii: [bool; 3],
     /// The row's [`Sig`].
     pub sig: &'a Sig,
+}
+
+/// Buffers a match reuses from row to row: decoded and folded text.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    chars: Vec<char>,
+    bytes: Vec<u8>,
 }
 
 impl<'a> RowText<'a> {
@@ -67,32 +71,33 @@ impl<'a> RowText<'a> {
     }
 
     /// The haystack of one field for a needle; `None` when the field cannot match it (an ASCII
-    /// field and a needle with other characters). Non-ASCII text is decoded into `scratch`.
+    /// field and a needle with other characters). Non-ASCII text is decoded, or for a
+    /// foldable needle folded, into `scratch`.
     fn haystack<'b>(
         &'b self,
         field: usize,
         needle: Needle,
-        scratch: &'b mut Vec<char>,
+        scratch: &'b mut Scratch,
     ) -> Option<Utf32Str<'b>> {
+        let text = self.field(field);
         let ascii_field = match self.prepared {
             Some(p) if needle == Needle::Foldable => {
-                // Name and customer come from the index's buffer: the row is not read.
-                let bytes = match field {
-                    NAME | CUSTOMER => p.primary[field],
-                    _ => p.folded_text.unwrap_or(self.row.search_text().as_bytes()),
-                };
-                return Some(Utf32Str::Ascii(bytes));
+                if !p.non_ascii[field] {
+                    return Some(Utf32Str::Ascii(text.as_bytes()));
+                }
+                scratch.bytes.clear();
+                fold_ascii_into(text, &mut scratch.bytes);
+                return Some(Utf32Str::Ascii(&scratch.bytes));
             }
             Some(p) => !p.non_ascii[field],
-            None => self.field(field).is_ascii(),
+            None => text.is_ascii(),
         };
-        let text = self.field(field);
         if ascii_field {
             return (needle != Needle::Other).then_some(Utf32Str::Ascii(text.as_bytes()));
         }
-        scratch.clear();
-        scratch.extend(text.chars());
-        Some(Utf32Str::Unicode(scratch))
+        scratch.chars.clear();
+        scratch.chars.extend(text.chars());
+        Some(Utf32Str::Unicode(&scratch.chars))
     }
 
     fn sig(&self) -> Option<&'a Sig> {
@@ -255,7 +260,7 @@ impl Word {
         &self,
         row: &RowText<'_>,
         matcher: &mut Matcher,
-        scratch: &mut Vec<char>,
+        scratch: &mut Scratch,
         best: bool,
     ) -> Option<u16> {
         let mut top: Option<u16> = None;

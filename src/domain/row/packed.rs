@@ -798,6 +798,16 @@ mod tests {
     }
 
     #[test]
+    fn a_record_is_112_bytes() {
+        // The figure the module docs, ARCHITECTURE.md and the README give.
+        assert_eq!(std::mem::size_of::<Fixed>(), 112);
+        assert!(
+            std::mem::size_of::<PackedRows>() <= 128,
+            "small enough to travel in events"
+        );
+    }
+
+    #[test]
     fn guids_compare_and_print_as_their_text() {
         let a = "0f8fad5b-d9cb-469f-a165-70867728950e";
         let b = "7c9e6679-7425-40de-944b-e07fc1f90ae7";

@@ -4,10 +4,12 @@
 //! visible copy keep their place.
 //!
 //! This runs after every search, on the search thread, over every hit (all rows for a one-letter
-//! query), so it reads no strings per hit: a row's engagement id, a GUID as Partner Center
-//! writes them, is 16 bytes in its packed record and its first 8 are the key ([`link_key`]);
-//! a search puts only its Microsoft copies' keys into a small table and a bitmap, and a hit
-//! whose key misses the bitmap (almost every hit) is not looked up at all. A hit found in the table is checked against the group's engagement id, so two
+//! query), so it reads no row for most hits: the corpus keeps a bitmap of the rows whose
+//! engagement has a Microsoft copy anywhere ([`linked_rows`], one bit per row, read in cache),
+//! and only those rows' keys are read. A key is the first 8 bytes of the engagement id, a GUID
+//! as Partner Center writes them, stored as 16 bytes in the packed record ([`link_key`]); a
+//! search puts its Microsoft copies' keys into a small table and a bitmap, and a hit whose key
+//! misses the bitmap is not looked up at all. A hit found in the table is checked against the group's engagement id, so two
 //! engagements whose keys collide are never grouped together (the second is left in place).
 
 use std::collections::HashMap;
@@ -30,9 +32,42 @@ pub fn link_key(row: RowRef<'_>) -> u64 {
 /// Bits of the bitmap that rules out hits of engagements without a visible copy.
 const BLOOM_BITS: usize = 1 << 20;
 
-/// `hits` (row indices in display order) with linked referrals together.
-pub fn group_linked(hits: &[u32], rows: &PackedRows) -> Vec<u32> {
-    group_by_key(hits, rows, |h| rows.get(h as usize).map_or(0, link_key))
+/// Bit `i` set: row `i`'s engagement key is that of some Microsoft copy among `rows` (so the
+/// row may be grouped; a collision only sets a bit that need not be set).
+pub fn linked_rows(rows: &PackedRows) -> Vec<u64> {
+    let copies: std::collections::HashSet<u64> = rows
+        .iter()
+        .filter(|r| r.microsoft())
+        .map(link_key)
+        .filter(|&k| k != 0)
+        .collect();
+    let mut bits = vec![0u64; rows.len().div_ceil(64)];
+    if copies.is_empty() {
+        return bits;
+    }
+    for (i, row) in rows.iter().enumerate() {
+        if copies.contains(&link_key(row)) {
+            bits[i / 64] |= 1 << (i % 64);
+        }
+    }
+    bits
+}
+
+/// `hits` (row indices in display order) with linked referrals together; `linked` is
+/// [`linked_rows`] of `rows`.
+pub fn group_linked(hits: &[u32], rows: &PackedRows, linked: &[u64]) -> Vec<u32> {
+    let may_link = |h: u32| {
+        linked
+            .get(h as usize / 64)
+            .is_some_and(|w| w & (1 << (h % 64)) != 0)
+    };
+    group_by_key(hits, rows, |h| {
+        if may_link(h) {
+            rows.get(h as usize).map_or(0, link_key)
+        } else {
+            0
+        }
+    })
 }
 
 /// [`group_linked`] with the key of each row given.
@@ -124,9 +159,17 @@ mod tests {
             row("e", "e1", false), // 4: another partner of e1
         ];
         let rows = PackedRows::new(rows);
-        assert_eq!(group_linked(&[0, 1, 2, 3, 4], &rows), vec![2, 4, 0, 1, 3]);
+        let linked = linked_rows(&rows);
+        assert_eq!(linked, vec![0b10101], "the copy and its two partners");
+        assert_eq!(
+            group_linked(&[0, 1, 2, 3, 4], &rows, &linked),
+            vec![2, 4, 0, 1, 3]
+        );
         // Without the copy among the hits nothing moves.
-        assert_eq!(group_linked(&[4, 1, 2, 3], &rows), vec![4, 1, 2, 3]);
+        assert_eq!(
+            group_linked(&[4, 1, 2, 3], &rows, &linked),
+            vec![4, 1, 2, 3]
+        );
     }
 
     #[test]
@@ -149,7 +192,10 @@ mod tests {
         let (a, b) = (rows.get(0).unwrap(), rows.get(1).unwrap());
         assert_eq!(link_key(a), link_key(b));
         assert_eq!(link_key(a), 0x9f46_cbd9_5bad_8f0f | 1);
-        assert_eq!(group_linked(&[0, 1], &rows), vec![1, 0]);
+        assert_eq!(
+            group_linked(&[0, 1], &rows, &linked_rows(&rows)),
+            vec![1, 0]
+        );
         assert_eq!(link_key(RowRef::from(&row("c", "", false))), 0);
     }
 }

@@ -171,6 +171,8 @@ impl<'a> Stop<'a> {
 pub struct Corpus {
     rows: PackedRows,
     texts: Texts,
+    /// The rows that may be grouped with a Microsoft copy (see [`linked::linked_rows`]).
+    linked: Vec<u64>,
     by_id: Vec<u32>,
     order: Vec<u32>,
     rank: Vec<u32>,
@@ -193,6 +195,7 @@ impl Corpus {
         let threads = thread::available_parallelism().map_or(1, |n| n.get().min(8));
         let mut corpus = Corpus {
             texts: Texts::new(&rows),
+            linked: linked::linked_rows(&rows),
             by_id: (0..rows.len() as u32).collect(),
             order: (0..rows.len() as u32).collect(),
             rank: Vec::new(),
@@ -302,7 +305,7 @@ impl Corpus {
         if stop.stopped() {
             return None;
         }
-        let hits = linked::group_linked(&hits, &self.rows);
+        let hits = linked::group_linked(&hits, &self.rows, &self.linked);
         Some(Found { hits, counts, scan })
     }
 
@@ -341,6 +344,7 @@ impl Corpus {
             self.order.push(i);
         }
         self.sort_by_id();
+        self.linked = linked::linked_rows(&self.rows);
         self.resort();
         true
     }
@@ -373,7 +377,7 @@ impl Corpus {
     /// Bytes this corpus holds besides the rows themselves (prepared texts, orders).
     pub fn heap_bytes(&self) -> usize {
         let u32s = self.by_id.capacity() + self.order.capacity() + self.rank.capacity();
-        u32s * 4 + self.texts.heap_bytes()
+        u32s * 4 + self.linked.capacity() * 8 + self.texts.heap_bytes()
     }
 
     /// Recomputes `order` and `rank` for the current sort (adaptive: cheap when nearly sorted).

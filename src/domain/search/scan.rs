@@ -8,7 +8,7 @@ use nucleo_matcher::Matcher;
 use super::grams::WordPairs;
 use super::texts::Texts;
 use super::{Corpus, StatusCounts, Stop};
-use crate::domain::filter::{Filter, RowText};
+use crate::domain::filter::{Filter, RowText, Scratch};
 use crate::domain::row::PackedRows;
 
 impl Corpus {
@@ -183,10 +183,9 @@ const STOP_EVERY: usize = 4096;
 impl Scanner<'_> {
     fn run(&self, candidates: Rows<'_>, matcher: &mut Matcher) -> Part {
         let mut part = Part::default();
-        let mut scratch = Vec::new();
-        let mut folded = Vec::new();
+        let mut scratch = Scratch::default();
         let mut visit = |i: u32| {
-            let Some(score) = self.score(i as usize, matcher, &mut scratch, &mut folded) else {
+            let Some(score) = self.score(i as usize, matcher, &mut scratch) else {
                 return;
             };
             if let Some(row) = self.rows.get(i as usize) {
@@ -223,13 +222,7 @@ impl Scanner<'_> {
         part
     }
 
-    fn score(
-        &self,
-        i: usize,
-        matcher: &mut Matcher,
-        scratch: &mut Vec<char>,
-        folded: &mut Vec<u8>,
-    ) -> Option<u32> {
+    fn score(&self, i: usize, matcher: &mut Matcher, scratch: &mut Scratch) -> Option<u32> {
         let row = self.rows.get(i)?;
         if !self.filter.matches_terms(row) {
             return None;
@@ -242,7 +235,7 @@ impl Scanner<'_> {
         }
         let text = RowText {
             row,
-            prepared: Some(self.texts.prepared(i, row, folded)),
+            prepared: Some(self.texts.prepared(i)),
         };
         self.filter
             .score_words(&text, matcher, scratch, self.by_score)

@@ -3,7 +3,7 @@
 //! are read from the packed rows; non-ASCII ones are folded to ASCII as a candidate is checked.
 
 use super::grams::Grams;
-use crate::domain::filter::{Prepared, Sig, fold_ascii, fold_ascii_into};
+use crate::domain::filter::{Prepared, Sig, fold_ascii};
 use crate::domain::row::{PackedRows, RowRef};
 
 /// Per row: its [`Sig`] and which fields are not ASCII; per block: its pairs.
@@ -51,38 +51,11 @@ impl Texts {
         &self.sigs[i]
     }
 
-    /// The texts of row `i` (which is `row`) as a match reads them; the non-ASCII ones are
-    /// folded into `folded`.
-    pub(super) fn prepared<'s>(
-        &'s self,
-        i: usize,
-        row: RowRef<'s>,
-        folded: &'s mut Vec<u8>,
-    ) -> Prepared<'s> {
+    /// What a match needs to know of row `i` (see [`Prepared`]).
+    pub(super) fn prepared(&self, i: usize) -> Prepared<'_> {
         let bits = self.non_ascii[i];
-        let non_ascii = [0, 1, 2].map(|k| bits & (1 << k) != 0);
-        let fields = [row.name(), row.customer(), row.search_text()];
-        folded.clear();
-        let mut ends = [0usize; 3];
-        for k in 0..3 {
-            if non_ascii[k] {
-                fold_ascii_into(fields[k], folded);
-            }
-            ends[k] = folded.len();
-        }
-        let folded: &'s [u8] = folded;
-        let pick = |k: usize| -> &'s [u8] {
-            if non_ascii[k] {
-                let start = if k == 0 { 0 } else { ends[k - 1] };
-                &folded[start..ends[k]]
-            } else {
-                fields[k].as_bytes()
-            }
-        };
         Prepared {
-            primary: [pick(0), pick(1)],
-            folded_text: non_ascii[2].then(|| pick(2)),
-            non_ascii,
+            non_ascii: [0, 1, 2].map(|k| bits & (1 << k) != 0),
             sig: &self.sigs[i],
         }
     }
