@@ -94,6 +94,13 @@ impl Pages {
         serde_json::from_str(&payload).map_err(|_| bad())
     }
 
+    /// True when snapshot `id` is still kept (without marking it used).
+    pub(super) fn has(&self, id: u64) -> bool {
+        self.snapshots
+            .get(&id)
+            .is_some_and(|s| s.last_used.elapsed() <= SNAPSHOT_IDLE)
+    }
+
     pub(super) fn get(&mut self, id: u64) -> Option<Arc<Vec<u32>>> {
         let snap = self.snapshots.get_mut(&id)?;
         if snap.last_used.elapsed() > SNAPSHOT_IDLE {

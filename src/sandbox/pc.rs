@@ -197,7 +197,14 @@ async fn list(
     } else {
         api_base.clone()
     };
-    let body = s.write().list(q.as_deref(), &api_base, &next_base)?;
+    // Finding the referrals may take long (a nested filter over a million); it runs on a
+    // blocking thread under the shared lock, so other requests are served meanwhile.
+    let body = tokio::task::spawn_blocking(move || {
+        let plan = s.read().plan_list(q.as_deref())?;
+        s.write().finish_list(plan, &api_base, &next_base)
+    })
+    .await
+    .map_err(|_| ApiError::server(StatusCode::INTERNAL_SERVER_ERROR, None))??;
     Ok(Json(body).into_response())
 }
 

@@ -25,6 +25,10 @@
 //!   hash (SipHash; tamper-evident, not secret). A request with `$skiptoken` takes no other
 //!   options; a token that was altered, or comes from another sandbox run, is 400.
 //! - Default order: `createdDateTime desc`; ties are broken by `id` so pages never overlap.
+//! - Finding the matches reads only (a shared lock, on a blocking thread); only taking the
+//!   snapshot and rendering the page is exclusive. A slow query (a nested filter over a million
+//!   referrals builds each of them) so never holds up other requests, as it would not on the
+//!   service.
 //! - `$select` names top-level fields; `id` is always included. Unknown names are 400, as are
 //!   unknown properties in `$filter`, unknown `$` options and repeated options. Options are
 //!   matched case-insensitively; parameters without `$` are ignored.
@@ -111,6 +115,15 @@ impl Referrals {
         api_base: &str,
         next_base: &str,
     ) -> Result<Value, ApiError> {
+        let plan = self.plan_list(raw_query)?;
+        self.finish_list(plan, api_base, next_base)
+    }
+
+    /// The part of [`Referrals::list`] that reads only: the query checked and, unless a kept
+    /// snapshot answers it, the matching referrals found (the slow part: a nested filter over a
+    /// million referrals builds each of them). The server runs it under a shared lock on a
+    /// blocking thread, so other requests go on meanwhile.
+    pub fn plan_list(&self, raw_query: Option<&str>) -> Result<ListPlan, ApiError> {
         let options = parse_options(raw_query.unwrap_or(""))?;
         let (query, offset, snapshot) = match options.get("$skiptoken") {
             Some(token) => {
@@ -130,14 +143,45 @@ impl Referrals {
         };
         let filter = parse_filter(query.filter.as_deref())?;
         let order = parse_orderby(query.orderby.as_deref())?;
-        let ids = match snapshot.and_then(|id| self.pages.get(id).map(|ids| (id, ids))) {
-            Some(found) => found,
-            None => {
+        let kept = snapshot.filter(|&id| self.pages.has(id));
+        let ids = match kept {
+            Some(_) => None,
+            None => Some(Arc::new(self.matching(filter.as_ref(), &order))),
+        };
+        Ok(ListPlan {
+            query,
+            offset,
+            snapshot: kept,
+            ids,
+        })
+    }
+
+    /// The rest of [`Referrals::list`], under the exclusive lock: the snapshot kept or taken,
+    /// the page rendered.
+    pub fn finish_list(
+        &mut self,
+        plan: ListPlan,
+        api_base: &str,
+        next_base: &str,
+    ) -> Result<Value, ApiError> {
+        let ListPlan {
+            query,
+            offset,
+            snapshot,
+            ids,
+        } = plan;
+        let kept = snapshot.and_then(|id| self.pages.get(id).map(|ids| (id, ids)));
+        let (snapshot_id, ids) = match (kept, ids) {
+            (Some(found), _) => found,
+            (None, Some(ids)) => (self.pages.put(ids.clone()), ids),
+            // The snapshot went between the two steps (rare): find the referrals now.
+            (None, None) => {
+                let filter = parse_filter(query.filter.as_deref())?;
+                let order = parse_orderby(query.orderby.as_deref())?;
                 let ids = Arc::new(self.matching(filter.as_ref(), &order));
                 (self.pages.put(ids.clone()), ids)
             }
         };
-        let (snapshot_id, ids) = ids;
         let stop = query.stop.map_or(ids.len(), |s| s.min(ids.len()));
         let end = (offset + PAGE_SIZE).min(stop);
         let start = offset.min(end);
@@ -199,6 +243,16 @@ impl Referrals {
         });
         ids
     }
+}
+
+/// A list request worked out by [`Referrals::plan_list`], for [`Referrals::finish_list`].
+pub struct ListPlan {
+    query: Query,
+    offset: usize,
+    /// The kept snapshot a `$skiptoken` names.
+    snapshot: Option<u64>,
+    /// The matching referrals, when no snapshot answers.
+    ids: Option<Arc<Vec<u32>>>,
 }
 
 #[derive(Debug, Clone, Copy)]
