@@ -64,6 +64,8 @@ fn run(label: &str, rows: Vec<ReferralRow>, query: &str) {
         rows: rows.into(),
         complete: true,
     }));
+    // The rows are indexed on a thread of their own; wait for them.
+    app.list.settle_search();
     let index_ms = t.elapsed().as_secs_f64() * 1e3;
     let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
     terminal.draw(|f| app.draw(f)).expect("draw");

@@ -9,32 +9,27 @@ use refdeck::domain::marketo::MarketoBadge;
 use refdeck::domain::row::{PackedRows, RowRef};
 use refdeck::domain::{ReferralRow, ReferralType, Status, Substatus};
 
+/// `n` written as a GUID, in lower or upper case.
+fn guid(n: u128, upper: bool) -> String {
+    let h = if upper {
+        format!("{n:032X}")
+    } else {
+        format!("{n:032x}")
+    };
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
 fn id() -> impl Strategy<Value = String> {
     prop_oneof![
-        // Canonical GUIDs, stored as bytes.
-        any::<u128>().prop_map(|n| {
-            let h = format!("{n:032x}");
-            format!(
-                "{}-{}-{}-{}-{}",
-                &h[..8],
-                &h[8..12],
-                &h[12..16],
-                &h[16..20],
-                &h[20..]
-            )
-        }),
-        // Upper case and near-GUIDs stay text.
-        any::<u128>().prop_map(|n| {
-            let h = format!("{n:032X}");
-            format!(
-                "{}-{}-{}-{}-{}",
-                &h[..8],
-                &h[8..12],
-                &h[12..16],
-                &h[16..20],
-                &h[20..]
-            )
-        }),
+        // Canonical GUIDs are stored as bytes; upper case ones and near-GUIDs stay text.
+        any::<(u128, bool)>().prop_map(|(n, upper)| guid(n, upper)),
         "[0-9a-f-]{30,40}",
         ".{0,12}",
     ]

@@ -13,6 +13,11 @@
 //! - Rows change on the UI thread (a refresh, a save, Marketo badges): the running scans are
 //!   stopped, the worker lets go of the corpus (so it is changed in place, not copied), and the
 //!   current query is searched again.
+//! - Replacing every row ([`LiveSearch::set_rows`], the cache load: seconds of indexing for a
+//!   million rows) is done off the UI thread too, on a thread of its own: it builds the new
+//!   corpus and searches the latest query in it, and the two are swapped in together when
+//!   [`LiveSearch::poll`] takes them. Until then the old rows stay and searches go on in them;
+//!   changes that arrive meanwhile are made to both.
 //! - [`LiveSearch::set_view_filters`] asks for the number of rows each of some extra filters
 //!   keeps over all rows (live counts of saved views); the worker recounts them whenever rows
 //!   change and [`LiveSearch::view_counts`] has the latest counts.
@@ -54,11 +59,24 @@ pub struct LiveSearch {
     asked: Option<Instant>,
     view_filters: Vec<Filter>,
     view_counts: Option<Vec<usize>>,
+    /// The generation of the rows being indexed by the worker, and the changes made since to
+    /// be made to them too.
+    indexing: Option<u64>,
+    pending: Vec<Pending>,
+    /// Bumped whenever every row is replaced.
+    rows_version: u64,
     /// The last generation handed out, and the last one sent to the worker.
     next: u64,
     sent: u64,
     shared: Arc<Shared>,
     mode: Mode,
+}
+
+/// A change made while new rows are indexed.
+enum Pending {
+    Upsert(Vec<ReferralRow>),
+    Marketo(Vec<(String, MarketoBadge)>),
+    Sort(Option<SortSpec>),
 }
 
 enum Mode {
@@ -70,7 +88,12 @@ enum Mode {
 struct Worker {
     jobs: Option<Sender<Job>>,
     answers: Receiver<Answer>,
+    /// For the indexing threads' answers.
+    outbox: Sender<Answer>,
+    wake: Arc<dyn Fn() + Send + Sync>,
     thread: Option<JoinHandle<()>>,
+    /// The thread indexing rows given to `set_rows`, if any.
+    indexer: Option<JoinHandle<()>>,
 }
 
 /// What the UI thread and the worker share.
@@ -109,6 +132,12 @@ impl Job {
 }
 
 enum Answer {
+    Indexed {
+        generation: u64,
+        corpus: Box<Corpus>,
+        filter: Filter,
+        found: Arc<Found>,
+    },
     Search {
         generation: u64,
         filter: Filter,
@@ -197,6 +226,9 @@ impl LiveSearch {
             asked: None,
             view_filters: Vec::new(),
             view_counts: None,
+            indexing: None,
+            pending: Vec::new(),
+            rows_version: 0,
             next: 0,
             sent: 0,
             shared: Arc::new(Shared::default()),
@@ -211,7 +243,8 @@ impl LiveSearch {
     ///
     /// # Errors
     /// When the thread cannot be started (the searches stay on the calling thread).
-    pub fn start_worker(&mut self, wake: impl Fn() + Send + 'static) -> std::io::Result<()> {
+    pub fn start_worker(&mut self, wake: impl Fn() + Send + Sync + 'static) -> std::io::Result<()> {
+        let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(wake);
         let Mode::Inline(engine) = &self.mode else {
             return Ok(());
         };
@@ -228,6 +261,8 @@ impl LiveSearch {
         let (jobs, inbox) = mpsc::channel::<Job>();
         let (outbox, answers) = mpsc::channel();
         let shared = self.shared.clone();
+        let index_outbox = outbox.clone();
+        let index_wake = wake.clone();
         let thread = thread::Builder::new()
             .name("search".into())
             .spawn(move || {
@@ -259,7 +294,10 @@ impl LiveSearch {
         self.mode = Mode::Worker(Worker {
             jobs: Some(jobs),
             answers,
+            outbox: index_outbox,
+            wake: index_wake,
             thread: Some(thread),
+            indexer: None,
         });
         Ok(())
     }
@@ -311,29 +349,86 @@ impl LiveSearch {
     /// Changes the sort; the hits are put in the new order.
     pub fn set_sort(&mut self, sort: Option<SortSpec>) {
         if self.corpus.sort() != sort && self.corpus_mut().set_sort(sort) {
+            if self.indexing.is_some() {
+                self.pending.push(Pending::Sort(sort));
+            }
             self.order += 1;
             self.research();
         }
     }
 
-    /// Replaces every row (keeping the sort and the query) and waits for the query's answer:
-    /// the row indices of the previous result mean nothing in the new rows.
+    /// Replaces every row (keeping the sort and the query). With a worker the rows are indexed
+    /// there and swapped in by [`LiveSearch::poll`] with the query's answer in them (the old
+    /// rows stay until then, see [`LiveSearch::is_indexing`]); without one, at once.
     pub fn set_rows(&mut self, rows: impl Into<PackedRows>) {
+        let rows = rows.into();
         let sort = self.corpus.sort();
+        let generation = self.next_generation();
+        let filter = self.filter.clone();
+        let rows = match &mut self.mode {
+            Mode::Worker(worker) => {
+                let (outbox, wake) = (worker.outbox.clone(), worker.wake.clone());
+                // Shared so that the rows come back if the thread cannot start.
+                let slot = Arc::new(Mutex::new(Some(rows)));
+                let work = {
+                    let slot = slot.clone();
+                    move || {
+                        let rows = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+                        let Some(rows) = rows else { return };
+                        let (corpus, found) = index(rows, sort, &filter);
+                        let answer = Answer::Indexed {
+                            generation,
+                            corpus: Box::new(corpus),
+                            filter,
+                            found,
+                        };
+                        if outbox.send(answer).is_ok() {
+                            wake();
+                        }
+                    }
+                };
+                match thread::Builder::new().name("index".into()).spawn(work) {
+                    Ok(handle) => {
+                        worker.indexer = Some(handle);
+                        self.indexing = Some(generation);
+                        self.pending.clear();
+                        return;
+                    }
+                    // No thread: index here.
+                    Err(_) => slot.lock().unwrap_or_else(PoisonError::into_inner).take(),
+                }
+            }
+            Mode::Inline(_) => Some(rows),
+        };
+        let Some(rows) = rows else { return };
         let mut corpus = Corpus::new(rows);
         corpus.set_sort(sort);
         self.quiesce();
         self.corpus = Arc::new(corpus);
+        self.rows_version += 1;
         self.content += 1;
         self.research();
         self.recount();
         self.settle();
     }
 
+    /// True while rows given to [`LiveSearch::set_rows`] are being indexed by the worker.
+    pub fn is_indexing(&self) -> bool {
+        self.indexing.is_some()
+    }
+
+    /// Bumped whenever every row was replaced (for owners that keep totals of the rows).
+    pub fn rows_version(&self) -> u64 {
+        self.rows_version
+    }
+
     /// Inserts or replaces rows by id (see [`Corpus::upsert`]).
     pub fn upsert(&mut self, rows: Vec<ReferralRow>) {
         if rows.is_empty() {
             return;
+        }
+        if self.indexing.is_some() {
+            self.pending.push(Pending::Upsert(rows.clone()));
         }
         self.corpus_mut().upsert(rows);
         self.content += 1;
@@ -346,6 +441,11 @@ impl LiveSearch {
         &mut self,
         badges: impl IntoIterator<Item = (&'a str, MarketoBadge)>,
     ) -> usize {
+        let badges: Vec<(&str, MarketoBadge)> = badges.into_iter().collect();
+        if self.indexing.is_some() {
+            let owned = badges.iter().map(|&(id, b)| (id.to_string(), b)).collect();
+            self.pending.push(Pending::Marketo(owned));
+        }
         let (found, changed) = self.corpus_mut().set_marketo_many(badges);
         if changed {
             // Hits of filters on the badge change; the worker's last answer may be of such a
@@ -388,17 +488,68 @@ impl LiveSearch {
         changed
     }
 
-    /// Waits until the worker has answered every request so far, then takes the answers
-    /// (for tests and benchmarks; returns at once without a worker).
+    /// Waits until the worker has answered every request so far (and rows given to
+    /// [`LiveSearch::set_rows`] are indexed), then takes the answers (for tests and
+    /// benchmarks; returns at once without a worker).
     pub fn settle(&mut self) -> bool {
+        let mut changed = false;
+        while self.indexing.is_some() {
+            let Mode::Worker(worker) = &self.mode else {
+                break;
+            };
+            match worker.answers.recv_timeout(Duration::from_millis(50)) {
+                Ok(answer) => changed |= self.take(answer),
+                Err(_) if worker.indexer.as_ref().is_none_or(|t| t.is_finished()) => {
+                    // The indexing thread ended without an answer (it panicked): the new rows
+                    // are lost; keep the old ones.
+                    if worker.answers.try_recv().is_err() {
+                        self.indexing = None;
+                    }
+                }
+                Err(_) => {}
+            }
+        }
         self.wait_idle();
-        self.poll()
+        changed | self.poll()
     }
 
     // -----------------------------------------------------------------------------------------
 
     fn take(&mut self, answer: Answer) -> bool {
         match answer {
+            Answer::Indexed {
+                generation,
+                corpus,
+                filter,
+                found,
+            } if Some(generation) == self.indexing => {
+                self.indexing = None;
+                self.quiesce();
+                self.corpus = Arc::from(corpus);
+                self.rows_version += 1;
+                self.content += 1;
+                self.shown_filter = filter;
+                self.shown = found;
+                self.shown_generation = generation;
+                // Changes made to the old rows meanwhile, made to the new ones.
+                for change in std::mem::take(&mut self.pending) {
+                    let corpus = self.corpus_mut();
+                    match change {
+                        Pending::Upsert(rows) => {
+                            corpus.upsert(rows);
+                        }
+                        Pending::Marketo(badges) => {
+                            corpus.set_marketo_many(badges.iter().map(|(id, b)| (id.as_str(), *b)));
+                        }
+                        Pending::Sort(sort) => {
+                            corpus.set_sort(sort);
+                        }
+                    }
+                }
+                self.research();
+                self.recount();
+                true
+            }
             Answer::Search {
                 generation,
                 filter,
@@ -515,6 +666,17 @@ impl LiveSearch {
                 .0;
         }
     }
+}
+
+/// A corpus of `rows` in `sort`, and what `filter` finds in it.
+fn index(rows: PackedRows, sort: Option<SortSpec>, filter: &Filter) -> (Corpus, Arc<Found>) {
+    let mut corpus = Corpus::new(rows);
+    corpus.set_sort(sort);
+    let mut matchers = corpus.matchers();
+    let found = corpus
+        .search(filter, None, &mut matchers, Stop::never())
+        .unwrap_or_default();
+    (corpus, Arc::new(found))
 }
 
 impl Drop for LiveSearch {

@@ -124,7 +124,8 @@ fn changed_rows_and_sorts_are_searched_again() {
     live.settle();
     assert_eq!(live.hits(), sync_hits(changed.clone(), sort, "contoso"));
     live.set_rows(rows(50));
-    // A new set of rows is answered before `set_rows` returns.
+    // New rows come with the latest query's answer in them.
+    live.settle();
     assert_eq!(live.hits(), sync_hits(rows(50), sort, "contoso"));
     assert_eq!(
         live.set_marketo_many([("id00003", MarketoBadge::Missing)]),
@@ -144,6 +145,7 @@ fn rows_can_change_right_after_the_worker_starts() {
     assert_eq!(first.hits().len(), 20);
     let (mut second, _) = live(rows(10));
     second.set_rows(rows(30));
+    second.settle();
     assert_eq!(second.hits().len(), 30);
 }
 
@@ -193,4 +195,49 @@ fn a_stale_scan_stops() {
             .search(&filter("deal"), None, &mut matchers, current)
             .is_some()
     );
+}
+
+#[test]
+fn new_rows_are_indexed_off_the_calling_thread_and_changes_meanwhile_reach_them() {
+    let (mut live, _) = live(rows(30));
+    live.set_filter(&filter("contoso"));
+    live.settle();
+    let version = live.rows_version();
+    let mut more = rows(3000);
+    more[0].name = "renamed on the server".into();
+    live.set_rows(more.clone());
+    // Nothing is swapped before `poll`: the old rows and their result stay on screen.
+    assert!(live.is_indexing());
+    assert_eq!(live.corpus().len(), 30);
+    assert_eq!(live.rows_version(), version);
+    // A save arrives while the new rows are indexed: it shows at once and is not lost when
+    // they arrive.
+    let mut saved = more[5].clone();
+    saved.name = "saved meanwhile".into();
+    live.upsert(vec![saved.clone()]);
+    let old = live.corpus().index_of(&saved.id).unwrap();
+    assert_eq!(live.corpus().row(old).unwrap().name(), "saved meanwhile");
+    live.set_sort(Some(SortSpec {
+        column: super::Column::Name,
+        descending: false,
+    }));
+    live.settle();
+    assert!(!live.is_indexing());
+    assert_eq!(live.rows_version(), version + 1);
+    assert_eq!(live.corpus().len(), 3000);
+    let i = live.corpus().index_of(&saved.id).unwrap();
+    assert_eq!(live.corpus().row(i).unwrap().name(), "saved meanwhile");
+    assert_eq!(
+        live.corpus().row(0).unwrap().name(),
+        "renamed on the server"
+    );
+    // The hits are those of the new rows, in the sort chosen meanwhile.
+    let mut expected = more;
+    expected[5] = saved;
+    let sort = Some(SortSpec {
+        column: super::Column::Name,
+        descending: false,
+    });
+    assert_eq!(live.hits(), sync_hits(expected, sort, "contoso"));
+    assert_eq!(live.shown_filter(), &filter("contoso"));
 }

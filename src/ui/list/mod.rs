@@ -302,25 +302,41 @@ impl ListPane {
     ///
     /// # Errors
     /// When the thread cannot be started (searches stay on the calling thread).
-    pub fn start_search_worker(&mut self, wake: impl Fn() + Send + 'static) -> std::io::Result<()> {
+    pub fn start_search_worker(
+        &mut self,
+        wake: impl Fn() + Send + Sync + 'static,
+    ) -> std::io::Result<()> {
         self.search.start_worker(wake)
     }
 
     /// Takes the search worker's answers; true when the list changed.
     pub fn poll_search(&mut self) -> bool {
         let keep = self.selected_id();
+        let rows = self.search.rows_version();
         if !self.search.poll() {
             return false;
         }
+        self.after_rows_swapped(rows);
         let counts = self.take_view_counts();
         self.sync_display(keep.as_deref()) || counts
+    }
+
+    /// Recounts what the list keeps of all rows when the search swapped in new rows since
+    /// `rows` (its rows version then).
+    fn after_rows_swapped(&mut self, rows: u64) {
+        if self.search.rows_version() != rows {
+            self.recount();
+            self.recount_views();
+        }
     }
 
     /// Waits until the search worker answered everything asked so far and shows the answer
     /// (tests and benchmarks).
     pub fn settle_search(&mut self) {
         let keep = self.selected_id();
+        let rows = self.search.rows_version();
         self.search.settle();
+        self.after_rows_swapped(rows);
         self.take_view_counts();
         self.sync_display(keep.as_deref());
     }
@@ -402,7 +418,7 @@ impl ListPane {
         if t.other > 0 {
             spans.push(Span::styled(format!(" · other {}", t.other), cx.theme.dim));
         }
-        if !self.complete && !self.is_empty() {
+        if (!self.complete || self.search.is_indexing()) && !self.is_empty() {
             spans.push(Span::styled(" (loading…)", cx.theme.dim));
         }
         spans.push(Span::raw("   "));
@@ -628,7 +644,7 @@ impl Pane for ListPane {
         let inner = block.inner(area);
         frame.render_widget(block, area);
         if self.is_empty() {
-            let msg = if self.complete {
+            let msg = if self.complete && !self.search.is_indexing() {
                 "No referrals yet. R refreshes, n creates one."
             } else {
                 "loading referrals…"
