@@ -105,6 +105,7 @@ fn run(label: &str, rows: Vec<ReferralRow>, query: &str) {
 }
 
 fn main() {
+    refdeck::memory::cap_malloc_arenas();
     let usage = "usage: bench_filter N QUERY [--load]   (e.g. bench_filter 100000 \"status:new contoso\" --load)";
     let args: Vec<String> = std::env::args().skip(1).collect();
     let load = args.iter().any(|a| a == "--load");

@@ -13,6 +13,7 @@ pub mod config;
 pub mod doctor;
 pub mod domain;
 pub mod keys;
+pub mod memory;
 pub mod protocol;
 pub mod sandbox;
 pub mod script;

@@ -207,6 +207,7 @@ struct SandboxArgs {
 }
 
 fn main() -> ExitCode {
+    refdeck::memory::cap_malloc_arenas();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -5,14 +5,14 @@
 //!
 //! This runs after every search, on the search thread, over every hit (all rows for a one-letter
 //! query), so it reads no row for most hits: the corpus keeps a bitmap of the rows whose
-//! engagement has a Microsoft copy anywhere ([`linked_rows`], one bit per row, read in cache),
+//! engagement has a Microsoft copy anywhere ([`Linked`], one bit per row, read in cache),
 //! and only those rows' keys are read. A key is the first 8 bytes of the engagement id, a GUID
 //! as Partner Center writes them, stored as 16 bytes in the packed record ([`link_key`]); a
 //! search puts its Microsoft copies' keys into a small table and a bitmap, and a hit whose key
 //! misses the bitmap is not looked up at all. A hit found in the table is checked against the group's engagement id, so two
 //! engagements whose keys collide are never grouped together (the second is left in place).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::domain::row::{PackedRows, RowId, RowRef};
 
@@ -32,29 +32,64 @@ pub fn link_key(row: RowRef<'_>) -> u64 {
 /// Bits of the bitmap that rules out hits of engagements without a visible copy.
 const BLOOM_BITS: usize = 1 << 20;
 
-/// Bit `i` set: row `i`'s engagement key is that of some Microsoft copy among `rows` (so the
-/// row may be grouped; a collision only sets a bit that need not be set).
-pub fn linked_rows(rows: &PackedRows) -> Vec<u64> {
-    let copies: std::collections::HashSet<u64> = rows
-        .iter()
-        .filter(|r| r.microsoft())
-        .map(link_key)
-        .filter(|&k| k != 0)
-        .collect();
-    let mut bits = vec![0u64; rows.len().div_ceil(64)];
-    if copies.is_empty() {
-        return bits;
+/// Which rows may be grouped with a Microsoft copy: bit `i` is set when row `i`'s engagement
+/// key is that of some copy among the rows (a collision only sets a bit that need not be set).
+#[derive(Clone, Default)]
+pub struct Linked {
+    pub bits: Vec<u64>,
+    /// The keys of the Microsoft copies.
+    copies: HashSet<u64>,
+}
+
+impl Linked {
+    /// Works it out for every row.
+    pub fn of(rows: &PackedRows) -> Linked {
+        let copies: HashSet<u64> = rows
+            .iter()
+            .filter(|r| r.microsoft())
+            .map(link_key)
+            .filter(|&k| k != 0)
+            .collect();
+        let mut linked = Linked {
+            bits: vec![0u64; rows.len().div_ceil(64)],
+            copies,
+        };
+        if !linked.copies.is_empty() {
+            for (i, row) in rows.iter().enumerate() {
+                linked.set(i, row);
+            }
+        }
+        linked
     }
-    for (i, row) in rows.iter().enumerate() {
-        if copies.contains(&link_key(row)) {
-            bits[i / 64] |= 1 << (i % 64);
+
+    /// Updates the bits of rows that changed or were added, none of them a Microsoft copy
+    /// before or after (else work it out afresh with [`Linked::of`]).
+    pub fn update(&mut self, rows: &PackedRows, changed: &[u32]) {
+        self.bits.resize(rows.len().div_ceil(64), 0);
+        for &i in changed {
+            if let Some(row) = rows.get(i as usize) {
+                self.set(i as usize, row);
+            }
         }
     }
-    bits
+
+    fn set(&mut self, i: usize, row: RowRef<'_>) {
+        let (word, bit) = (i / 64, 1u64 << (i % 64));
+        if self.copies.contains(&link_key(row)) {
+            self.bits[word] |= bit;
+        } else {
+            self.bits[word] &= !bit;
+        }
+    }
+
+    /// The bytes it holds.
+    pub fn heap_bytes(&self) -> usize {
+        self.bits.capacity() * 8 + self.copies.capacity() * 16
+    }
 }
 
 /// `hits` (row indices in display order) with linked referrals together; `linked` is
-/// [`linked_rows`] of `rows`.
+/// [`Linked::bits`] of `rows`.
 pub fn group_linked(hits: &[u32], rows: &PackedRows, linked: &[u64]) -> Vec<u32> {
     let may_link = |h: u32| {
         linked
@@ -159,7 +194,7 @@ mod tests {
             row("e", "e1", false), // 4: another partner of e1
         ];
         let rows = PackedRows::new(rows);
-        let linked = linked_rows(&rows);
+        let linked = Linked::of(&rows).bits;
         assert_eq!(linked, vec![0b10101], "the copy and its two partners");
         assert_eq!(
             group_linked(&[0, 1, 2, 3, 4], &rows, &linked),
@@ -193,7 +228,7 @@ mod tests {
         assert_eq!(link_key(a), link_key(b));
         assert_eq!(link_key(a), 0x9f46_cbd9_5bad_8f0f | 1);
         assert_eq!(
-            group_linked(&[0, 1], &rows, &linked_rows(&rows)),
+            group_linked(&[0, 1], &rows, &Linked::of(&rows).bits),
             vec![1, 0]
         );
         assert_eq!(link_key(RowRef::from(&row("c", "", false))), 0);

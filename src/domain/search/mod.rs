@@ -171,8 +171,8 @@ impl<'a> Stop<'a> {
 pub struct Corpus {
     rows: PackedRows,
     texts: Texts,
-    /// The rows that may be grouped with a Microsoft copy (see [`linked::linked_rows`]).
-    linked: Vec<u64>,
+    /// The rows that may be grouped with a Microsoft copy.
+    linked: linked::Linked,
     by_id: Vec<u32>,
     order: Vec<u32>,
     rank: Vec<u32>,
@@ -195,7 +195,7 @@ impl Corpus {
         let threads = thread::available_parallelism().map_or(1, |n| n.get().min(8));
         let mut corpus = Corpus {
             texts: Texts::new(&rows),
-            linked: linked::linked_rows(&rows),
+            linked: linked::Linked::of(&rows),
             by_id: (0..rows.len() as u32).collect(),
             order: (0..rows.len() as u32).collect(),
             rank: Vec::new(),
@@ -305,7 +305,7 @@ impl Corpus {
         if stop.stopped() {
             return None;
         }
-        let hits = linked::group_linked(&hits, &self.rows, &self.linked);
+        let hits = linked::group_linked(&hits, &self.rows, &self.linked.bits);
         Some(Found { hits, counts, scan })
     }
 
@@ -314,13 +314,18 @@ impl Corpus {
     /// of equal ids wins. False when `rows` was empty.
     pub fn upsert(&mut self, rows: impl IntoIterator<Item = ReferralRow>) -> bool {
         let mut fresh: Vec<ReferralRow> = Vec::new();
+        let mut changed: Vec<u32> = Vec::new();
+        let mut copies_changed = false;
         let mut any = false;
         for row in rows {
             any = true;
             match self.index_of(&row.id) {
                 Some(i) => {
+                    let was_copy = self.rows.get(i).is_some_and(|r| r.microsoft());
+                    copies_changed |= row.microsoft || was_copy;
                     self.texts.set(i, RowRef::from(&row));
                     self.rows.set(i, row);
+                    changed.push(i as u32);
                 }
                 None => fresh.push(row),
             }
@@ -336,17 +341,54 @@ impl Corpus {
             u32::try_from(self.rows.len() + fresh.len()).is_ok(),
             "a search index holds at most u32::MAX rows"
         );
+        let first_fresh = self.rows.len() as u32;
         for row in fresh {
-            let i = self.rows.len() as u32;
+            copies_changed |= row.microsoft;
             self.texts.push(RowRef::from(&row));
             self.rows.push(row);
-            self.by_id.push(i);
-            self.order.push(i);
         }
-        self.sort_by_id();
-        self.linked = linked::linked_rows(&self.rows);
-        self.resort();
+        let fresh: Vec<u32> = (first_fresh..self.rows.len() as u32).collect();
+        // `fresh` is in id order (sorted above) and holds no id of the other rows.
+        let rows = &self.rows;
+        let id = |i: u32| rows.get(i as usize).expect("row index").id();
+        self.by_id = merge_at(&self.by_id, &fresh, |&j, &f| id(j) < id(f));
+        changed.extend(fresh);
+        if copies_changed {
+            self.linked = linked::Linked::of(&self.rows);
+        } else {
+            self.linked.update(&self.rows, &changed);
+        }
+        self.reorder(changed);
         true
+    }
+
+    /// Puts rows whose sort values changed (or new rows, not in `order` yet) back in order:
+    /// the others keep their order, each of these is placed by binary search. A few changes
+    /// among a million rows cost a copy of the order, not a sort; many are sorted afresh.
+    fn reorder(&mut self, mut moved: Vec<u32>) {
+        moved.sort_unstable();
+        moved.dedup();
+        if moved.len() > self.rows.len() / 8 {
+            self.order = (0..self.rows.len() as u32).collect();
+            self.resort();
+            return;
+        }
+        let spec = self.sort.unwrap_or(SortSpec::DEFAULT);
+        let rows = &self.rows;
+        let row = |i: u32| rows.get(i as usize).expect("row index");
+        let cmp = |a: u32, b: u32| compare_rows(row(a), row(b), spec).then(a.cmp(&b));
+        let rest: Vec<u32> = self
+            .order
+            .iter()
+            .copied()
+            .filter(|i| moved.binary_search(i).is_err())
+            .collect();
+        moved.sort_by(|&a, &b| cmp(a, b));
+        self.order = merge_at(&rest, &moved, |&r, &m| cmp(r, m).is_lt());
+        self.rank.resize(self.order.len(), 0);
+        for (pos, &i) in self.order.iter().enumerate() {
+            self.rank[i as usize] = pos as u32;
+        }
     }
 
     /// Sets many Marketo badges at once (one re-sort at most); returns how many rows were
@@ -357,14 +399,19 @@ impl Corpus {
     ) -> (usize, bool) {
         let mut found = 0;
         let mut changed = false;
+        let mut badges_set = Vec::new();
         for (id, badge) in badges {
             if let Some(i) = self.index_of(id) {
                 found += 1;
-                changed |= self.rows.set_marketo(i, badge);
+                if self.rows.set_marketo(i, badge) {
+                    changed = true;
+                    badges_set.push(i as u32);
+                }
             }
         }
         if changed && self.sorts_by_marketo() {
-            self.resort();
+            let moved = badges_set;
+            self.reorder(moved);
         }
         (found, changed)
     }
@@ -377,46 +424,113 @@ impl Corpus {
     /// Bytes this corpus holds besides the rows themselves (prepared texts, orders).
     pub fn heap_bytes(&self) -> usize {
         let u32s = self.by_id.capacity() + self.order.capacity() + self.rank.capacity();
-        u32s * 4 + self.linked.capacity() * 8 + self.texts.heap_bytes()
+        u32s * 4 + self.linked.heap_bytes() + self.texts.heap_bytes()
     }
 
-    /// Recomputes `order` and `rank` for the current sort (adaptive: cheap when nearly sorted).
+    /// Recomputes `order` and `rank` for the current sort.
     ///
-    /// Rows are sorted by a 128-bit key that follows the order of [`compare_rows`] (a text's
-    /// first bytes, a number's bits), which keeps the sort to compact integers; only equal keys
-    /// fall back to comparing the rows.
+    /// Rows are sorted by integers only: a 128-bit key that follows the order of
+    /// [`compare_rows`] (a text's first bytes, a number's bits), then the row's place in id
+    /// order (the tie-break of [`compare_rows`]), then its index. Where a key does not hold the
+    /// whole value (a longer text, an unknown enumeration value), the rows of equal keys are
+    /// then put in order by comparing them.
     fn resort(&mut self) {
         let spec = self.sort.unwrap_or(SortSpec::DEFAULT);
         let rows = &self.rows;
         let row = |i: u32| rows.get(i as usize).expect("row index");
         let rates = crate::domain::money::current();
-        let mut keyed: Vec<(u128, u32)> = self
-            .order
-            .iter()
-            .map(|&i| (sort_key(row(i), spec, rates), i))
+        let mut id_rank = vec![0u32; rows.len()];
+        for (pos, &i) in self.by_id.iter().enumerate() {
+            id_rank[i as usize] = pos as u32;
+        }
+        let mut inexact = vec![0u64; rows.len().div_ceil(64)];
+        // Rows in memory order (reading them in sort order would miss the cache on each).
+        let mut keyed: Vec<(u128, u64)> = (0..rows.len() as u32)
+            .map(|i| {
+                let (key, exact) = sort_key(row(i), spec, rates);
+                if !exact {
+                    inexact[i as usize / 64] |= 1 << (i % 64);
+                }
+                (key, u64::from(id_rank[i as usize]) << 32 | u64::from(i))
+            })
             .collect();
-        let cmp = |a: &(u128, u32), b: &(u128, u32)| {
-            a.0.cmp(&b.0)
-                .then_with(|| compare_rows(row(a.1), row(b.1), spec).then(a.1.cmp(&b.1)))
-        };
+        drop(id_rank);
         let threads = self.threads;
         if threads > 1 && keyed.len() >= self.parallel_min {
             // Sort runs in parallel; the final stable sort then only merges them.
             let run = keyed.len().div_ceil(threads);
             thread::scope(|s| {
                 for chunk in keyed.chunks_mut(run) {
-                    s.spawn(move || chunk.sort_by(cmp));
+                    s.spawn(move || chunk.sort_unstable());
                 }
             });
         }
-        keyed.sort_by(cmp);
+        keyed.sort();
+        // Runs of equal keys with a row whose key is not its whole value: compare the rows.
+        let is_inexact = |k: &(u128, u64)| {
+            let i = k.1 as u32;
+            inexact[i as usize / 64] & (1 << (i % 64)) != 0
+        };
+        let mut start = 0;
+        while start < keyed.len() {
+            let key = keyed[start].0;
+            let end = start + keyed[start..].partition_point(|k| k.0 == key);
+            let run = &mut keyed[start..end];
+            if run.len() > 1 && run.iter().any(is_inexact) {
+                match sort::text_of(spec.column) {
+                    // Long texts: by the whole text ignoring case (the order of
+                    // `compare_rows`), then id, then index.
+                    Some(text) => {
+                        let mut texts: Vec<(&str, bool, u64)> = run
+                            .iter()
+                            .map(|k| {
+                                let t = text(row(k.1 as u32));
+                                (t, t.is_ascii(), k.1)
+                            })
+                            .collect();
+                        texts.sort_by(|a, b| {
+                            let by_text = sort::cmp_lower((a.0, a.1), (b.0, b.1));
+                            let by_text = if spec.descending {
+                                by_text.reverse()
+                            } else {
+                                by_text
+                            };
+                            by_text.then(a.2.cmp(&b.2))
+                        });
+                        for (k, (_, _, at)) in run.iter_mut().zip(texts) {
+                            k.1 = at;
+                        }
+                    }
+                    None => run.sort_by(|a, b| {
+                        let (i, j) = (a.1 as u32, b.1 as u32);
+                        compare_rows(row(i), row(j), spec).then(i.cmp(&j))
+                    }),
+                }
+            }
+            start = end;
+        }
         self.order.clear();
-        self.order.extend(keyed.iter().map(|k| k.1));
+        self.order.extend(keyed.iter().map(|k| k.1 as u32));
         self.rank.resize(self.order.len(), 0);
         for (pos, &i) in self.order.iter().enumerate() {
             self.rank[i as usize] = pos as u32;
         }
     }
+}
+
+/// `sorted` with each of `new` (in order) inserted before the first element it is not after
+/// (`before(x, n)`: x comes before n): binary searches and one copy.
+fn merge_at<T: Copy>(sorted: &[T], new: &[T], before: impl Fn(&T, &T) -> bool) -> Vec<T> {
+    let mut out = Vec::with_capacity(sorted.len() + new.len());
+    let mut from = 0;
+    for n in new {
+        let at = from + sorted[from..].partition_point(|x| before(x, n));
+        out.extend_from_slice(&sorted[from..at]);
+        out.push(*n);
+        from = at;
+    }
+    out.extend_from_slice(&sorted[from..]);
+    out
 }
 
 /// A [`Corpus`] with the result of the last filter, searched on the calling thread: the

@@ -180,6 +180,28 @@ fn reporting_value(row: RowRef<'_>, rates: &crate::domain::money::Rates) -> Opti
         .and_then(|v| rates.to_reporting(v, row.currency()))
 }
 
+/// The text a text column sorts by; `None` for the other columns.
+pub(super) fn text_of(column: Column) -> Option<fn(RowRef<'_>) -> &str> {
+    match column {
+        Column::Name => Some(|r| r.name()),
+        Column::Customer => Some(|r| r.customer()),
+        Column::Currency => Some(|r| r.currency().as_str()),
+        _ => None,
+    }
+}
+
+/// Compares two texts ignoring case, as [`cmp_text`] does, given whether each is ASCII (then
+/// byte by byte, without decoding).
+pub(super) fn cmp_lower(a: (&str, bool), b: (&str, bool)) -> Ordering {
+    if a.1 && b.1 {
+        a.0.bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.0.bytes().map(|c| c.to_ascii_lowercase()))
+    } else {
+        cmp_text(a.0, b.0)
+    }
+}
+
 /// Text as a sort key: empty is missing.
 fn text(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
@@ -187,12 +209,16 @@ fn text(s: &str) -> Option<&str> {
 
 /// A key whose order is that of [`compare_rows`] where keys differ: the top bit says the value
 /// is missing (last either way), the other 127 bits hold the value, inverted when descending.
+/// With it, whether the key is *exact*: equal exact keys mean [`compare_rows`] finds the rows
+/// equal but for their ids (the whole value is in the key: a known enumeration value, a number,
+/// a date to the nanosecond, a text of at most 15 bytes lower-cased).
 pub(super) fn sort_key(
     row: RowRef<'_>,
     spec: SortSpec,
     rates: &crate::domain::money::Rates,
-) -> u128 {
+) -> (u128, bool) {
     const VALUE: u128 = u128::MAX >> 1;
+    let exact = std::cell::Cell::new(true);
     let text = |s: &str| {
         // The first 15 bytes of the lower-cased text, big-endian: byte order is char order.
         let mut key = [0u8; 16];
@@ -201,6 +227,9 @@ pub(super) fn sort_key(
         for c in lower {
             let mut buf = [0u8; 4];
             for &b in c.encode_utf8(&mut buf).as_bytes() {
+                if at == 16 || b == 0 {
+                    exact.set(false);
+                }
                 if at == 16 {
                     return Some(u128::from_be_bytes(key));
                 }
@@ -211,16 +240,34 @@ pub(super) fn sort_key(
         (!s.is_empty()).then_some(u128::from_be_bytes(key))
     };
     let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
-        t.map(|t| u128::from((t.timestamp() as u64) ^ (1 << 63)))
+        t.map(|t| {
+            let secs = u128::from((t.timestamp() as u64) ^ (1 << 63));
+            secs << 32 | u128::from(t.timestamp_subsec_nanos())
+        })
+    };
+    let known = |n: u128, all: usize| {
+        if n >= all as u128 {
+            exact.set(false);
+        }
+        n
     };
     let value = match spec.column {
         Column::Name => text(row.name()),
         Column::Customer => text(row.customer()),
         Column::Status => {
-            Some(ordinal(row.status(), Status::ALL) << 8 | ordinal(row.substatus(), Substatus::ALL))
+            let status = known(ordinal(row.status(), Status::ALL), Status::ALL.len());
+            let sub = known(
+                ordinal(row.substatus(), Substatus::ALL),
+                Substatus::ALL.len(),
+            );
+            Some(status << 8 | sub)
         }
-        Column::Type => row.referral_type().map(|t| ordinal(t, ReferralType::ALL)),
-        Column::Direction => row.direction().map(|d| ordinal(d, Direction::ALL)),
+        Column::Type => row
+            .referral_type()
+            .map(|t| known(ordinal(t, ReferralType::ALL), ReferralType::ALL.len())),
+        Column::Direction => row
+            .direction()
+            .map(|d| known(ordinal(d, Direction::ALL), Direction::ALL.len())),
         Column::Value => reporting_value(row, rates).map(|v| {
             // The bits of an f64 in `total_cmp` order.
             let bits = v.to_bits();
@@ -238,11 +285,12 @@ pub(super) fn sort_key(
             (row.marketo() != MarketoBadge::Unknown).then_some(row.marketo() as u128)
         }
     };
-    match value {
+    let key = match value {
         None => !VALUE,
         Some(v) if spec.descending => !v & VALUE,
         Some(v) => v & VALUE,
-    }
+    };
+    (key, exact.get())
 }
 
 /// Position of a value among the known ones; unknown values after them.
