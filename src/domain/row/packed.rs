@@ -222,23 +222,6 @@ impl PackedRows {
         old != badge
     }
 
-    /// Bytes held: records, texts, tables and rows kept whole (their strings included).
-    pub fn heap_bytes(&self) -> usize {
-        let spilled: usize = self
-            .spill
-            .values()
-            .map(|r| {
-                std::mem::size_of::<ReferralRow>()
-                    + r.id.len()
-                    + r.engagement_id.len()
-                    + r.name.len()
-                    + r.customer.len()
-                    + r.search_text.len()
-            })
-            .sum();
-        self.fixed.capacity() * std::mem::size_of::<Fixed>() + self.text.capacity() + spilled
-    }
-
     /// How many rows are kept whole (for tests and figures).
     pub fn spilled(&self) -> usize {
         self.spill.len()

@@ -92,7 +92,8 @@ impl StatusCounts {
         self.new + self.active + self.closed + self.other
     }
 
-    fn add(&mut self, status: &Status) {
+    /// Counts one more row of this status.
+    pub fn add(&mut self, status: &Status) {
         match status {
             Status::New => self.new += 1,
             Status::Active => self.active += 1,
@@ -398,22 +399,20 @@ impl Corpus {
         badges: impl IntoIterator<Item = (&'a str, MarketoBadge)>,
     ) -> (usize, bool) {
         let mut found = 0;
-        let mut changed = false;
-        let mut badges_set = Vec::new();
+        let mut changed = Vec::new();
         for (id, badge) in badges {
             if let Some(i) = self.index_of(id) {
                 found += 1;
                 if self.rows.set_marketo(i, badge) {
-                    changed = true;
-                    badges_set.push(i as u32);
+                    changed.push(i as u32);
                 }
             }
         }
-        if changed && self.sorts_by_marketo() {
-            let moved = badges_set;
-            self.reorder(moved);
+        let any = !changed.is_empty();
+        if any && self.sorts_by_marketo() {
+            self.reorder(changed);
         }
-        (found, changed)
+        (found, any)
     }
 
     /// True when the explicit sort is by the Marketo badge.
@@ -481,23 +480,18 @@ impl Corpus {
                     // Long texts: by the whole text ignoring case (the order of
                     // `compare_rows`), then id, then index.
                     Some(text) => {
-                        let mut texts: Vec<(&str, bool, u64)> = run
-                            .iter()
-                            .map(|k| {
-                                let t = text(row(k.1 as u32));
-                                (t, t.is_ascii(), k.1)
-                            })
-                            .collect();
+                        let mut texts: Vec<(&str, u64)> =
+                            run.iter().map(|k| (text(row(k.1 as u32)), k.1)).collect();
                         texts.sort_by(|a, b| {
-                            let by_text = sort::cmp_lower((a.0, a.1), (b.0, b.1));
+                            let by_text = sort::cmp_text(a.0, b.0);
                             let by_text = if spec.descending {
                                 by_text.reverse()
                             } else {
                                 by_text
                             };
-                            by_text.then(a.2.cmp(&b.2))
+                            by_text.then(a.1.cmp(&b.1))
                         });
-                        for (k, (_, _, at)) in run.iter_mut().zip(texts) {
+                        for (k, (_, at)) in run.iter_mut().zip(texts) {
                             k.1 = at;
                         }
                     }

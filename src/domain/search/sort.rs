@@ -190,18 +190,6 @@ pub(super) fn text_of(column: Column) -> Option<fn(RowRef<'_>) -> &str> {
     }
 }
 
-/// Compares two texts ignoring case, as [`cmp_text`] does, given whether each is ASCII (then
-/// byte by byte, without decoding).
-pub(super) fn cmp_lower(a: (&str, bool), b: (&str, bool)) -> Ordering {
-    if a.1 && b.1 {
-        a.0.bytes()
-            .map(|c| c.to_ascii_lowercase())
-            .cmp(b.0.bytes().map(|c| c.to_ascii_lowercase()))
-    } else {
-        cmp_text(a.0, b.0)
-    }
-}
-
 /// Text as a sort key: empty is missing.
 fn text(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
@@ -315,7 +303,7 @@ fn missing_last<T>(
 }
 
 /// Compares text ignoring case: ASCII byte by byte, the rest by lower-cased chars.
-fn cmp_text(a: &str, b: &str) -> Ordering {
+pub(super) fn cmp_text(a: &str, b: &str) -> Ordering {
     let (x, y) = (a.as_bytes(), b.as_bytes());
     for (pos, (p, q)) in x.iter().zip(y).enumerate() {
         if p == q {

@@ -23,7 +23,7 @@ use ratatui_textarea::TextArea;
 use crate::domain::filter::{self, FilterError};
 use crate::domain::marketo::MarketoBadge;
 use crate::domain::row::{PackedRows, RowId, RowRef};
-use crate::domain::search::{Column, LiveSearch, SortSpec};
+use crate::domain::search::{Column, LiveSearch, SortSpec, StatusCounts};
 use crate::domain::{ReferralRow, Status};
 use crate::keys::REFERRAL_ACTIONS;
 use crate::ui::keymap::{KeyAction, Keymap};
@@ -50,15 +50,6 @@ pub enum RowMark {
     Failed,
 }
 
-/// Counts of the whole list by status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Totals {
-    pub new: usize,
-    pub active: usize,
-    pub closed: usize,
-    pub other: usize,
-}
-
 pub struct ListPane {
     /// The rows and the filter's result, searched off the UI thread once
     /// [`ListPane::start_search_worker`] ran.
@@ -69,7 +60,8 @@ pub struct ListPane {
     filtering: bool,
     input: TextArea<'static>,
     errors: Vec<FilterError>,
-    totals: Totals,
+    /// Counts of the whole list by status.
+    totals: StatusCounts,
     /// Marks beside rows whose edits travel, with when they were set.
     marks: HashMap<String, (RowMark, DateTime<Utc>)>,
     matcher: Matcher,
@@ -102,7 +94,7 @@ impl ListPane {
             filtering: false,
             input: new_input(""),
             errors: Vec::new(),
-            totals: Totals::default(),
+            totals: StatusCounts::default(),
             marks: HashMap::new(),
             matcher: Matcher::new(Config::DEFAULT),
             now,
@@ -124,10 +116,11 @@ impl ListPane {
     /// Replaces every row (cache load). `complete` is false for the quick first screenful.
     pub fn set_rows(&mut self, rows: impl Into<PackedRows>, complete: bool) {
         let keep = self.selected_id();
+        let version = self.search.rows_version();
         self.search.set_rows(rows);
         self.complete = complete;
-        self.recount();
-        self.recount_views();
+        // With the search thread the new rows arrive later, through `poll_search`.
+        self.after_rows_swapped(version);
         self.sync_display(keep.as_deref());
     }
 
@@ -139,7 +132,6 @@ impl ListPane {
         let keep = self.selected_id();
         self.search.upsert(rows);
         self.recount();
-        self.recount_views();
         self.sync_display(keep.as_deref());
     }
 
@@ -148,7 +140,7 @@ impl ListPane {
         let keep = self.selected_id();
         self.search
             .set_marketo_many(badges.iter().map(|(id, b)| (id.as_str(), *b)));
-        self.recount_views();
+        self.recount();
         self.sync_display(keep.as_deref());
     }
 
@@ -168,25 +160,12 @@ impl ListPane {
         self.marks.len() != before
     }
 
-    fn recount(&mut self) {
-        let mut t = Totals::default();
-        for r in self.search.corpus().rows().iter() {
-            match r.status() {
-                Status::New => t.new += 1,
-                Status::Active => t.active += 1,
-                Status::Closed => t.closed += 1,
-                _ => t.other += 1,
-            }
-        }
-        self.totals = t;
-    }
-
     fn position_of(&self, id: &str) -> Option<usize> {
         let i = self.search.corpus().index_of(id)? as u32;
         self.display.iter().position(|&h| h == i)
     }
 
-    pub fn totals(&self) -> Totals {
+    pub fn totals(&self) -> StatusCounts {
         self.totals
     }
 
@@ -326,7 +305,6 @@ impl ListPane {
     fn after_rows_swapped(&mut self, rows: u64) {
         if self.search.rows_version() != rows {
             self.recount();
-            self.recount_views();
         }
     }
 

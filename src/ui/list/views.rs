@@ -59,7 +59,7 @@ impl ListPane {
             .and_then(|name| self.tabs.views.iter().position(|v| v.name == name))
             .unwrap_or(0);
         self.tabs.active = keep;
-        self.recount_views();
+        self.recount();
         self.refilter();
     }
 
@@ -143,7 +143,7 @@ impl ListPane {
     /// see [`ListPane::take_view_counts`]).
     pub fn recount_for_clock(&mut self) -> bool {
         let before = (self.tabs.counts.clone(), self.tabs.expiring);
-        self.recount_views();
+        self.recount();
         before != (self.tabs.counts.clone(), self.tabs.expiring)
     }
 
@@ -154,11 +154,11 @@ impl ListPane {
             .unwrap_or_default()
     }
 
-    /// Recounts the tabs and the expiring and new referrals (after the rows, the views or the
-    /// clock changed). The views' counts are asked of the search (off the UI thread once its
-    /// worker runs; the worker also recounts whenever rows change); the tabs keep their last
-    /// counts until the answer arrives.
-    pub(super) fn recount_views(&mut self) {
+    /// Recounts the list by status, the tabs and the expiring and new referrals (after the rows,
+    /// the views or the clock changed). The views' counts are asked of the search (off the UI
+    /// thread once its worker runs; the worker also recounts whenever rows change); the tabs
+    /// keep their last counts until the answer arrives.
+    pub(super) fn recount(&mut self) {
         let now = self.now;
         let filters = self.tabs.views[1..]
             .iter()
@@ -166,10 +166,11 @@ impl ListPane {
             .collect();
         self.search.set_view_filters(filters);
         self.take_view_counts();
-        // One pass over the rows for both counts (this runs on every change of rows).
+        // One pass over the rows for every count (this runs on every change of rows).
         let deadline = now + EXPIRING_WITHIN;
-        let (mut unseen, mut expiring) = (0, 0);
+        let (mut totals, mut unseen, mut expiring) = (StatusCounts::default(), 0, 0);
         for r in self.search.corpus().rows().iter() {
+            totals.add(r.status());
             unseen += usize::from(r.unseen());
             expiring += usize::from(
                 *r.status() == Status::New
@@ -177,6 +178,7 @@ impl ListPane {
                     && r.expires().is_some_and(|at| at < deadline),
             );
         }
+        self.totals = totals;
         self.tabs.unseen = unseen;
         self.tabs.expiring = expiring;
     }
