@@ -31,6 +31,25 @@ fn go_to(h: &mut Harness, pos: usize) {
     }
 }
 
+/// The backend's answer to a bulk accept of `rows`: one outbox entry each (seq 100, 101, …),
+/// held until `until`.
+fn accepts_held_until(
+    h: &mut Harness,
+    rows: &[(usize, String)],
+    until: chrono::DateTime<chrono::Utc>,
+) {
+    h.event(Event::BulkQueued {
+        change: BulkMove::Accept,
+        queued: rows
+            .iter()
+            .enumerate()
+            .map(|(i, (_, id))| (id.clone(), 100 + i as i64))
+            .collect(),
+        skipped: Vec::new(),
+        until: Some(until),
+    });
+}
+
 fn bulk_moves(h: &Harness) -> Vec<(Vec<String>, BulkMove)> {
     h.sent
         .iter()
@@ -218,16 +237,7 @@ fn a_bulk_move_shows_progress_and_u_undoes_one_row_and_big_u_the_rest() {
     let mut h = Harness::new(60, 160, 48);
     let new = rows_with(&h, Status::New, 3);
     let until = support::now() + chrono::Duration::seconds(5);
-    h.event(Event::BulkQueued {
-        change: BulkMove::Accept,
-        queued: new
-            .iter()
-            .enumerate()
-            .map(|(i, (_, id))| (id.clone(), 100 + i as i64))
-            .collect(),
-        skipped: Vec::new(),
-        until: Some(until),
-    });
+    accepts_held_until(&mut h, &new, until);
     assert!(h.screen().contains("accepting 0/3"), "{}", h.screen());
     // `u` on the second row of the batch takes back that referral's edit only.
     go_to(&mut h, new[1].0);
@@ -378,16 +388,7 @@ fn u_outside_the_batch_says_how_to_undo_it_instead_of_nothing_to_undo() {
     let mut h = Harness::new(60, 160, 48);
     let new = rows_with(&h, Status::New, 3);
     let closed = rows_with(&h, Status::Closed, 1);
-    h.event(Event::BulkQueued {
-        change: BulkMove::Accept,
-        queued: new
-            .iter()
-            .enumerate()
-            .map(|(i, (_, id))| (id.clone(), 100 + i as i64))
-            .collect(),
-        skipped: Vec::new(),
-        until: Some(support::now() + chrono::Duration::seconds(5)),
-    });
+    accepts_held_until(&mut h, &new, support::now() + chrono::Duration::seconds(5));
     go_to(&mut h, closed[0].0);
     let sent = h.sent.len();
     h.key(KeyCode::Char('u'));

@@ -153,6 +153,8 @@ impl Referrals {
             offset,
             snapshot: kept,
             ids,
+            filter,
+            order,
         })
     }
 
@@ -169,16 +171,15 @@ impl Referrals {
             offset,
             snapshot,
             ids,
+            filter,
+            order,
         } = plan;
         let kept = snapshot.and_then(|id| self.pages.get(id).map(|ids| (id, ids)));
-        let (snapshot_id, ids) = match (kept, ids) {
-            (Some(found), _) => found,
-            (None, Some(ids)) => (self.pages.put(ids.clone()), ids),
-            // The snapshot went between the two steps (rare): find the referrals now.
-            (None, None) => {
-                let filter = parse_filter(query.filter.as_deref())?;
-                let order = parse_orderby(query.orderby.as_deref())?;
-                let ids = Arc::new(self.matching(filter.as_ref(), &order));
+        let (snapshot_id, ids) = match kept {
+            Some(found) => found,
+            None => {
+                // Without ids the snapshot went between the two steps (rare): find them now.
+                let ids = ids.unwrap_or_else(|| Arc::new(self.matching(filter.as_ref(), &order)));
                 (self.pages.put(ids.clone()), ids)
             }
         };
@@ -253,6 +254,8 @@ pub struct ListPlan {
     snapshot: Option<u64>,
     /// The matching referrals, when no snapshot answers.
     ids: Option<Arc<Vec<u32>>>,
+    filter: Option<Filter>,
+    order: Vec<(SortKey, bool)>,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -30,7 +30,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::demo;
+use super::demo::{self, over_pairs};
 use super::error::{ApiError, typed};
 use super::pages::Pages;
 use super::patching;
@@ -594,35 +594,6 @@ fn normalise_codes(r: &mut Referral) {
     {
         *c = c.trim().to_ascii_uppercase();
     }
-}
-
-/// Runs `work(start, end)` over the pairs `0..pairs` of `n` generated referrals, split in
-/// contiguous ranges across the machine's threads (one thread below 20,000 referrals), and
-/// returns the results in range order. A panic in a thread is raised again here.
-fn over_pairs<T: Send>(n: usize, pairs: usize, work: impl Fn(usize, usize) -> T + Sync) -> Vec<T> {
-    let threads = if n < 20_000 {
-        1
-    } else {
-        std::thread::available_parallelism()
-            .map(|p| p.get())
-            .unwrap_or(1)
-            .min(16)
-    };
-    let per_thread = pairs.div_ceil(threads).max(1);
-    let work = &work;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..pairs)
-            .step_by(per_thread)
-            .map(|start| {
-                let end = (start + per_thread).min(pairs);
-                s.spawn(move || work(start, end))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
 }
 
 #[cfg(test)]

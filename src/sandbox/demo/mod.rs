@@ -52,6 +52,29 @@ pub const PARTNER_DOMAIN: &str = "treyresearch.net";
 pub fn generate(n: usize, seed: u64, now: DateTime<Utc>) -> Vec<Referral> {
     let ctx = Ctx::new(seed, now.trunc_subsecs(0));
     let pairs = n.div_ceil(2);
+    let chunks = over_pairs(n, pairs, |start, end| {
+        let mut v = Vec::with_capacity((end - start) * 2);
+        for k in start..end {
+            v.extend(ctx.pair(k as u64));
+        }
+        v
+    });
+    let mut out: Vec<Referral> = Vec::with_capacity(pairs * 2);
+    for c in chunks {
+        out.extend(c);
+    }
+    out.truncate(n);
+    out
+}
+
+/// Runs `work(start, end)` over the pairs `0..pairs` of `n` generated referrals, split in
+/// contiguous ranges across the machine's threads (one thread below 20,000 referrals), and
+/// returns the results in range order. A panic in a thread is raised again here.
+pub(crate) fn over_pairs<T: Send>(
+    n: usize,
+    pairs: usize,
+    work: impl Fn(usize, usize) -> T + Sync,
+) -> Vec<T> {
     let threads = if n < 20_000 {
         1
     } else {
@@ -60,39 +83,21 @@ pub fn generate(n: usize, seed: u64, now: DateTime<Utc>) -> Vec<Referral> {
             .unwrap_or(1)
             .min(16)
     };
-    let per_thread = pairs.div_ceil(threads.max(1)).max(1);
-    let mut out: Vec<Referral> = Vec::with_capacity(pairs * 2);
-    if threads <= 1 {
-        for k in 0..pairs {
-            out.extend(ctx.pair(k as u64));
-        }
-    } else {
-        let ctx = &ctx;
-        let chunks: Vec<Vec<Referral>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..pairs)
-                .step_by(per_thread)
-                .map(|start| {
-                    let end = (start + per_thread).min(pairs);
-                    s.spawn(move || {
-                        let mut v = Vec::with_capacity((end - start) * 2);
-                        for k in start..end {
-                            v.extend(ctx.pair(k as u64));
-                        }
-                        v
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
-        for c in chunks {
-            out.extend(c);
-        }
-    }
-    out.truncate(n);
-    out
+    let per_thread = pairs.div_ceil(threads).max(1);
+    let work = &work;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..pairs)
+            .step_by(per_thread)
+            .map(|start| {
+                let end = (start + per_thread).min(pairs);
+                s.spawn(move || work(start, end))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// The same referrals as [`generate`], one at a time, for consumers that do not need them all in
